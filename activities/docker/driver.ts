@@ -1,0 +1,86 @@
+/**
+ * The one interface every container operation goes through. The local driver talks to one Docker
+ * engine; a cluster driver (Swarm, ...) can implement the same contract later without touching
+ * the workflows or activities that use it.
+ */
+
+export interface MountSpec {
+  /** Absolute path on the host. */
+  source: string;
+  /** Absolute path in the container, e.g. /volumes/data. */
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface ContainerSpec {
+  image: string;
+  /** Container name; unique on the engine. */
+  name: string;
+  /** Command and arguments; the image's CMD when omitted. */
+  cmd?: string[];
+  env?: Record<string, string>;
+  /** Always add roro.managed=true and roro.project so cleanup by label finds the container. */
+  labels: Record<string, string>;
+  workdir?: string;
+  /** Container TCP port to publish on 127.0.0.1 with a free host port. */
+  port?: number;
+  mounts?: MountSpec[];
+  limits: { cpus: number; memoryBytes: number };
+  /** User inside the container; the runtime's `roro` (1000) when omitted. */
+  user?: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerStatus {
+  id: string;
+  name: string;
+  state: ContainerState;
+  exitCode: number | undefined;
+  oomKilled: boolean;
+  hostPort: number | undefined;
+  startedAt: string | undefined;
+  finishedAt: string | undefined;
+  labels: Record<string, string>;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  labels: Record<string, string>;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+  /** RFC 3339 timestamp from the engine, when asked for. */
+  ts?: string;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  timestamps?: boolean;
+  /** Unix seconds or an RFC 3339 time: only lines after it. */
+  since?: number | string;
+  /** Last N lines only. */
+  tail?: number;
+  signal?: AbortSignal;
+}
+
+export interface ContainerDriver {
+  /** Creates and starts a container; resolves once it runs, with the published host port. */
+  run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number }>;
+  /** SIGTERM, then SIGKILL after graceSeconds. Stopping a stopped container is not an error. */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  /** Removes the container (forcibly); removing a missing one is not an error. */
+  remove(id: string): Promise<void>;
+  /** Throws NotFoundError when there is no such container. */
+  inspect(id: string): Promise<ContainerStatus>;
+  /** Containers, running or not, that carry every one of the labels. */
+  list(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  logs(id: string, opts: LogOptions): AsyncIterable<LogLine>;
+  /** Resolves when the container exits, with its exit code. */
+  wait(id: string): Promise<{ exitCode: number }>;
+}

@@ -1,0 +1,159 @@
+import type Docker from 'dockerode';
+import { NotFoundError } from '../../core/errors.js';
+import type {
+  ContainerDriver,
+  ContainerSpec,
+  ContainerState,
+  ContainerStatus,
+  ContainerSummary,
+  LogLine,
+  LogOptions,
+} from './driver.js';
+import { demuxLines, once } from './logs.js';
+
+/** The default user of runtime images (runtimes/python3/Dockerfile). */
+export const RUNTIME_USER = '1000:1000';
+
+function statusCode(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
+}
+
+/**
+ * Runs containers on one Docker engine. Every container is locked down the same way: an init
+ * process (a shell as PID 1 ignores SIGTERM), no capabilities, no privilege escalation, no swap
+ * beyond the memory limit, ports on 127.0.0.1 only (the gateway is the way in), and never the
+ * engine's socket.
+ */
+export class LocalDockerDriver implements ContainerDriver {
+  constructor(private readonly docker: Docker) {}
+
+  async run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number }> {
+    for (const m of spec.mounts ?? []) {
+      if (/docker\.sock$/.test(m.source) || m.source === '/var/run' || m.source === '/run') {
+        throw new Error(`Refusing to mount ${m.source} into a container: the Docker socket is never given to user code.`);
+      }
+    }
+    const portKey = spec.port === undefined ? undefined : `${spec.port}/tcp`;
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      Labels: { 'roro.managed': 'true', ...spec.labels },
+      WorkingDir: spec.workdir,
+      User: spec.user ?? RUNTIME_USER,
+      ExposedPorts: portKey ? { [portKey]: {} } : undefined,
+      HostConfig: {
+        Init: true,
+        Privileged: false,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        NanoCpus: Math.round(spec.limits.cpus * 1e9),
+        Memory: spec.limits.memoryBytes,
+        MemorySwap: spec.limits.memoryBytes,
+        PidsLimit: 4096,
+        PortBindings: portKey ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+        Mounts: (spec.mounts ?? []).map((m) => ({
+          Type: 'bind' as const,
+          Source: m.source,
+          Target: m.target,
+          ReadOnly: m.readOnly === true,
+        })),
+        RestartPolicy: { Name: 'no' },
+        // Bounded logs: a chatty service must not fill the disk.
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } },
+      },
+    });
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
+    const status = await this.inspect(container.id);
+    return status.hostPort === undefined ? { id: container.id } : { id: container.id, hostPort: status.hostPort };
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
+    } catch (err) {
+      // 304: already stopped; 404: already gone. Both are the state the caller wants.
+      if (statusCode(err) !== 304 && statusCode(err) !== 404) throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      // 409: removal already in progress.
+      if (statusCode(err) !== 404 && statusCode(err) !== 409) throw err;
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerStatus> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(id).inspect();
+    } catch (err) {
+      if (statusCode(err) === 404) throw new NotFoundError(`Container ${id} does not exist.`);
+      throw err;
+    }
+    const ports = info.NetworkSettings?.Ports ?? {};
+    const binding = Object.values(ports).find((b) => Array.isArray(b) && b.length > 0)?.[0];
+    const running = info.State.Running;
+    const time = (t: string | undefined) => (t && !t.startsWith('0001-') ? t : undefined);
+    return {
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      state: info.State.Status as ContainerState,
+      exitCode: running ? undefined : info.State.ExitCode,
+      oomKilled: info.State.OOMKilled,
+      hostPort: binding?.HostPort ? Number(binding.HostPort) : undefined,
+      startedAt: time(info.State.StartedAt),
+      finishedAt: time(info.State.FinishedAt),
+      labels: info.Config.Labels ?? {},
+    };
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const found = await this.docker.listContainers({ all: true, filters: { label } });
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
+      state: c.State,
+      labels: c.Labels ?? {},
+    }));
+  }
+
+  async *logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
+    const container = this.docker.getContainer(id);
+    const base = { stdout: true, stderr: true, timestamps: opts.timestamps === true, since: opts.since, tail: opts.tail };
+    if (!opts.follow) {
+      const buffer = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
+      yield* demuxLines(once(buffer), opts);
+      return;
+    }
+    const stream = (await container.logs({ ...base, follow: true })) as unknown as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
+    const onAbort = () => stream.destroy();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      yield* demuxLines(stream as AsyncIterable<Buffer>, opts);
+    } catch (err) {
+      if (!opts.signal?.aborted) throw err;
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+  }
+
+  async wait(id: string): Promise<{ exitCode: number }> {
+    const result = (await this.docker.getContainer(id).wait()) as { StatusCode: number };
+    return { exitCode: result.StatusCode };
+  }
+}

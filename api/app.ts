@@ -1,0 +1,33 @@
+import express from 'express';
+import type { Pool } from 'pg';
+import type { Client } from '@temporalio/client';
+import type { PlatformEnv } from '../core/config.js';
+import { errorHandler, notFound } from './errors.js';
+import { authRoutes } from './routes/auth.js';
+import { projectRoutes } from './routes/projects.js';
+import { userRoutes } from './routes/users.js';
+
+export interface AppDeps {
+  env: PlatformEnv;
+  db: Pool;
+  temporal?: Client;
+  log: (line: string) => void;
+}
+
+/** Builds the platform API without listening, so tests can run it in-process. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(express.json({ limit: '1mb' }));
+  app.get('/v1/health', async (_req, res) => {
+    await deps.db.query('SELECT 1');
+    res.json({ ok: true });
+  });
+  app.use('/v1/auth', authRoutes(deps));
+  app.use('/v1/users', userRoutes(deps));
+  app.use('/v1/projects', projectRoutes(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

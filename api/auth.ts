@@ -1,0 +1,68 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Pool } from 'pg';
+import { AuthError, ForbiddenError } from '../core/errors.js';
+import { toUser, type User } from './accounts.js';
+import { hashToken, newToken, verifyPassword } from './passwords.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: User;
+    tokenId?: string;
+  }
+}
+
+const AUTH_RE = /^(?:Bearer|Token)\s+(\S+)$/i;
+
+/** Rejects requests without a valid, unrevoked token with 401 JSON. */
+export function requireAuth(db: Pool) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.get('authorization');
+    if (!header) throw new AuthError('Missing API token: send `Authorization: Bearer <token>`.');
+    const m = AUTH_RE.exec(header);
+    if (!m?.[1]) throw new AuthError('Malformed Authorization header: expected `Bearer <token>`.');
+    const res = await db.query(
+      `UPDATE api_tokens t SET last_used_at = now()
+       FROM users u
+       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id
+       RETURNING t.id AS token_id, u.id, u.email, u.is_admin, u.created_at`,
+      [hashToken(m[1])],
+    );
+    const row = res.rows[0];
+    if (!row) throw new AuthError('Invalid or revoked API token.');
+    req.user = toUser(row);
+    req.tokenId = String(row.token_id);
+    next();
+  };
+}
+
+export function requireAdmin(req: Request, _res: Response, next: NextFunction) {
+  if (!req.user?.isAdmin) throw new ForbiddenError('Only an admin can do this.', 'Ask an admin of this server.');
+  next();
+}
+
+export function currentUser(req: Request): User {
+  if (!req.user) throw new AuthError('Not signed in.');
+  return req.user;
+}
+
+/** Checks email and password and issues a new token; both failures look the same to the caller. */
+export async function login(db: Pool, email: string, password: string, description: string) {
+  const res = await db.query('SELECT id, email, is_admin, created_at, password_hash FROM users WHERE lower(email) = lower($1)', [
+    email,
+  ]);
+  const row = res.rows[0];
+  // Hash even for unknown emails so response time does not reveal which emails exist.
+  const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
+  if (!row || !ok) throw new AuthError('Wrong email or password.', 'Check both and try `roro login` again.');
+  const token = newToken();
+  await db.query('INSERT INTO api_tokens (user_id, token_hash, description) VALUES ($1, $2, $3)', [
+    row.id,
+    hashToken(token),
+    description.slice(0, 200),
+  ]);
+  return { token, user: toUser(row) };
+}
+
+export async function revokeToken(db: Pool, tokenId: string): Promise<void> {
+  await db.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1', [tokenId]);
+}

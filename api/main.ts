@@ -1,0 +1,31 @@
+import { parsePlatformEnv } from '../core/config.js';
+import { createPool } from '../db/pool.js';
+import { migrate } from '../db/migrate.js';
+import { connectTemporal } from '../temporal/connection.js';
+import { createApp } from './app.js';
+
+async function main(): Promise<void> {
+  const env = parsePlatformEnv();
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const db = createPool(env);
+  await migrate(db, log);
+  const { client } = await connectTemporal(env);
+  const app = createApp({ env, db, temporal: client, log });
+  const server = app.listen(env.ports.api, '127.0.0.1', () => log(`api listening on ${env.apiUrl}`));
+  server.on('error', (err) => {
+    console.error(`api: cannot listen on 127.0.0.1:${env.ports.api}: ${err.message}`);
+    process.exit(1);
+  });
+  const stop = () => {
+    log('api stopping');
+    server.close(() => void db.end().then(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`api failed to start: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

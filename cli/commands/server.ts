@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { homePaths, parsePlatformEnv, type PlatformEnv } from '../../core/config.js';
+import { ConfigError, RoroError } from '../../core/errors.js';
+import { serverDown, serverUp, supervisorRunning } from '../../platform/control.js';
+import { platformStatus } from '../../platform/status.js';
+import { logPath } from '../../platform/state.js';
+import { trustCommand } from '../../api/gateway/tls.js';
+import { detail, info, out, printJson, step, table, warn } from '../output.js';
+
+const COMPONENTS = ['supervisor', 'postgres', 'temporal', 'docker', 'api', 'gateway', 'worker'];
+
+async function up(env: PlatformEnv, opts: { json?: boolean }) {
+  step(`Starting the roro platform in ${env.home}`);
+  const state = await serverUp(env, (line) => detail(line));
+  if (state.admin?.created) {
+    step(`Created the first admin ${state.admin.email}`);
+    if (state.admin.passwordFile) {
+      detail(`Generated password: ${fs.readFileSync(state.admin.passwordFile, 'utf8').trim()}`);
+      detail(`(kept in ${state.admin.passwordFile}, readable only by ${process.env.USER ?? 'you'})`);
+    } else detail('Password: the one in RORO_ADMIN_PASSWORD.');
+  }
+  await status(env, opts);
+}
+
+async function status(env: PlatformEnv, opts: { json?: boolean }) {
+  const components = await platformStatus(env);
+  const ca = path.join(homePaths(env.home).tls, 'ca.crt');
+  if (opts.json) {
+    printJson({ home: env.home, components, caCert: fs.existsSync(ca) ? ca : undefined });
+  } else {
+    table(['COMPONENT', 'STATUS', 'URL', 'NOTE'], components.map((c) => [c.name, c.status, c.url, c.detail]));
+    const ui = components.find((c) => c.name === 'temporal-ui');
+    if (ui) info(`\nDeploy history: ${ui.url}/namespaces/${env.temporalNamespace}/workflows`);
+    if (fs.existsSync(ca)) info(`Trust the gateway's certificate:\n${trustCommand(ca)}`);
+  }
+  if (components.some((c) => c.status === 'down')) process.exitCode = 1;
+}
+
+async function logs(env: PlatformEnv, component: string | undefined, opts: { follow?: boolean; lines?: number }) {
+  const name = component ?? 'supervisor';
+  if (!COMPONENTS.includes(name)) {
+    throw new ConfigError(`Unknown component ${name}.`, `Choose one of: ${COMPONENTS.join(', ')}.`);
+  }
+  const file = logPath(env.home, name);
+  if (!fs.existsSync(file)) throw new RoroError(`No log yet for ${name} (${file}).`, { hint: 'Start the platform with `roro server up`.' });
+  const args = ['-n', String(opts.lines ?? 100), ...(opts.follow ? ['-F'] : []), file];
+  await new Promise<void>((resolve) => spawn('tail', args, { stdio: 'inherit' }).on('exit', () => resolve()));
+}
+
+export async function serverCommand(
+  action: string,
+  component: string | undefined,
+  opts: { json?: boolean; follow?: boolean; lines?: number },
+) {
+  const env = parsePlatformEnv();
+  switch (action) {
+    case 'up':
+      return up(env, opts);
+    case 'down': {
+      const pid = supervisorRunning(env);
+      if (!pid) return warn('The platform is not running (nothing to stop).');
+      step('Stopping the roro platform');
+      await serverDown(env);
+      return info('Stopped. Data stays in ' + env.home + '.');
+    }
+    case 'status':
+      return status(env, opts);
+    case 'logs':
+      return logs(env, component, opts);
+    default:
+      throw new ConfigError(`Unknown server action ${action}.`, 'Use one of: up, down, status, logs.');
+  }
+}
+
+export { out };

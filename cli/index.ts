@@ -1,0 +1,87 @@
+import { cac } from 'cac';
+import { ConfigError, RoroError } from '../core/errors.js';
+import { info } from './output.js';
+import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth.js';
+import { usersAddCommand, usersCommand } from './commands/users.js';
+import { createCommand, projectsCommand, projectsDeleteCommand } from './commands/projects.js';
+import { serverCommand } from './commands/server.js';
+
+const cli = cac('roro');
+const debug = process.argv.includes('--debug');
+
+type Handler = (...args: never[]) => Promise<unknown> | unknown;
+const run =
+  (fn: Handler) =>
+  (...args: unknown[]) =>
+    Promise.resolve((fn as (...a: unknown[]) => unknown)(...args));
+
+cli.option('--url <url>', 'API server URL (default: RORO_URL, the saved server, or the local platform)');
+cli.option('--debug', 'Show stack traces on errors');
+
+cli.command('login', 'Sign in and store an API token for this server')
+  .option('--email <email>', 'Email address (prompted if absent)')
+  .option('--password-stdin', 'Read the password from standard input')
+  .action(run(loginCommand));
+cli.command('logout', 'Revoke and forget the stored token').action(run(logoutCommand));
+cli.command('whoami', 'Show who you are signed in as').option('--json', 'JSON output').action(run(whoamiCommand));
+
+cli.command('users', 'List users (admin)').option('--json', 'JSON output').action(run(usersCommand));
+cli.command('users:add <email>', 'Add a user (admin); a password is generated unless --password-stdin')
+  .option('--admin', 'Make the user an admin')
+  .option('--password-stdin', 'Read the password from standard input')
+  .option('--json', 'JSON output')
+  .action(run(usersAddCommand));
+
+cli.command('projects', 'List your projects').option('--json', 'JSON output').action(run(projectsCommand));
+cli.command('create <name>', 'Create a project (with volumes data and notebooks)')
+  .option('--json', 'JSON output')
+  .action(run(createCommand));
+cli.command('projects:delete <name>', 'Delete a project and everything in it')
+  .option('-y, --yes', 'Do not ask for confirmation')
+  .action(run(projectsDeleteCommand));
+
+cli.command('server <action> [component]', 'Manage the embedded platform: up | down | status | logs [COMPONENT]')
+  .option('--json', 'JSON output (status)')
+  .option('-f, --follow', 'Follow the log (logs)')
+  .option('-n, --lines <n>', 'Lines of log to show (logs)', { default: 100 })
+  .action(run(serverCommand));
+
+cli.help();
+cli.version('0.1.0');
+
+function fail(err: unknown): never {
+  if (err instanceof RoroError) {
+    info(`Error: ${err.message}`);
+    if (err.hint) info(err.hint);
+    if (debug && err.stack) info(err.stack);
+    process.exit(err instanceof ConfigError || err.status === 400 ? 2 : 1);
+  }
+  const e = err as Error & { name?: string };
+  if (e?.name === 'CACError') {
+    info(`Error: ${e.message}`);
+    info('Run `roro --help` for usage.');
+    process.exit(2);
+  }
+  info(`Error: ${e?.message ?? String(err)}`);
+  if (debug) info(e?.stack ?? '');
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  try {
+    cli.parse(process.argv, { run: false });
+    if (!cli.matchedCommand) {
+      if (cli.options.help || cli.options.version) return;
+      if (cli.args.length > 0) {
+        throw new ConfigError(`Unknown command ${cli.args[0]}.`, 'Run `roro --help` to list commands.');
+      }
+      cli.outputHelp();
+      return;
+    }
+    await cli.runMatchedCommand();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+void main();

@@ -1,0 +1,93 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file compiles to dist/core/config.js). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Ports {
+  api: number;
+  gatewayHttps: number;
+  gatewayHttp: number;
+  postgres: number;
+  temporal: number;
+  temporalUi: number;
+}
+
+/** Server-side settings, parsed once from the environment at start. */
+export interface PlatformEnv {
+  home: string;
+  domain: string;
+  ports: Ports;
+  /** Address of the Temporal frontend; when TEMPORAL_ADDRESS is set the platform starts no server of its own. */
+  temporalAddress: string;
+  temporalExternal: boolean;
+  temporalNamespace: string;
+  taskQueue: string;
+  dockerSocket: string;
+  /** Public base URL of the gateway, e.g. https://localhost:7443 */
+  gatewayUrl: string;
+  apiUrl: string;
+  venv: string;
+}
+
+function defaultHome(): string {
+  if (process.getuid?.() === 0) return '/var/lib/roro';
+  const xdg = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
+  return path.join(xdg, 'roro');
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new Error(`${name}=${raw} is not a TCP port: set it to a number between 1 and 65535.`);
+  }
+  return n;
+}
+
+export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): PlatformEnv {
+  const home = path.resolve(env.RORO_HOME ?? defaultHome());
+  const base = port(env, 'RORO_PORT_BASE', 7400);
+  const ports: Ports = {
+    api: port(env, 'RORO_API_PORT', base),
+    gatewayHttps: port(env, 'RORO_GATEWAY_PORT', base + 43),
+    gatewayHttp: port(env, 'RORO_GATEWAY_HTTP_PORT', base + 80),
+    postgres: port(env, 'RORO_POSTGRES_PORT', base + 32),
+    temporal: port(env, 'RORO_TEMPORAL_PORT', base + 33),
+    temporalUi: port(env, 'RORO_TEMPORAL_UI_PORT', base + 34),
+  };
+  const domain = env.RORO_DOMAIN ?? 'localhost';
+  const temporalExternal = Boolean(env.TEMPORAL_ADDRESS);
+  return {
+    home,
+    domain,
+    ports,
+    temporalAddress: env.TEMPORAL_ADDRESS || `127.0.0.1:${ports.temporal}`,
+    temporalExternal,
+    temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.RORO_TASK_QUEUE || 'roro',
+    dockerSocket: env.DOCKER_SOCKET || '/var/run/docker.sock',
+    gatewayUrl: `https://${domain}:${ports.gatewayHttps}`,
+    apiUrl: `http://127.0.0.1:${ports.api}`,
+    venv: env.RORO_VENV || path.join(REPO_ROOT, '.venv'),
+  };
+}
+
+/** Well-known places inside RORO_HOME. */
+export function homePaths(home: string) {
+  return {
+    home,
+    logs: path.join(home, 'logs'),
+    run: path.join(home, 'run'),
+    secrets: path.join(home, 'secrets'),
+    postgres: path.join(home, 'postgres'),
+    temporalDb: path.join(home, 'temporal.db'),
+    tls: path.join(home, 'tls'),
+    gateway: path.join(home, 'gateway'),
+    volumes: path.join(home, 'volumes'),
+    builds: path.join(home, 'builds'),
+    docker: path.join(home, 'docker'),
+  };
+}

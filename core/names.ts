@@ -1,0 +1,24 @@
+import { ValidationError } from './errors.js';
+
+/**
+ * Project, service, volume and task names share one rule. A name never contains `--`, because
+ * `<project>--<service>` is how the gateway splits a host name.
+ */
+export const NAME_RULE =
+  'must be 2 to 40 characters: lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen';
+const NAME_RE = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,39}$/;
+
+export function isValidName(name: string): boolean {
+  return NAME_RE.test(name);
+}
+
+export function checkName(kind: string, name: unknown): string {
+  if (typeof name !== 'string' || !isValidName(name)) {
+    throw new ValidationError(`Invalid ${kind} name ${JSON.stringify(name)}: a ${kind} name ${NAME_RULE}.`, {
+      hint: `Choose a name such as "credit-risk".`,
+    });
+  }
+  return name;
+}
+
+export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

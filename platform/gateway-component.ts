@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { homePaths, type PlatformEnv } from '../core/config.js';
+import { Gateway } from '../api/gateway/gateway.js';
+import { ensureTls } from '../api/gateway/tls.js';
+import type { Component } from './component.js';
+
+/** The one place that knows how the platform's gateway is configured; the supervisor and the worker share it. */
+export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
+  const p = homePaths(env.home);
+  const tls = await ensureTls(p.tls, env.domain, {
+    certFile: process.env.RORO_TLS_CERT || undefined,
+    keyFile: process.env.RORO_TLS_KEY || undefined,
+  });
+  return new Gateway({
+    domain: env.domain,
+    httpsPort: env.ports.gatewayHttps,
+    httpPort: env.ports.gatewayHttp,
+    tls: { cert: tls.cert, key: tls.key },
+    runDir: p.gateway,
+    logDir: p.logs,
+    apiUpstream: `127.0.0.1:${env.ports.api}`,
+  });
+}
+
+export function gatewayComponent(env: PlatformEnv, loadRoutes: () => Promise<import('../api/gateway/nginx-config.js').Route[]> = async () => []): Component {
+  let gateway: Gateway | undefined;
+  return {
+    name: 'gateway',
+    url: `${env.gatewayUrl}/`,
+    port: env.ports.gatewayHttps,
+    prepare: async () => {
+      gateway = await platformGateway(env);
+      await gateway.prepare(await loadRoutes());
+    },
+    command: () => {
+      if (!gateway) throw new Error('gateway not prepared');
+      return gateway.command();
+    },
+    ready: async () => Boolean(await gateway?.ready()),
+    readyTimeoutMs: 30_000,
+  };
+}
+

@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import { parsePlatformEnv } from '../core/config.js';
+import { buildComponents } from './components.js';
+import { bootstrapDatabase } from './bootstrap.js';
+import { Supervisor } from './supervisor.js';
+import { supervisorPidPath } from './state.js';
+
+/** The long-running parent of every embedded component; `roro server up` starts it detached. */
+async function main(): Promise<void> {
+  const env = parsePlatformEnv();
+  const pidFile = supervisorPidPath(env.home);
+  fs.writeFileSync(pidFile, String(process.pid));
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const supervisor = new Supervisor(env, await buildComponents(env), {
+    afterComponent: async (name) => {
+      if (name !== 'postgres') return;
+      return { admin: await bootstrapDatabase(env, log) };
+    },
+  });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('supervisor stopping');
+    await supervisor.stopAll();
+    fs.rmSync(pidFile, { force: true });
+    log('supervisor stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  const ok = await supervisor.start();
+  if (!ok) {
+    fs.rmSync(pidFile, { force: true });
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`supervisor failed: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

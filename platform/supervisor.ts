@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import type { PlatformEnv } from '../core/config.js';
+import type { Component, ComponentStatus, SupervisorState } from './component.js';
+import { portFree, sleep, tailFile, waitFor } from './proc.js';
+import { logPath, writeState } from './state.js';
+
+interface Running {
+  component: Component;
+  status: ComponentStatus;
+  child?: ChildProcess;
+  restarts: number;
+  exited?: string;
+}
+
+/**
+ * Starts the components in order, waits until each is ready, restarts any that crash, and
+ * stops the ones it started (in reverse order) on SIGTERM.
+ */
+export class Supervisor {
+  private running: Running[] = [];
+  private stopping = false;
+  private state: SupervisorState;
+
+  constructor(
+    private readonly env: PlatformEnv,
+    private readonly components: Component[],
+    private readonly hooks: { afterComponent?: (name: string) => Promise<Partial<SupervisorState> | void> } = {},
+  ) {
+    this.state = { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), components: [] };
+  }
+
+  private log(line: string) {
+    console.log(`${new Date().toISOString()} ${line}`);
+  }
+
+  private save() {
+    this.state.components = this.running.map((r) => ({
+      name: r.component.name,
+      status: r.status,
+      pid: r.child?.pid,
+      url: r.component.url,
+      log: logPath(this.env.home, r.component.name),
+      restarts: r.restarts,
+    }));
+    writeState(this.env.home, this.state);
+  }
+
+  async start(): Promise<boolean> {
+    for (const component of this.components) {
+      const r: Running = { component, status: 'starting', restarts: 0 };
+      this.running.push(r);
+      this.save();
+      try {
+        await this.bringUp(r);
+        const extra = await this.hooks.afterComponent?.(component.name);
+        if (extra) Object.assign(this.state, extra);
+      } catch (err) {
+        r.status = 'failed';
+        const message = (err as Error).message;
+        this.state.status = 'failed';
+        this.state.failure = { component: component.name, message, log: logPath(this.env.home, component.name) };
+        this.log(`${component.name} failed to start: ${message}`);
+        this.save();
+        await this.stopAll();
+        return false;
+      }
+      this.save();
+    }
+    this.state.status = 'up';
+    this.save();
+    this.log('platform up');
+    return true;
+  }
+
+  private async bringUp(r: Running): Promise<void> {
+    const c = r.component;
+    if (await c.external?.()) {
+      r.status = 'external';
+      this.log(`${c.name}: using the one already running at ${c.url}`);
+      return;
+    }
+    if (c.port !== undefined && !(await portFree(c.port))) {
+      throw new Error(`port ${c.port} on 127.0.0.1 is already in use by another process; stop it or choose another port (RORO_PORT_BASE or RORO_*_PORT)`);
+    }
+    await c.prepare?.();
+    this.spawn(r);
+    await waitFor(c.ready, {
+      timeoutMs: c.readyTimeoutMs,
+      intervalMs: 300,
+      abort: () => (r.exited ? `exited during start (${r.exited})` : undefined),
+    });
+    await c.afterReady?.();
+    r.status = 'up';
+    this.log(`${c.name} up at ${c.url}`);
+  }
+
+  private spawn(r: Running): void {
+    const c = r.component;
+    const { cmd, args, uid, gid, env } = c.command();
+    const out = fs.openSync(logPath(this.env.home, c.name), 'a');
+    r.exited = undefined;
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', out, out],
+      env: { ...process.env, ...env },
+      ...(uid !== undefined ? { uid, gid } : {}),
+      cwd: '/',
+    });
+    fs.closeSync(out);
+    r.child = child;
+    child.on('error', (err) => {
+      r.exited = `could not run ${cmd}: ${err.message}`;
+    });
+    child.on('exit', (code, signal) => {
+      r.exited = signal ? `killed by ${signal}` : `exit code ${code}`;
+      if (r.child === child) r.child = undefined;
+      if (!this.stopping && r.status === 'up') void this.restart(r);
+    });
+  }
+
+  /** A crashed component comes back with exponential back-off; its log keeps the reason. */
+  private async restart(r: Running): Promise<void> {
+    const c = r.component;
+    r.status = 'restarting';
+    r.restarts += 1;
+    this.log(`${c.name} ${r.exited}; restarting (restart #${r.restarts})`);
+    this.save();
+    await sleep(Math.min(30_000, 500 * 2 ** Math.min(r.restarts, 6)));
+    if (this.stopping) return;
+    try {
+      this.spawn(r);
+      await waitFor(c.ready, { timeoutMs: c.readyTimeoutMs, abort: () => r.exited });
+      r.status = 'up';
+      this.log(`${c.name} up again`);
+    } catch (err) {
+      this.log(`${c.name} restart failed: ${(err as Error).message}; last log lines:\n${tailFile(logPath(this.env.home, c.name), 5).join('\n')}`);
+      if (!r.child && !this.stopping) {
+        r.status = 'up'; // let the next exit trigger another attempt
+        void this.restart(r);
+        return;
+      }
+    }
+    this.save();
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    this.state.status = this.state.status === 'failed' ? 'failed' : 'stopping';
+    for (const r of [...this.running].reverse()) {
+      if (!r.child) continue;
+      const c = r.component;
+      const child = r.child;
+      this.log(`stopping ${c.name}`);
+      const gone = new Promise<void>((res) => child.once('exit', () => res()));
+      child.kill(c.stopSignal ?? 'SIGTERM');
+      const timedOut = await Promise.race([gone.then(() => false), sleep(c.stopTimeoutMs ?? 15_000).then(() => true)]);
+      if (timedOut) {
+        this.log(`${c.name} did not stop in time; killing it`);
+        child.kill('SIGKILL');
+        await gone;
+      }
+      r.status = 'stopped';
+      this.save();
+    }
+  }
+}

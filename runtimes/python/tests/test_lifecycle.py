@@ -1,0 +1,82 @@
+"""Startup, readiness, concurrency and shutdown of the real server process."""
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+
+def test_health_only_after_slow_import(start_server):
+    s = start_server("--function", "slow_import.ping", ready=False)
+    # The module sleeps 2 s on import; the port is not bound until it has loaded.
+    time.sleep(0.5)
+    assert s.proc.poll() is None
+    assert not s.reachable()
+    s.wait_ready()
+    assert s.request("GET", "/_health").status == 200
+    assert s.request("POST", "/ping").json() == "pong"
+
+
+def test_import_error_exits_non_zero_with_message(start_server):
+    s = start_server("--function", "broken.predict", ready=False)
+    code, out, err = s.wait()
+    assert code != 0
+    assert "Traceback" in err
+    assert err.rstrip().splitlines()[-1] == (
+        "error: could not import broken.predict: RuntimeError: model file /volumes/data/model.pkl is missing")
+
+
+def test_missing_attribute_is_reported(start_server):
+    s = start_server("--function", "funcs.nope", ready=False)
+    code, _, err = s.wait()
+    assert code != 0
+    assert "error: could not import funcs.nope: module 'funcs' has no attribute 'nope'" in err
+
+
+def _call_all(s, n, body):
+    results = [None] * n
+
+    def call(i):
+        results[i] = s.request("POST", "/stamp", body).json()
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+@pytest.mark.parametrize("workers,threads", [("1", "4"), ("2", "2")])
+def test_concurrent_requests_overlap(start_server, workers, threads):
+    s = start_server("--function", "funcs.stamp", "--workers", workers, "--threads", threads)
+    results = _call_all(s, 4, {"seconds": 1.0})
+    assert all(r is not None for r in results)
+    # Every call started before any call ended: all four ran at the same time.
+    assert max(r["start"] for r in results) < min(r["end"] for r in results)
+    assert len({r["pid"] for r in results}) == int(workers)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_finishes_in_flight_request(start_server, tmp_path: Path, workers):
+    s = start_server("--function", "funcs.slow", "--workers", workers)
+    marker = tmp_path / "started"
+    reply = {}
+
+    def call():
+        reply["r"] = s.request("POST", "/slow", {"seconds": 1.5, "marker": str(marker)})
+
+    t = threading.Thread(target=call)
+    t.start()
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert marker.exists()
+    code, out, err = s.stop()
+    t.join(30)
+    assert reply["r"].status == 200 and reply["r"].json() == {"done": True}
+    assert reply["r"].headers.get("connection") == "close"
+    assert code == 0, err
+    assert '"POST /slow" 200' in out
+    assert not s.reachable()
