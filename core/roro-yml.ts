@@ -84,8 +84,9 @@ export interface ParseOptions {
 }
 
 const TOP_KEYS = ['project', 'runtime', 'services', 'tasks'];
-const SERVICE_KEYS = ['name', 'function', 'command', 'directory', 'size', 'cors_allow_origins', 'replicas'];
-SERVICE_KEYS.push('health_path', 'timeout', 'start_timeout', 'env');
+const SERVICE_KEYS = ['name', 'function', 'command', 'directory', 'size', 'cors_allow_origins'];
+// roro's extensions, beside the keys rorodata projects use.
+SERVICE_KEYS.push('replicas', 'health_path', 'timeout', 'start_timeout', 'env');
 const TASK_KEYS = ['name', 'command', 'when', 'cron', 'timezone', 'size', 'timeout', 'retries', 'overlap'];
 const FUNCTION_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 const ENV_NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
@@ -154,6 +155,10 @@ function indexNode(text: string, node: YamlNode, path: string, spots: Map<string
   }
 }
 
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
 function parentPath(path: string): string {
   return path.replace(/(?:\.[^.[\]]+|\[\d+\])$/, '');
 }
@@ -210,16 +215,22 @@ function syntaxIssue(text: string, err: yaml.YAMLException): Issue {
     };
   }
   if (/duplicated mapping key/.test(reason)) {
+    const dup = KEY_LINE_RE.exec(lines[line0] ?? '')?.[2];
     return {
       ...base,
-      message: reason,
+      message: dup ? `${reason} "${dup}"` : reason,
       hint: 'each key may appear once per mapping; remove or rename the repeated key',
     };
   }
   const key = KEY_LINE_RE.exec(lines[line0] ?? '');
   const item = key && findItemAbove(lines, line0);
-  if (key && item && key[1]!.length !== item.column) {
-    const name = key[2]!;
+  const name = key?.[2] ?? '';
+  if (key && TOP_KEYS.includes(name) && key[1] !== '') {
+    const hint = `remove the indentation before "${name}" so it starts at column 1`;
+    return { ...base, message: `${reason}: "${name}" is a top-level key`, hint };
+  }
+  const own = item?.noun === 'service' ? SERVICE_KEYS : item?.noun === 'task' ? TASK_KEYS : [name];
+  if (key && item && key[1]!.length !== item.column && own.includes(name)) {
     return {
       ...base,
       message: `${reason}: "${name}" must be indented under the ${item.noun} that starts on line ${item.line}, aligned with "${item.key}"`,
@@ -330,7 +341,7 @@ class Checker {
     const v = o[key];
     if (v === undefined) return undefined;
     if (typeof v === 'string' && v.trim() !== '') return v;
-    this.expected(`${path}.${key}`, v, 'a non-empty string', example);
+    this.expected(`${join(path, key)}`, v, 'a non-empty string', example);
     return undefined;
   }
 
@@ -339,7 +350,7 @@ class Checker {
     if (v === undefined) return undefined;
     if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
     this.add(
-      `${path}.${key}`,
+      `${join(path, key)}`,
       `expected a whole number from ${min} to ${max}, got ${describeValue(v)}`,
       `write it as ${key}: ${min}`,
     );
@@ -355,7 +366,7 @@ class Checker {
       typeof v === 'number' ? v : m ? Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600 }[m[2]!] ?? 1) : NaN;
     if (Number.isInteger(seconds) && seconds >= 1 && seconds <= MAX_DURATION) return seconds;
     this.add(
-      `${path}.${key}`,
+      `${join(path, key)}`,
       `expected a duration of 1 second to 7 days (seconds, or a string such as "30m" or "2h"), got ${describeValue(v)}`,
       `write it as ${key}: 30m`,
     );
@@ -389,7 +400,7 @@ class Checker {
 function checkKeys(c: Checker, o: Obj, path: string, allowed: readonly string[], noun: string): void {
   for (const key of Object.keys(o)) {
     if (allowed.includes(key)) continue;
-    const at = path === '' ? key : `${path}.${key}`;
+    const at = join(path, key);
     if (path === '' && (SERVICE_KEYS.includes(key) || TASK_KEYS.includes(key))) {
       misplacedTopKey(c, key);
     } else if (path !== '' && TOP_KEYS.includes(key)) {
@@ -476,9 +487,13 @@ function checkDirectory(c: Checker, o: Obj, path: string): string | undefined {
 function checkCors(c: Checker, o: Obj, path: string): string[] | undefined {
   const v = o.cors_allow_origins;
   if (v === undefined) return undefined;
-  const list = typeof v === 'string' ? [v] : v;
-  if (Array.isArray(list) && list.length > 0 && list.every((x) => typeof x === 'string' && x.trim() !== '')) {
-    return list as string[];
+  if (typeof v === 'string' && v.trim() !== '') return [v];
+  if (Array.isArray(v) && v.length > 0) {
+    const bad = v.flatMap((x, i) => (typeof x === 'string' && x.trim() !== '' ? [] : [i]));
+    for (const i of bad) {
+      c.expected(`${path}.cors_allow_origins[${i}]`, v[i], 'an origin string', '"https://app.example.com"');
+    }
+    return bad.length === 0 ? (v as string[]) : undefined;
   }
   c.expected(
     `${path}.cors_allow_origins`,
@@ -677,7 +692,7 @@ function checkList<T extends { name: string }>(
       section,
       v,
       `a list of ${noun}s, each starting with "- name:"`,
-      `"${section}:" followed by lines "  - name: ..."`,
+      `"- name: ..." (start each ${noun} with "- ")`,
     );
     return [];
   }
@@ -722,7 +737,9 @@ function checkProject(c: Checker, fallback: string | undefined): string {
   if (typeof v !== 'string' || !isValidName(v)) {
     c.add(
       'project',
-      `project name ${describeValue(v)} is invalid: a project name ${NAME_RULE}`,
+      typeof v === 'string'
+        ? `project name "${v}" is invalid: a project name ${NAME_RULE}`
+        : `expected a project name (a string), got ${describeValue(v)}`,
       'choose a name such as "credit-risk"',
     );
     return '';

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { homePaths, type PlatformEnv } from '../core/config.js';
 import { Gateway } from '../api/gateway/gateway.js';
 import { ensureTls } from '../api/gateway/tls.js';

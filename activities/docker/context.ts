@@ -4,11 +4,18 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Header, Pack, ReadEntry } from 'tar';
 
-/** Files never worth sending to the engine nor hashing: build leftovers and caches. */
-const JUNK = new Set(['__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache', 'node_modules', '.venv', '.git']);
+/**
+ * Files of runtimes/ never worth sending to the engine nor hashing: hidden files (virtualenvs,
+ * caches, VCS), build leftovers, and the package's own tests. Not used for user projects, whose
+ * files all belong in /app.
+ */
+const JUNK = new Set(['__pycache__', 'node_modules']);
+const TOP_JUNK = new Set(['build', 'dist', 'tests']);
 
 export function isJunk(relPath: string): boolean {
-  return relPath.split('/').some((part) => JUNK.has(part) || part.endsWith('.egg-info') || part.endsWith('.pyc'));
+  const parts = relPath.split('/');
+  if (TOP_JUNK.has(parts[0] ?? '')) return true;
+  return parts.some((p) => p.startsWith('.') || JUNK.has(p) || p.endsWith('.egg-info') || p.endsWith('.pyc'));
 }
 
 export interface ContextSpec {
@@ -33,7 +40,7 @@ export function packContext(spec: ContextSpec): Readable {
         cwd: d.dir,
         prefix: d.prefix || undefined,
         portable: true,
-        filter: d.skipJunk ? (p: string) => !isJunk(p.replace(/^\.\//, '')) : undefined,
+        filter: d.skipJunk ? (p: string) => p === '.' || p === './' || !isJunk(p.replace(/^\.\//, '')) : undefined,
       });
       pack.add('.');
       pack.end();

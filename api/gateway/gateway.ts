@@ -6,7 +6,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { RoroError } from '../../core/errors.js';
-import { renderNginxConfig, type NginxConfigInput, type Route } from './nginx-config.js';
+import { prepareRoutes, renderNginxConfig, type NginxConfigInput, type Route } from './nginx-config.js';
+import { ensureTls } from './tls.js';
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -14,6 +15,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export type GatewayOptions = Omit<NginxConfigInput, 'routes' | 'generation'> & {
   /** nginx binary; Debian's nginx-light by default. */
   nginxBin?: string;
+  /**
+   * Set when `tls` came from `ensureTls(tlsDir, domain)` (the roro CA, not a user's certificate): on a
+   * single-label domain such as `localhost`, where clients refuse `*.localhost`, the leaf is re-issued
+   * to name every service host before the routes are applied.
+   */
+  tlsDir?: string;
 };
 
 export interface ApplyResult {
@@ -37,6 +44,7 @@ export class Gateway {
   private readonly opts: GatewayOptions;
   private readonly bin: string;
   private generation = '0';
+  private certHosts = '';
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: GatewayOptions) {
@@ -50,7 +58,10 @@ export class Gateway {
   async prepare(routes: Route[] = []): Promise<void> {
     fs.mkdirSync(path.join(this.opts.runDir, 'tmp'), { recursive: true });
     fs.mkdirSync(this.opts.logDir, { recursive: true });
-    await this.serialized(() => this.install(routes, true));
+    await this.serialized(async () => {
+      await this.syncCertificate(routes);
+      return this.install(routes, true);
+    });
   }
 
   /** How to start nginx in the foreground as a child of the platform supervisor. */
@@ -62,6 +73,7 @@ export class Gateway {
   /** Installs the route table; when nginx runs, reloads it and waits until the new routes serve. */
   async applyRoutes(routes: Route[], opts: { timeoutMs?: number } = {}): Promise<ApplyResult> {
     return this.serialized(async () => {
+      await this.syncCertificate(routes);
       const result = await this.install(routes, false);
       const pid = this.masterPid();
       if (!result.changed || pid === undefined) return result;
@@ -92,6 +104,20 @@ export class Gateway {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Re-issues the roro leaf certificate when the set of service hosts it must name has changed. */
+  private async syncCertificate(routes: Route[]): Promise<void> {
+    const { tlsDir, domain } = this.opts;
+    if (!tlsDir || domain.includes('.')) return;
+    const hosts = prepareRoutes(routes).map((r) => `${r.label}.${domain}`);
+    const key = hosts.join(' ');
+    if (key === this.certHosts) return;
+    const files = await ensureTls(tlsDir, domain, { hosts });
+    if (files.cert !== this.opts.tls.cert || files.key !== this.opts.tls.key) {
+      throw new RoroError(`The gateway serves ${this.opts.tls.cert}, not the roro certificate in ${tlsDir}: pass tlsDir only with tls from ensureTls(tlsDir, ...).`);
+    }
+    this.certHosts = key;
   }
 
   private render(routes: Route[], generation: string): string {

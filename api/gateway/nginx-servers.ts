@@ -30,6 +30,9 @@ export function errorPages(): string[] {
   ];
   return [
     ...pages.flatMap(([codes, status, msg]) => [`error_page ${codes.join(' ')} @roro_${status};`, `location @roro_${status} { ${json(status, msg)} }`]),
+    // A redirect keeps its status and Location; only nginx's HTML body is replaced.
+    'error_page 301 302 307 308 @roro_redirect;',
+    `location @roro_redirect { return 200 '{"redirect": "follow the Location header"}\\n'; }`,
     // Plain HTTP sent to the HTTPS port: send the client to the right scheme instead of an error.
     'error_page 497 =308 https://$host:$server_port$request_uri;',
   ];

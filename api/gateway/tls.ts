@@ -36,20 +36,32 @@ async function succeeds(args: string[]): Promise<boolean> {
   );
 }
 
-/** DNS and IP names the leaf certificate must carry for `domain`. */
-export function leafNames(domain: string): string[] {
+/**
+ * DNS and IP names the leaf certificate must carry. OpenSSL-based clients (curl, Python, Node) refuse a
+ * wildcard directly under a single label (`*.localhost`), so for such a domain each service host is
+ * listed by name too; `hosts` are those names and are ignored when the wildcard covers them.
+ */
+export function leafNames(domain: string, hosts: string[] = []): string[] {
   const names = [`DNS:${domain}`, `DNS:*.${domain}`];
+  if (!domain.includes('.')) {
+    const extra = [...new Set(hosts)].filter((h) => h.endsWith(`.${domain}`) && h !== domain).sort();
+    names.push(...extra.map((h) => `DNS:${h}`));
+  }
   if (domain === 'localhost') names.push('IP:127.0.0.1');
   return names;
 }
 
-function checkDomain(domain: string): void {
-  const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
-  if (!new RegExp(`^${label}(?:\\.${label})*$`).test(domain) || domain.length > 253) {
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const DNS_NAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
+
+function checkDomain(domain: string, hosts: string[]): void {
+  if (!DNS_NAME_RE.test(domain) || domain.length > 253) {
     throw new ConfigError(
       `RORO_DOMAIN=${JSON.stringify(domain)} is not a DNS name: use lowercase labels separated by dots, such as "roro.example.com".`,
     );
   }
+  const bad = hosts.find((h) => !DNS_NAME_RE.test(h) || h.length > 253);
+  if (bad !== undefined) throw new ConfigError(`Host name ${JSON.stringify(bad)} cannot go in a certificate: use lowercase DNS labels.`);
 }
 
 /** The CA is limited to the platform's domain, so a leaked CA key cannot vouch for any other site. */
@@ -71,7 +83,7 @@ function caConfig(domain: string): string {
   ].join('\n');
 }
 
-function leafConfig(domain: string): string {
+function leafConfig(domain: string, hosts: string[]): string {
   return [
     '[req]',
     'distinguished_name = dn',
@@ -84,7 +96,7 @@ function leafConfig(domain: string): string {
     'extendedKeyUsage = serverAuth',
     'subjectKeyIdentifier = hash',
     'authorityKeyIdentifier = keyid',
-    `subjectAltName = ${leafNames(domain).join(',')}`,
+    `subjectAltName = ${leafNames(domain, hosts).join(',')}`,
     '',
   ].join('\n');
 }
@@ -135,10 +147,15 @@ async function createCa(tlsDir: string, domain: string, caCert: string, caKey: s
   });
 }
 
-async function issueLeaf(tlsDir: string, domain: string, ca: { cert: string; key: string }, out: { cert: string; key: string }) {
+interface Pair {
+  cert: string;
+  key: string;
+}
+
+async function issueLeaf(tlsDir: string, domain: string, hosts: string[], ca: Pair, out: Pair) {
   await withScratch(tlsDir, async (dir) => {
     const cnf = path.join(dir, 'leaf.cnf');
-    fs.writeFileSync(cnf, leafConfig(domain));
+    fs.writeFileSync(cnf, leafConfig(domain, hosts));
     const [key, csr, crt] = ['leaf.key', 'leaf.csr', 'leaf.crt'].map((f) => path.join(dir, f)) as [string, string, string];
     await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
       '-keyout', key, '-out', csr, '-config', cnf]); // prettier-ignore
@@ -150,14 +167,14 @@ async function issueLeaf(tlsDir: string, domain: string, ca: { cert: string; key
   });
 }
 
-async function leafCurrent(domain: string, caCert: string, cert: string, key: string): Promise<boolean> {
+async function leafCurrent(domain: string, hosts: string[], caCert: string, cert: string, key: string): Promise<boolean> {
   if (!fs.existsSync(cert) || !fs.existsSync(key)) return false;
   if (!(await validFor(cert, RENEW_BEFORE_S))) return false;
   // verify also fails when the CA was replaced or its name constraints no longer cover the domain
   if (!(await succeeds(['verify', '-CAfile', caCert, cert]))) return false;
   const sans = await openssl(['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']).catch(() => '');
   const found = new Set((sans.split('\n')[1] ?? '').split(',').map((s) => s.trim().replace(/^IP Address:/, 'IP:')));
-  const wanted = leafNames(domain);
+  const wanted = leafNames(domain, hosts);
   if (found.size !== wanted.length || !wanted.every((n) => found.has(n))) return false;
   return keyMatches(cert, key);
 }
@@ -177,19 +194,28 @@ async function userCertificate(certFile: string, keyFile: string): Promise<TlsFi
   return { caCert: null, cert: path.resolve(certFile), key: path.resolve(keyFile), userSupplied: true };
 }
 
+export interface EnsureTlsOptions {
+  /** RORO_TLS_CERT / RORO_TLS_KEY: a certificate and unencrypted key to serve instead of the roro CA's. */
+  certFile?: string;
+  keyFile?: string;
+  /** Service host names (`proj.localhost`) to list in the leaf when the domain is a single label. */
+  hosts?: string[];
+}
+
 /**
  * Returns the certificate the gateway serves. A user-supplied pair (RORO_TLS_CERT / RORO_TLS_KEY) is
  * checked and used as it is; otherwise a private CA and a leaf certificate for `domain` and
  * `*.domain` are created on first use and reused, with the leaf re-issued when it no longer fits.
  */
-export async function ensureTls(tlsDir: string, domain: string, opts: { certFile?: string; keyFile?: string } = {}): Promise<TlsFiles> {
+export async function ensureTls(tlsDir: string, domain: string, opts: EnsureTlsOptions = {}): Promise<TlsFiles> {
   if (opts.certFile || opts.keyFile) {
     if (!opts.certFile || !opts.keyFile) {
       throw new ConfigError('Only one of RORO_TLS_CERT and RORO_TLS_KEY is set: set both, or neither to use the roro CA.');
     }
     return userCertificate(opts.certFile, opts.keyFile);
   }
-  checkDomain(domain);
+  const hosts = opts.hosts ?? [];
+  checkDomain(domain, hosts);
   fs.mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
   const ca = { cert: path.join(tlsDir, 'ca.crt'), key: path.join(tlsDir, 'ca.key') };
   const leaf = { cert: path.join(tlsDir, 'gateway.crt'), key: path.join(tlsDir, 'gateway.key') };
@@ -199,10 +225,10 @@ export async function ensureTls(tlsDir: string, domain: string, opts: { certFile
     (await validFor(ca.cert, LEAF_DAYS * 24 * 3600)) &&
     (await keyMatches(ca.cert, ca.key));
   if (!caOk) await createCa(tlsDir, domain, ca.cert, ca.key);
-  if (!caOk || !(await leafCurrent(domain, ca.cert, leaf.cert, leaf.key))) {
+  if (!caOk || !(await leafCurrent(domain, hosts, ca.cert, leaf.cert, leaf.key))) {
     // A CA whose name constraints exclude a new domain cannot sign for it: start over with a new CA.
     if (caOk && !(await caCovers(ca.cert, domain))) await createCa(tlsDir, domain, ca.cert, ca.key);
-    await issueLeaf(tlsDir, domain, ca, leaf);
+    await issueLeaf(tlsDir, domain, hosts, ca, leaf);
   }
   return { caCert: ca.cert, cert: leaf.cert, key: leaf.key, userSupplied: false };
 }

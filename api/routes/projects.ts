@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { addMember, createProject, deleteProject, getProject, listProjects, listVolumes } from '../projects.js';
-import { ValidationError } from '../../core/errors.js';
+import { ForbiddenError, ValidationError } from '../../core/errors.js';
 
 export function projectRoutes(deps: AppDeps): Router {
   const r = Router();
@@ -27,6 +27,7 @@ export function projectRoutes(deps: AppDeps): Router {
   });
   r.post('/:name/members', async (req, res) => {
     const project = await getProject(deps.db, currentUser(req).id, req.params.name);
+    if (project.role !== 'owner') throw new ForbiddenError('Only the project owner adds members.');
     if (typeof req.body?.email !== 'string') throw new ValidationError('Give the member\'s "email".');
     await addMember(deps.db, project, req.body.email);
     res.status(201).json({ ok: true });

@@ -18,7 +18,11 @@ const DIR_MODE = 0o755;
 export function rejectEntry(name: string, problem: string): ValidationError {
   return new ValidationError(
     `Archive entry ${JSON.stringify(name)} ${problem}; the archive was rejected and nothing was extracted.`,
-    { code: 'archive_rejected', details: { entry: name }, hint: 'Package the project again with `roro deploy`.' },
+    {
+      code: 'archive_rejected',
+      details: { entry: name },
+      hint: 'Package the project again with `roro deploy`.',
+    },
   );
 }
 
@@ -56,7 +60,8 @@ export class EntryWriter {
     const rel = safeRelative(entry.path, entry.type === 'Directory');
     if (rel === null) return void entry.resume();
     const abs = path.join(this.root, rel);
-    if (!abs.startsWith(this.root + path.sep)) throw rejectEntry(entry.path, 'resolves outside the destination');
+    if (!abs.startsWith(this.root + path.sep))
+      throw rejectEntry(entry.path, 'resolves outside the destination');
     switch (entry.type) {
       case 'File':
       case 'OldFile':
@@ -67,11 +72,17 @@ export class EntryWriter {
       case 'SymbolicLink':
         return this.makeSymlink(entry, rel, abs);
       case 'Link':
-        throw rejectEntry(entry.path, `is a hard link to ${JSON.stringify(entry.linkpath ?? '')}; hard links are never allowed`);
+        throw rejectEntry(
+          entry.path,
+          `is a hard link to ${JSON.stringify(entry.linkpath ?? '')}, and hard links are not allowed`,
+        );
       case 'CharacterDevice':
       case 'BlockDevice':
       case 'FIFO':
-        throw rejectEntry(entry.path, `is a ${entry.type} entry; only files, directories and symlinks are allowed`);
+        throw rejectEntry(
+          entry.path,
+          `is a ${entry.type} entry; only files, directories and symlinks are allowed`,
+        );
       default:
         throw rejectEntry(entry.path, `has the unsupported type ${entry.type}`);
     }
@@ -81,7 +92,8 @@ export class EntryWriter {
   async verifyLinks(): Promise<void> {
     for (const rel of this.links) {
       const verdict = await resolveLink(this.root, rel);
-      if (verdict !== 'inside') throw rejectEntry(rel, `is a symlink whose target leads outside the destination (${verdict})`);
+      if (verdict !== 'inside')
+        throw rejectEntry(rel, `is a symlink whose target leads outside the destination (${verdict})`);
     }
   }
 
@@ -95,7 +107,10 @@ export class EntryWriter {
   private addBytes(rel: string, n: number): void {
     this.bytes += n;
     if (this.bytes > this.limits.maxBytes) {
-      throw rejectEntry(rel, `takes the archive past the limit of ${this.limits.maxBytes} bytes uncompressed`);
+      throw rejectEntry(
+        rel,
+        `takes the archive past the limit of ${this.limits.maxBytes} bytes uncompressed`,
+      );
     }
   }
 
@@ -105,8 +120,10 @@ export class EntryWriter {
     for (let i = 1; i < parts.length; i += 1) {
       const prefix = parts.slice(0, i).join('/');
       const existing = this.kinds.get(prefix);
-      if (existing === 'symlink') throw rejectEntry(rel, `would be written through the symlink ${JSON.stringify(prefix)}`);
-      if (existing === 'file') throw rejectEntry(rel, `is placed under ${JSON.stringify(prefix)}, which is a file`);
+      if (existing === 'symlink')
+        throw rejectEntry(rel, `would be written through the symlink ${JSON.stringify(prefix)}`);
+      if (existing === 'file')
+        throw rejectEntry(rel, `is placed under ${JSON.stringify(prefix)}, which is a file`);
       if (existing === undefined) {
         this.count(prefix);
         await this.mkdirExact(path.join(this.root, prefix));
@@ -130,7 +147,10 @@ export class EntryWriter {
     await this.prepare(rel, 'file');
     // Header sizes give an early refusal; the bytes counted below are what is enforced.
     if (this.bytes + entry.size > this.limits.maxBytes) {
-      throw rejectEntry(rel, `declares ${entry.size} bytes, past the limit of ${this.limits.maxBytes} bytes uncompressed`);
+      throw rejectEntry(
+        rel,
+        `declares ${entry.size} bytes, past the limit of ${this.limits.maxBytes} bytes uncompressed`,
+      );
     }
     const mode = (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644;
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -158,10 +178,14 @@ export class EntryWriter {
   private async makeSymlink(entry: ReadEntry, rel: string, abs: string): Promise<void> {
     const target = entry.linkpath ?? '';
     if (target === '' || target.includes('\0')) throw rejectEntry(rel, 'is a symlink without a valid target');
-    if (path.isAbsolute(target)) throw rejectEntry(rel, `is a symlink to the absolute path ${JSON.stringify(target)}`);
+    if (path.isAbsolute(target))
+      throw rejectEntry(rel, `is a symlink to the absolute path ${JSON.stringify(target)}`);
     const resolved = path.resolve(path.dirname(abs), target);
     if (resolved !== this.root && !resolved.startsWith(this.root + path.sep)) {
-      throw rejectEntry(rel, `is a symlink to ${JSON.stringify(target)}, which leads outside the destination`);
+      throw rejectEntry(
+        rel,
+        `is a symlink to ${JSON.stringify(target)}, which leads outside the destination`,
+      );
     }
     await this.prepare(rel, 'symlink');
     await symlink(target, abs);

@@ -39,6 +39,8 @@ class Run {
   private chain: Promise<void> = Promise.resolve();
   private readonly failed: Promise<never>;
   private signalFailure: (err: Error) => void = () => {};
+  private active: ReadEntry | undefined;
+  private lastSeen = '';
   readonly parser: Parser;
 
   constructor(readonly writer: EntryWriter) {
@@ -49,25 +51,54 @@ class Run {
     // strict turns every parser warning (bad checksum, truncation) into an error.
     this.parser = new Parser({ strict: true, brotli: false, zstd: false });
     this.parser.on('entry', (entry: ReadEntry) => {
-      this.chain = this.chain.then(() => (this.failure ? undefined : writer.write(entry))).catch((err) => this.fail(err));
+      this.lastSeen = entry.path;
+      this.chain = this.chain.then(() => this.process(entry)).catch((err) => this.fail(err));
     });
     this.parser.on('ignoredEntry', (entry: ReadEntry) => {
       this.fail(rejectEntry(entry.path, `has the unsupported type ${entry.type}`));
     });
     this.parser.on('error', (err: Error) => {
-      this.fail(new ValidationError(`Archive is not a valid tar near entry ${JSON.stringify(writer.current)}: ${err.message}.`, { code: 'archive_invalid' }));
+      const where =
+        this.lastSeen === '' ? 'at its first entry' : `after entry ${JSON.stringify(this.lastSeen)}`;
+      this.fail(
+        new ValidationError(
+          `Archive is not a valid tar (${err.message}) ${where}; package the project again with \`roro deploy\`.`,
+          {
+            code: 'archive_invalid',
+          },
+        ),
+      );
     });
+  }
+
+  private async process(entry: ReadEntry): Promise<void> {
+    if (this.failure) return;
+    this.active = entry;
+    try {
+      await this.writer.write(entry);
+    } finally {
+      this.active = undefined;
+    }
   }
 
   fail(err: unknown): void {
     if (this.failure) return;
     this.failure = err instanceof Error ? err : new Error(String(err));
     this.signalFailure(this.failure);
+    // Ends a writer waiting for body bytes that will never come, so its file handle closes.
+    this.active?.destroy();
+  }
+
+  async quiesce(): Promise<void> {
+    await this.chain;
   }
 
   /** Resolves on `event`, rejects as soon as anything fails. */
   async until(event: string): Promise<void> {
-    await Promise.race([new Promise<void>((resolve) => this.parser.once(event, () => resolve())), this.failed]);
+    await Promise.race([
+      new Promise<void>((resolve) => this.parser.once(event, () => resolve())),
+      this.failed,
+    ]);
   }
 
   async settle(): Promise<void> {
@@ -76,7 +107,19 @@ class Run {
   }
 }
 
-async function feed(archivePath: string, run: Run, rawLimit: number): Promise<void> {
+function asRejection(err: unknown): unknown {
+  if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) {
+    return new ValidationError(
+      `Archive is not a valid gzip file (${(err as Error).message}); send a .tar.gz made by \`roro deploy\`.`,
+      {
+        code: 'archive_invalid',
+      },
+    );
+  }
+  return err;
+}
+
+async function inflate(archivePath: string, run: Run, rawLimit: number): Promise<void> {
   const source = createReadStream(archivePath);
   const gunzip = createGunzip();
   source.on('error', (err) => gunzip.destroy(err));
@@ -93,31 +136,43 @@ async function feed(archivePath: string, run: Run, rawLimit: number): Promise<vo
         head = Buffer.concat([head, chunk.subarray(0, GZIP_MAGIC.length - head.length)]);
         // The parser would silently inflate a nested gzip, out of reach of the counting below.
         if (GZIP_MAGIC.every((b, i) => head[i] === b)) {
-          throw new ValidationError('Archive holds another compressed archive; send a single gzip-compressed tar.', { code: 'archive_invalid' });
+          throw new ValidationError(
+            'Archive holds another compressed archive; send a single gzip-compressed tar.',
+            { code: 'archive_invalid' },
+          );
         }
       }
       raw += chunk.length;
       if (raw > rawLimit) {
-        throw rejectEntry(run.writer.current, `takes the archive past its size limit (${rawLimit} bytes decompressed)`);
+        throw rejectEntry(
+          run.writer.current,
+          `takes the archive past its size limit (${rawLimit} bytes decompressed)`,
+        );
       }
       if (!run.parser.write(chunk)) await run.until('drain');
       if (run.failure) throw run.failure;
       // Anything after the end-of-archive blocks is padding at best; do not inflate it.
       if (eof) break;
     }
-  } catch (err) {
-    if (run.failure) throw run.failure;
-    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) {
-      throw new ValidationError(`Archive is not a valid gzip file: ${(err as Error).message}; send a .tar.gz made by \`roro deploy\`.`, { code: 'archive_invalid' });
-    }
-    throw err;
   } finally {
     source.destroy();
     gunzip.destroy();
   }
-  run.parser.end();
-  await run.until('end');
-  await run.settle();
+}
+
+async function feed(archivePath: string, run: Run, rawLimit: number): Promise<void> {
+  try {
+    await inflate(archivePath, run, rawLimit);
+    const ended = run.until('end'); // end may be emitted synchronously inside parser.end()
+    run.parser.end();
+    await ended;
+    await run.settle();
+  } catch (err) {
+    run.fail(asRejection(err));
+    // The temp dir may only be removed once no entry is being written into it.
+    await run.quiesce();
+    throw run.failure;
+  }
 }
 
 async function assertFreeDestination(dest: string): Promise<void> {
@@ -126,7 +181,9 @@ async function assertFreeDestination(dest: string): Promise<void> {
     throw err;
   });
   if (names.length > 0) {
-    throw new ConflictError(`Destination ${dest} already exists and is not empty; extract each archive into a new directory.`);
+    throw new ConflictError(
+      `Destination ${dest} already exists and is not empty; extract each archive into a new directory.`,
+    );
   }
 }
 
@@ -137,7 +194,11 @@ async function assertFreeDestination(dest: string): Promise<void> {
  * temp dir beside destDir that is renamed into place on success and removed on any failure,
  * so a rejected archive leaves nothing behind.
  */
-export async function extractArchive(archivePath: string, destDir: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractArchive(
+  archivePath: string,
+  destDir: string,
+  opts: ExtractOptions = {},
+): Promise<ExtractResult> {
   const limits: ExtractLimits = {
     maxBytes: opts.maxBytes ?? DEFAULT_MAX_EXTRACT_BYTES,
     maxFiles: opts.maxFiles ?? DEFAULT_MAX_EXTRACT_FILES,

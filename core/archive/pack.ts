@@ -78,7 +78,8 @@ async function checkLink(root: string, rel: string): Promise<string> {
   const target = await readlink(path.join(root, rel));
   const verdict = await resolveLink(root, rel);
   if (verdict === 'inside') return target;
-  const why = verdict === 'absolute' ? 'is absolute' : verdict === 'loop' ? 'is a loop' : 'points outside the project';
+  const why =
+    verdict === 'absolute' ? 'is absolute' : verdict === 'loop' ? 'is a loop' : 'points outside the project';
   throw new ValidationError(
     `Symlink ${rel} -> ${target} ${why}; replace it with a relative link inside the project, a copy of the file, or add it to ${IGNORE_FILE}.`,
     { code: 'symlink_outside', details: { entry: rel } },
@@ -149,7 +150,11 @@ function headerBlocks(entry: PackEntry): Buffer[] {
   return [new Pax({ path: data.path, linkpath: entry.linkpath }).encode(), block];
 }
 
-async function* fileBlocks(root: string, entry: PackEntry, progress: (n: number) => void): AsyncGenerator<Buffer> {
+async function* fileBlocks(
+  root: string,
+  entry: PackEntry,
+  progress: (n: number) => void,
+): AsyncGenerator<Buffer> {
   const handle = await open(path.join(root, entry.rel), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     let left = entry.size;
@@ -157,9 +162,12 @@ async function* fileBlocks(root: string, entry: PackEntry, progress: (n: number)
       const buf = Buffer.alloc(Math.min(READ_CHUNK, left));
       const { bytesRead } = await handle.read(buf, 0, buf.length, null);
       if (bytesRead === 0) {
-        throw new ValidationError(`File ${entry.rel} shrank while it was being packed; run the deploy again once it stops changing.`, {
-          code: 'file_changed',
-        });
+        throw new ValidationError(
+          `File ${entry.rel} shrank while it was being packed; run the deploy again once it stops changing.`,
+          {
+            code: 'file_changed',
+          },
+        );
       }
       left -= bytesRead;
       progress(bytesRead);
@@ -172,7 +180,11 @@ async function* fileBlocks(root: string, entry: PackEntry, progress: (n: number)
   if (pad > 0) yield Buffer.alloc(pad);
 }
 
-async function* tarStream(root: string, entries: PackEntry[], onProgress?: (b: number) => void): AsyncGenerator<Buffer> {
+async function* tarStream(
+  root: string,
+  entries: PackEntry[],
+  onProgress?: (b: number) => void,
+): AsyncGenerator<Buffer> {
   let done = 0;
   const progress = (n: number): void => {
     done += n;
@@ -191,9 +203,25 @@ async function* tarStream(root: string, entries: PackEntry[], onProgress?: (b: n
  * Throws a ValidationError for symlinks that leave the project and for projects over maxBytes.
  */
 export async function packProject(dir: string, opts: PackOptions = {}): Promise<PackResult> {
-  const root = await realpath(dir);
+  const root = await realpath(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    throw new ValidationError(
+      `Project directory ${dir} does not exist; run roro deploy from the project directory.`,
+      {
+        code: 'project_missing',
+      },
+    );
+  });
   const entries: PackEntry[] = [];
   await walk({ root, rules: await loadRules(root), out: entries, warn: opts.onWarning ?? (() => {}) }, '');
+  if (entries.length === 0) {
+    throw new ValidationError(
+      `Project directory ${dir} has nothing to deploy; check that ${IGNORE_FILE} does not leave out every file.`,
+      {
+        code: 'project_empty',
+      },
+    );
+  }
   const uncompressedBytes = checkSize(entries, opts.maxBytes ?? DEFAULT_MAX_PACK_BYTES);
   const file = path.join(os.tmpdir(), `roro-deploy-${randomBytes(8).toString('hex')}.tar.gz`);
   const hash = createHash('sha256');

@@ -24,7 +24,7 @@ async function entries(file: string): Promise<string[]> {
   return names;
 }
 
-test('packProject honours .roroignore, its negations and the defaults, and always drops .git', async () => {
+void test('packProject honours .roroignore, its negations and the defaults, and always drops .git', async () => {
   const dir = await project({
     'app.py': 'print(1)\n',
     'data/big.csv': 'a,b\n',
@@ -58,7 +58,10 @@ test('packProject honours .roroignore, its negations and the defaults, and alway
       assert.equal(result.files, 5);
       assert.equal(result.sha256, await sha256File(result.file));
       await verifyChecksum(result.file, result.sha256.toUpperCase());
-      await assert.rejects(verifyChecksum(result.file, '0'.repeat(64)), /checksum mismatch: expected sha256 0{64}, got [0-9a-f]{64}/);
+      await assert.rejects(
+        verifyChecksum(result.file, '0'.repeat(64)),
+        /checksum mismatch: expected sha256 0{64}, got [0-9a-f]{64}/,
+      );
     } finally {
       await rm(result.file, { force: true });
     }
@@ -67,7 +70,7 @@ test('packProject honours .roroignore, its negations and the defaults, and alway
   }
 });
 
-test('packProject gives the same checksum for the same tree, whatever the mtimes', async () => {
+void test('packProject gives the same checksum for the same tree, whatever the mtimes', async () => {
   const dir = await project({ 'b.py': 'b', 'a.py': 'a', 'z/y/x.txt': 'deep', 'run.sh': '#!/bin/sh\n' });
   await chmod(path.join(dir, 'run.sh'), 0o755);
   await symlink('a.py', path.join(dir, 'alias.py'));
@@ -81,7 +84,15 @@ test('packProject gives the same checksum for the same tree, whatever the mtimes
       assert.equal(first.bytes, second.bytes);
       assert.equal(second.uncompressedBytes, 1 + 1 + 4 + 10);
       assert.equal(progress.at(-1), second.uncompressedBytes);
-      assert.deepEqual(await entries(second.file), ['a.py', 'alias.py', 'b.py', 'run.sh', 'z/', 'z/y/', 'z/y/x.txt']);
+      assert.deepEqual(await entries(second.file), [
+        'a.py',
+        'alias.py',
+        'b.py',
+        'run.sh',
+        'z/',
+        'z/y/',
+        'z/y/x.txt',
+      ]);
     } finally {
       await rm(first.file, { force: true });
       await rm(second.file, { force: true });
@@ -91,8 +102,12 @@ test('packProject gives the same checksum for the same tree, whatever the mtimes
   }
 });
 
-test('packProject refuses a project over maxBytes, naming the limit, .roroignore and the largest files', async () => {
-  const dir = await project({ 'data/huge.csv': 'x'.repeat(5000), 'data/mid.csv': 'x'.repeat(3000), 'app.py': 'x' });
+void test('packProject refuses a project over maxBytes, naming the limit, .roroignore and the largest files', async () => {
+  const dir = await project({
+    'data/huge.csv': 'x'.repeat(5000),
+    'data/mid.csv': 'x'.repeat(3000),
+    'app.py': 'x',
+  });
   try {
     await assert.rejects(packProject(dir, { maxBytes: 4096 }), (err: Error) => {
       assert.ok(err instanceof ValidationError);
@@ -106,7 +121,7 @@ test('packProject refuses a project over maxBytes, naming the limit, .roroignore
   }
 });
 
-test('packProject refuses symlinks that leave the project, naming the link', async () => {
+void test('packProject refuses symlinks that leave the project, naming the link', async () => {
   const outside = await project({ 'secret.txt': 's' });
   const cases: Array<[string, string]> = [
     ['escape', '../../' + path.basename(outside) + '/secret.txt'],
@@ -129,19 +144,22 @@ test('packProject refuses symlinks that leave the project, naming the link', asy
   await rm(outside, { recursive: true, force: true });
 });
 
-test('packProject refuses a link that climbs out through another link', async () => {
+void test('packProject refuses a link that climbs out through another link', async () => {
   const dir = await project({ 'z/file': 'x', 'p/q/keep': 'x' });
   // p/q/b -> ../../z is inside; p/q/a -> b/../../.. looks inside but climbs from z, out of the project.
   await symlink('../../z', path.join(dir, 'p/q/b'));
   await symlink('b/../../..', path.join(dir, 'p/q/a'));
   try {
-    await assert.rejects(packProject(dir), /Symlink p\/q\/a -> b\/\.\.\/\.\.\/\.\. points outside the project/);
+    await assert.rejects(
+      packProject(dir),
+      /Symlink p\/q\/a -> b\/\.\.\/\.\.\/\.\. points outside the project/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
-test('packProject skips sockets with a warning', async () => {
+void test('packProject skips sockets with a warning', async () => {
   const dir = await project({ 'app.py': 'x' });
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(path.join(dir, 'app.sock'), resolve));

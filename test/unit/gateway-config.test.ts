@@ -80,6 +80,7 @@ test('plain HTTP port redirects to HTTPS with the same host and path, and report
   assert.match(redirect, /listen 127\.0\.0\.1:7480 default_server;/);
   assert.match(redirect, /return 308 https:\/\/\$host:7443\$request_uri;/);
   assert.match(redirect, /"generation": "abc123"/);
+  assert.match(redirect, /error_page 301 302 307 308 @roro_redirect;/);
   assert.match(renderNginxConfig(input(routes, { httpsPort: 443 })), /return 308 https:\/\/\$host\$request_uri;/);
 });
 

@@ -1,5 +1,6 @@
 """Startup, readiness, concurrency and shutdown of the real server process."""
 
+import signal
 import threading
 import time
 from pathlib import Path
@@ -65,7 +66,7 @@ def test_sigterm_finishes_in_flight_request(start_server, tmp_path: Path, worker
     reply = {}
 
     def call():
-        reply["r"] = s.request("POST", "/slow", {"seconds": 1.5, "marker": str(marker)})
+        reply["r"] = s.request("POST", "/slow", {"seconds": 3, "marker": str(marker)})
 
     t = threading.Thread(target=call)
     t.start()
@@ -73,8 +74,18 @@ def test_sigterm_finishes_in_flight_request(start_server, tmp_path: Path, worker
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert marker.exists()
-    code, out, err = s.stop()
+    s.proc.send_signal(signal.SIGTERM)
+    # New connections are refused while the in-flight request is still running.
+    refused_while_busy = False
+    deadline = time.monotonic() + 2.5
+    while t.is_alive() and time.monotonic() < deadline:
+        if not s.reachable():
+            refused_while_busy = t.is_alive()
+            break
+        time.sleep(0.02)
+    code, out, err = s.wait()
     t.join(30)
+    assert refused_while_busy
     assert reply["r"].status == 200 and reply["r"].json() == {"done": True}
     assert reply["r"].headers.get("connection") == "close"
     assert code == 0, err

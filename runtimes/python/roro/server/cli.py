@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if workers == 1:
         code = serve(None)
     else:
-        code = run_master(serve, workers)
+        code = run_master(serve, workers, on_stop=listener.close)
     _err("roro-serve: stopped")
     return code
 

@@ -45,14 +45,19 @@ def _spawn(serve: Callable[[int], int]) -> int:
         os._exit(code)
 
 
-def run_master(serve: Callable[[int], int], workers: int) -> int:
-    """Run `workers` children, each calling serve(master_pid); returns the master's exit code."""
+def run_master(serve: Callable[[int], int], workers: int, on_stop: Callable[[], None]) -> int:
+    """Run `workers` children, each calling serve(master_pid); returns the master's exit code.
+
+    on_stop runs once when stopping starts; the caller closes its copy of the listening socket there.
+    """
     children: set[int] = set()
     stopping = False
     crashes: deque[float] = deque()
 
     def on_signal(signum: int, frame: object) -> None:
         nonlocal stopping
+        if not stopping:
+            on_stop()
         stopping = True
         for pid in list(children):
             try:

@@ -96,6 +96,10 @@ class Worker:
             sock, addr = self.listener.accept()
         except (BlockingIOError, InterruptedError, ConnectionAbortedError):
             return  # a sibling worker took it
+        except OSError as e:  # out of file descriptors: back off instead of spinning
+            sys.stderr.write(f"roro-serve: could not accept a connection: {e}\n")
+            time.sleep(0.1)
+            return
         sock.settimeout(self.request_timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._fresh += 1
@@ -193,6 +197,7 @@ class Worker:
                 deadline = now + self.grace
                 self.app.draining = True
                 self._set_accepting(False)
+                self.listener.close()  # once every process has closed it, new connections are refused
             self._sweep(now)
             if deadline is not None and (self._inflight == 0 or now >= deadline):
                 break

@@ -1,0 +1,253 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Gateway } from '../../api/gateway/gateway.js';
+import type { Route } from '../../api/gateway/nginx-config.js';
+import { ensureTls, type TlsFiles } from '../../api/gateway/tls.js';
+
+const execFileP = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A JSON upstream that reports who answered and what it received, with a raw echo after a WebSocket upgrade. */
+async function upstream(name: string): Promise<{ port: number; server: http.Server }> {
+  const server = http.createServer((req, res) => {
+    let size = 0;
+    req.on('data', (c: Buffer) => (size += c.length));
+    req.on('end', () => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ name, url: req.url, size, headers: req.headers }));
+    });
+  });
+  server.on('upgrade', (req, socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.pipe(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as net.AddressInfo).port, server };
+}
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function collect(res: http.IncomingMessage, resolve: (r: Reply) => void): void {
+  let body = '';
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => (body += c));
+  res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+}
+
+describe('gateway with real nginx and openssl', { timeout: 120_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-gateway-'));
+  const children: ChildProcess[] = [];
+  const servers: http.Server[] = [];
+  let tls: TlsFiles;
+  let gw: Gateway;
+  let ports: { https: number; http: number };
+  let a: { port: number };
+  let b: { port: number };
+  let deadPort: number;
+
+  function routes(defaultPort: number): Route[] {
+    return [
+      { project: 'proj', service: 'default', upstreams: [`127.0.0.1:${defaultPort}`] },
+      { project: 'proj', service: 'web', upstreams: [`127.0.0.1:${b.port}`] },
+      { project: 'down', service: 'default', upstreams: [`127.0.0.1:${deadPort}`] },
+    ];
+  }
+
+  /** HTTPS to 127.0.0.1 with SNI and Host set, since `*.localhost` does not resolve in Node. */
+  type GetOptions = { agent?: https.Agent; ca?: string; port?: number; method?: string; body?: Buffer; anyName?: boolean };
+  function get(host: string, urlPath: string, opts: GetOptions = {}): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const port = opts.port ?? ports.https;
+      const req = https.request({
+        host: '127.0.0.1', port, path: urlPath, method: opts.method ?? 'GET', servername: host,
+        headers: { Host: `${host}:${port}` }, ca: opts.ca ?? fs.readFileSync(tls.caCert!), agent: opts.agent ?? false,
+        ...(opts.anyName ? { checkServerIdentity: () => undefined } : {}),
+      }, (res) => collect(res, resolve)); // prettier-ignore
+      req.on('error', reject);
+      req.end(opts.body);
+    });
+  }
+
+  async function startNginx(g: Gateway): Promise<void> {
+    const { cmd, args } = g.command();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    children.push(child);
+    for (let i = 0; i < 100 && !(await g.ready()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(await g.ready(), 'nginx did not become ready');
+  }
+
+  before(async () => {
+    [a, b] = await Promise.all([upstream('A'), upstream('B')]).then((u) => {
+      servers.push(...u.map((x) => x.server));
+      return u;
+    });
+    deadPort = await freePort();
+    ports = { https: await freePort(), http: await freePort() };
+    tls = await ensureTls(path.join(dir, 'tls'), 'localhost');
+    gw = new Gateway({
+      runDir: path.join(dir, 'run'), logDir: path.join(dir, 'logs'), domain: 'localhost',
+      httpsPort: ports.https, httpPort: ports.http, tls, tlsDir: path.join(dir, 'tls'),
+    }); // prettier-ignore
+    await gw.prepare(routes(a.port));
+    await startNginx(gw);
+  });
+
+  after(async () => {
+    for (const child of children) {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+    for (const s of servers) s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('TLS material is reused, keys are private, and a domain change re-issues the leaf', async () => {
+    assert.equal(fs.statSync(tls.key).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(path.join(dir, 'tls', 'ca.key')).mode & 0o777, 0o600);
+    const before = fs.readFileSync(tls.cert, 'utf8');
+    // the hosts the gateway asked for; clients refuse *.localhost, so each is named in the certificate
+    const hosts = ['down.localhost', 'proj--web.localhost', 'proj.localhost'];
+    assert.deepEqual(await ensureTls(path.join(dir, 'tls'), 'localhost', { hosts }), tls);
+    assert.equal(fs.readFileSync(tls.cert, 'utf8'), before);
+    const sans = await execFileP('openssl', ['x509', '-in', tls.cert, '-noout', '-ext', 'subjectAltName']);
+    assert.match(sans.stdout, /DNS:localhost, DNS:\*\.localhost, DNS:down\.localhost, DNS:proj--web\.localhost, DNS:proj\.localhost, IP Address:127\.0\.0\.1/);
+    const other = path.join(dir, 'tls-other');
+    fs.cpSync(path.join(dir, 'tls'), other, { recursive: true });
+    await ensureTls(other, 'roro.example.test');
+    const { stdout } = await execFileP('openssl', ['x509', '-in', path.join(other, 'gateway.crt'), '-noout', '-ext', 'subjectAltName']);
+    assert.match(stdout, /DNS:roro\.example\.test, DNS:\*\.roro\.example\.test/);
+  });
+
+  test('services are reached by host name and by path prefix', async () => {
+    const byHost = await get('proj.localhost', '/hello?x=1');
+    assert.equal(byHost.status, 200);
+    const body = JSON.parse(byHost.body) as { name: string; url: string; headers: Record<string, string> };
+    assert.deepEqual([body.name, body.url], ['A', '/hello?x=1']);
+    assert.equal(body.headers['x-forwarded-proto'], 'https');
+    assert.ok(body.headers['x-request-id']);
+    assert.equal(JSON.parse((await get('proj--web.localhost', '/')).body).name, 'B');
+    const byPrefix = JSON.parse((await get('localhost', '/proj/hello?x=1')).body) as typeof body;
+    assert.deepEqual([byPrefix.name, byPrefix.url, byPrefix.headers['x-forwarded-prefix']], ['A', '/hello?x=1', '/proj']);
+    assert.equal(JSON.parse((await get('localhost', '/proj--web/p')).body).url, '/p');
+    const bare = await get('localhost', '/proj');
+    assert.deepEqual([bare.status, bare.headers.location], [308, '/proj/']);
+  });
+
+  test('unknown host, unknown prefix and a dead service answer JSON errors', async () => {
+    for (const [host, p, status] of [['nope.localhost', '/x', 404], ['localhost', '/nope/x', 404], ['down.localhost', '/', 502]] as const) {
+      // An unknown host is not in the certificate (no wildcard under localhost), so only the CA is checked.
+      const r = await get(host, p, { anyName: host === 'nope.localhost' });
+      assert.equal(r.status, status, `${host}${p}`);
+      assert.equal(r.headers['content-type'], 'application/json');
+      const err = (JSON.parse(r.body) as { error: string }).error;
+      assert.match(err, status === 404 ? new RegExp(`^no service at ${host}${p}: .*roro ps`) : /not answering/);
+    }
+  });
+
+  test('a 2 MB upload passes through without temp files', async () => {
+    const r = await get('proj.localhost', '/upload', { method: 'POST', body: Buffer.alloc(2 << 20, 1) });
+    assert.equal(JSON.parse(r.body).size, 2 << 20);
+  });
+
+  test('plain HTTP redirects to HTTPS with the same host and path', async () => {
+    const r = await new Promise<Reply>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: ports.http, path: '/a/b?c=d', headers: { Host: `proj.localhost:${ports.http}` }, agent: false }, (res) => collect(res, resolve)).on('error', reject);
+    });
+    assert.equal(r.status, 308);
+    assert.equal(r.headers.location, `https://proj.localhost:${ports.https}/a/b?c=d`);
+    assert.equal(r.headers['content-type'], 'application/json');
+  });
+
+  test('a WebSocket upgrade passes through and bytes echo', async () => {
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const req = https.request({
+        host: '127.0.0.1', port: ports.https, path: '/ws', servername: 'proj.localhost', ca: fs.readFileSync(tls.caCert!), agent: false,
+        headers: { Host: 'proj.localhost', Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      }); // prettier-ignore
+      req.on('upgrade', (res, socket) => {
+        assert.equal(res.statusCode, 101);
+        socket.once('data', (d: Buffer) => {
+          socket.destroy();
+          resolve(d.toString());
+        });
+        socket.write('ping');
+      });
+      req.on('response', (res) => reject(new Error(`expected 101, got ${res.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(echoed, 'ping');
+  });
+
+  test('switching a route under continuous keep-alive requests drops none', async () => {
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    const seen: string[] = [];
+    let failures = 0;
+    const switched = (async () => {
+      await new Promise((r) => setTimeout(r, 800));
+      const result = await gw.applyRoutes(routes(b.port));
+      assert.deepEqual([result.changed, result.reloaded], [true, true]);
+    })();
+    for (let i = 0; i < 300; i++) {
+      try {
+        const r = await get('proj.localhost', `/n/${i}`, { agent });
+        if (r.status !== 200) failures++;
+        else seen.push((JSON.parse(r.body) as { name: string }).name);
+      } catch {
+        failures++;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await switched;
+    agent.destroy();
+    assert.equal(failures, 0);
+    assert.equal(seen[0], 'A');
+    assert.equal(seen.at(-1), 'B');
+    assert.equal((await gw.applyRoutes(routes(b.port))).changed, false);
+  });
+
+  test('a config nginx refuses keeps the old routes serving', async () => {
+    const dup: Route[] = [...routes(b.port), { project: 'proj', service: 'default', upstreams: ['no-such-host.invalid:80'] }];
+    await assert.rejects(gw.applyRoutes(dup), /refused the new routes.*no-such-host\.invalid/s);
+    assert.equal((await get('proj.localhost', '/')).status, 200);
+  });
+
+  test('a user-supplied certificate is validated and served', async () => {
+    const user = path.join(dir, 'user');
+    fs.mkdirSync(user);
+    const [cert, key] = [path.join(user, 'c.pem'), path.join(user, 'k.pem')];
+    await execFileP('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+      '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,DNS:proj.localhost']); // prettier-ignore
+    await assert.rejects(ensureTls(user, 'localhost', { certFile: cert, keyFile: tls.key }), /does not match/);
+    const own = await ensureTls(user, 'localhost', { certFile: cert, keyFile: key });
+    assert.deepEqual([own.userSupplied, own.caCert], [true, null]);
+    const p = { https: await freePort(), http: await freePort() };
+    const g2 = new Gateway({ runDir: path.join(dir, 'run2'), logDir: path.join(dir, 'logs2'), domain: 'localhost', httpsPort: p.https, httpPort: p.http, tls: own });
+    await g2.prepare(routes(a.port));
+    await startNginx(g2);
+    const r = await get('proj.localhost', '/', { port: p.https, ca: fs.readFileSync(cert, 'utf8') });
+    assert.equal(JSON.parse(r.body).name, 'A');
+  });
+});
