@@ -2,20 +2,32 @@ import os from 'node:os';
 import type { Pool } from 'pg';
 import type Docker from 'dockerode';
 import type { PlatformEnv } from '../core/config.js';
+import type { ContainerDriver } from './docker/driver.js';
+import { LocalDockerDriver } from './docker/local-driver.js';
+import { createDeployActivities } from './deploys.js';
+import { createServiceActivities } from './services.js';
+import { createRouteActivities } from './routes.js';
+import { createBuildActivities } from './build.js';
 
 export interface ActivityDeps {
   env: PlatformEnv;
   db: Pool;
   docker: Docker;
+  driver?: ContainerDriver;
 }
 
 /** Builds every activity from injected clients, so tests can pass their own. */
 export function createActivities(deps: ActivityDeps) {
+  const driver = deps.driver ?? new LocalDockerDriver(deps.docker);
   return {
     async ping(nonce: string): Promise<string> {
       await deps.db.query('SELECT 1');
       return `pong:${nonce}:${os.hostname()}`;
     },
+    ...createDeployActivities(deps),
+    ...createBuildActivities(deps),
+    ...createServiceActivities({ ...deps, driver }),
+    ...createRouteActivities(deps),
   };
 }
 

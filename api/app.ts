@@ -6,6 +6,7 @@ import { errorHandler, notFound } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/users.js';
+import { deployRoutes } from './routes/deploys.js';
 
 export interface AppDeps {
   env: PlatformEnv;
@@ -19,6 +20,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Project uploads are raw gzip streams; every other body is JSON.
   app.use(express.json({ limit: '1mb' }));
   app.get('/v1/health', async (_req, res) => {
     await deps.db.query('SELECT 1');
@@ -26,6 +28,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/v1/auth', authRoutes(deps));
   app.use('/v1/users', userRoutes(deps));
+  app.use('/v1/projects/:name', deployRoutes(deps));
   app.use('/v1/projects', projectRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));

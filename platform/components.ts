@@ -8,6 +8,8 @@ import { portAnswers } from './proc.js';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes.js';
 import { gatewayComponent } from './gateway-component.js';
 import { pingWorker } from './ping.js';
+import { createPool } from '../db/pool.js';
+import { loadRoutes } from '../activities/routes.js';
 
 const nodeScript = (rel: string) => ({ cmd: process.execPath, args: [path.join(REPO_ROOT, 'dist', rel)] });
 
@@ -93,7 +95,15 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
       ready: () => httpOk(`${env.apiUrl}/v1/health`),
       readyTimeoutMs: 60_000,
     },
-    gatewayComponent(env),
+    gatewayComponent(env, async () => {
+      // Routes survive restarts: the gateway starts with what the database says is serving.
+      const db = createPool(env, 1);
+      try {
+        return await loadRoutes(db);
+      } finally {
+        await db.end();
+      }
+    }),
     {
       name: 'worker',
       url: `${env.temporalAddress} queue ${env.taskQueue}`,

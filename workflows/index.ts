@@ -1,1 +1,2 @@
 export { ping } from './ping.js';
+export { deployProject } from './deploy-project.js';

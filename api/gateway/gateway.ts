@@ -44,7 +44,7 @@ export class Gateway {
   private readonly opts: GatewayOptions;
   private readonly bin: string;
   private generation = '0';
-  private certHosts = '';
+  private certHosts: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: GatewayOptions) {
@@ -115,7 +115,9 @@ export class Gateway {
     if (key === this.certHosts) return;
     const files = await ensureTls(tlsDir, domain, { hosts });
     if (files.cert !== this.opts.tls.cert || files.key !== this.opts.tls.key) {
-      throw new RoroError(`The gateway serves ${this.opts.tls.cert}, not the roro certificate in ${tlsDir}: pass tlsDir only with tls from ensureTls(tlsDir, ...).`);
+      throw new RoroError(
+        `The gateway serves ${this.opts.tls.cert}, not the roro certificate in ${tlsDir}: pass tlsDir only with tls from ensureTls(tlsDir, ...).`,
+      );
     }
     this.certHosts = key;
   }
@@ -134,14 +136,19 @@ export class Gateway {
     const next = `${this.configFile}.next`;
     fs.writeFileSync(next, this.render(routes, generation), { mode: 0o644 });
     try {
-      await execFileP(this.bin, ['-t', '-q', '-c', next, '-p', `${this.opts.runDir}/`, '-e', 'stderr'], { timeout: 30_000 });
+      await execFileP(this.bin, ['-t', '-q', '-c', next, '-p', `${this.opts.runDir}/`, '-e', 'stderr'], {
+        timeout: 30_000,
+      });
     } catch (err) {
       const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
-      throw new RoroError(`The gateway refused the new routes, so the previous routes keep serving: ${detail}`, {
-        code: 'gateway_config',
-        hint: `Inspect ${next} and the route table; nginx's message above names the line.`,
-        cause: err,
-      });
+      throw new RoroError(
+        `The gateway refused the new routes, so the previous routes keep serving: ${detail}`,
+        {
+          code: 'gateway_config',
+          hint: `Inspect ${next} and the route table; nginx's message above names the line.`,
+          cause: err,
+        },
+      );
     }
     fs.renameSync(next, this.configFile);
     this.generation = generation;
@@ -155,27 +162,39 @@ export class Gateway {
       await sleep(50);
     }
     const log = tail(path.join(this.opts.logDir, 'gateway-error.log'), 5);
-    throw new RoroError(`nginx did not load the new routes within ${timeoutMs / 1000} s: ${log || 'see the gateway error log'}`, {
-      code: 'gateway_reload',
-      hint: `Read ${path.join(this.opts.logDir, 'gateway-error.log')}; restarting the platform reloads the gateway.`,
-    });
+    throw new RoroError(
+      `nginx did not load the new routes within ${timeoutMs / 1000} s: ${log || 'see the gateway error log'}`,
+      {
+        code: 'gateway_reload',
+        hint: `Read ${path.join(this.opts.logDir, 'gateway-error.log')}; restarting the platform reloads the gateway.`,
+      },
+    );
   }
 
   /** The generation the running nginx reports on the plain HTTP port, or undefined when it does not answer. */
   private servedGeneration(): Promise<string | undefined> {
     return new Promise((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port: this.opts.httpPort, path: '/.roro/generation', agent: false, timeout: 1000 }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c.length < 1000 ? c : ''));
-        res.on('end', () => {
-          try {
-            resolve((JSON.parse(body) as { generation?: string }).generation);
-          } catch {
-            resolve(undefined);
-          }
-        });
-      });
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port: this.opts.httpPort,
+          path: '/.roro/generation',
+          agent: false,
+          timeout: 1000,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c.length < 1000 ? c : ''));
+          res.on('end', () => {
+            try {
+              resolve((JSON.parse(body) as { generation?: string }).generation);
+            } catch {
+              resolve(undefined);
+            }
+          });
+        },
+      );
       req.on('timeout', () => req.destroy());
       req.on('error', () => resolve(undefined));
     });

@@ -1,6 +1,13 @@
 import { isValidName, NAME_RULE } from '../../core/names.js';
 import { ValidationError } from '../../core/errors.js';
-import { errorPages, hostServer, bareServer, catchAllServer, redirectServer, upstreamBlock } from './nginx-servers.js';
+import {
+  errorPages,
+  hostServer,
+  bareServer,
+  catchAllServer,
+  redirectServer,
+  upstreamBlock,
+} from './nginx-servers.js';
 
 /** One routable service and the addresses of its running instances. */
 export interface Route {
@@ -49,7 +56,9 @@ export function checkAddress(address: string): string {
   const m = ADDRESS_RE.exec(address);
   const port = Number(m?.[1]);
   if (!m || port < 1 || port > 65535) {
-    throw new ValidationError(`Upstream address ${JSON.stringify(address)} is not host:port: use an address such as "127.0.0.1:8080".`);
+    throw new ValidationError(
+      `Upstream address ${JSON.stringify(address)} is not host:port: use an address such as "127.0.0.1:8080".`,
+    );
   }
   return address;
 }
@@ -62,9 +71,10 @@ function checkPort(name: string, port: number | undefined): void {
 
 /** Quotes a file path for nginx; refuses characters that nginx would treat as quoting or variables. */
 export function quotePath(p: string): string {
-  // eslint-disable-next-line no-control-regex
   if (!p.startsWith('/') || /["'\\$;{}\u0000-\u001f]/.test(p)) {
-    throw new ValidationError(`Path ${JSON.stringify(p)} cannot be used in the gateway config: use an absolute path without quotes, backslashes, "$", ";" or braces.`);
+    throw new ValidationError(
+      `Path ${JSON.stringify(p)} cannot be used in the gateway config: use an absolute path without quotes, backslashes, "$", ";" or braces.`,
+    );
   }
   return `"${p}"`;
 }
@@ -73,13 +83,24 @@ export function quotePath(p: string): string {
 export function prepareRoutes(routes: Route[]): RenderedRoute[] {
   const byLabel = new Map<string, RenderedRoute>();
   for (const r of routes) {
-    for (const [kind, name] of [['project', r.project], ['service', r.service]] as const) {
+    for (const [kind, name] of [
+      ['project', r.project],
+      ['service', r.service],
+    ] as const) {
       if (typeof name !== 'string' || !isValidName(name)) {
-        throw new ValidationError(`Route has an invalid ${kind} name ${JSON.stringify(name)}: a ${kind} name ${NAME_RULE}.`);
+        throw new ValidationError(
+          `Route has an invalid ${kind} name ${JSON.stringify(name)}: a ${kind} name ${NAME_RULE}.`,
+        );
       }
     }
     const label = r.service === 'default' ? r.project : `${r.project}--${r.service}`;
-    const entry = byLabel.get(label) ?? { project: r.project, service: r.service, upstreams: [], label, upstreamName: `roro-${r.project}--${r.service}` };
+    const entry = byLabel.get(label) ?? {
+      project: r.project,
+      service: r.service,
+      upstreams: [],
+      label,
+      upstreamName: `roro-${r.project}--${r.service}`,
+    };
     for (const u of r.upstreams) if (!entry.upstreams.includes(checkAddress(u))) entry.upstreams.push(u);
     byLabel.set(label, entry);
   }
@@ -109,7 +130,7 @@ function httpSettings(input: NginxConfigInput): string[] {
   const tmp = (name: string) => `${name}_temp_path ${quotePath(`${input.runDir}/tmp/${name}`)};`;
   return [
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(tmp),
-    "log_format roro '$remote_addr [$time_iso8601] \"$request\" $status $body_bytes_sent $request_time '",
+    'log_format roro \'$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent $request_time \'',
     "                '$host $upstream_addr $upstream_response_time $roro_request_id';",
     `access_log ${quotePath(`${input.logDir}/gateway-access.log`)} roro buffer=64k flush=1s;`,
     // The gateway never serves files, so every body nginx makes itself is JSON.
@@ -156,7 +177,9 @@ function httpSettings(input: NginxConfigInput): string[] {
 /** Renders the whole nginx configuration for the route table; pure, so it is unit-tested. */
 export function renderNginxConfig(input: NginxConfigInput): string {
   if (!DOMAIN_RE.test(input.domain) || input.domain.length > 253) {
-    throw new ValidationError(`Gateway domain ${JSON.stringify(input.domain)} is not a DNS name: use lowercase labels separated by dots.`);
+    throw new ValidationError(
+      `Gateway domain ${JSON.stringify(input.domain)} is not a DNS name: use lowercase labels separated by dots.`,
+    );
   }
   checkPort('httpsPort', input.httpsPort);
   checkPort('httpPort', input.httpPort);
@@ -167,7 +190,9 @@ export function renderNginxConfig(input: NginxConfigInput): string {
   const http = [
     ...httpSettings(input),
     ...routes.filter((r) => r.upstreams.length > 0).flatMap(upstreamBlock),
-    ...(input.apiUpstream ? upstreamBlock({ upstreamName: 'roro-platform-api', upstreams: [input.apiUpstream] }) : []),
+    ...(input.apiUpstream
+      ? upstreamBlock({ upstreamName: 'roro-platform-api', upstreams: [input.apiUpstream] })
+      : []),
     ...redirectServer(ctx),
     ...catchAllServer(ctx),
     ...bareServer(ctx),

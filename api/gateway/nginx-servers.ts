@@ -24,12 +24,19 @@ export function errorPages(): string[] {
     [[413], 413, 'request body too large at $roro_where: the gateway accepts at most 64 MB'],
     [[414], 414, 'request URI too long: shorten the path or query string'],
     [[500], 500, 'gateway error at $roro_where: see the gateway log in RORO_HOME/logs'],
-    [[502], 502, `the service at $roro_where is not answering: check that it runs (${HINT}) and read its log with \`roro logs\``],
+    [
+      [502],
+      502,
+      `the service at $roro_where is not answering: check that it runs (${HINT}) and read its log with \`roro logs\``,
+    ],
     [[503], 503, `the service at $roro_where is not available: ${HINT}`],
     [[504], 504, `the service at $roro_where did not answer in time: read its log with \`roro logs\``],
   ];
   return [
-    ...pages.flatMap(([codes, status, msg]) => [`error_page ${codes.join(' ')} @roro_${status};`, `location @roro_${status} { ${json(status, msg)} }`]),
+    ...pages.flatMap(([codes, status, msg]) => [
+      `error_page ${codes.join(' ')} @roro_${status};`,
+      `location @roro_${status} { ${json(status, msg)} }`,
+    ]),
     // A redirect keeps its status and Location; only nginx's HTML body is replaced.
     'error_page 301 302 307 308 @roro_redirect;',
     `location @roro_redirect { return 200 '{"redirect": "follow the Location header"}\\n'; }`,
@@ -63,7 +70,10 @@ export function upstreamBlock(r: Pick<RenderedRoute, 'upstreamName' | 'upstreams
 /** Where a route's requests go: its upstream block, or a JSON 503 when no instance runs. */
 function routeTarget(r: RenderedRoute, uri: string): string {
   if (r.upstreams.length === 0) {
-    return json(503, `${r.service} of project ${r.project} has no running instance: start it with \`roro start ${r.service}\` or ${HINT}`);
+    return json(
+      503,
+      `${r.service} of project ${r.project} has no running instance: start it with \`roro start ${r.service}\` or ${HINT}`,
+    );
   }
   return `proxy_pass http://${r.upstreamName}${uri};`;
 }

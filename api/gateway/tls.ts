@@ -61,7 +61,10 @@ function checkDomain(domain: string, hosts: string[]): void {
     );
   }
   const bad = hosts.find((h) => !DNS_NAME_RE.test(h) || h.length > 253);
-  if (bad !== undefined) throw new ConfigError(`Host name ${JSON.stringify(bad)} cannot go in a certificate: use lowercase DNS labels.`);
+  if (bad !== undefined)
+    throw new ConfigError(
+      `Host name ${JSON.stringify(bad)} cannot go in a certificate: use lowercase DNS labels.`,
+    );
 }
 
 /** The CA is limited to the platform's domain, so a leaked CA key cannot vouch for any other site. */
@@ -135,13 +138,16 @@ function install(from: string, to: string, mode: number): void {
   fs.renameSync(from, to);
 }
 
+/** A new P-256 key without a passphrase, the arguments `openssl req` takes for it. */
+const NEW_EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
 async function createCa(tlsDir: string, domain: string, caCert: string, caKey: string): Promise<void> {
   await withScratch(tlsDir, async (dir) => {
     const cnf = path.join(dir, 'ca.cnf');
     fs.writeFileSync(cnf, caConfig(domain));
     const [key, crt] = [path.join(dir, 'ca.key'), path.join(dir, 'ca.crt')];
-    await openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', crt, '-days', String(CA_DAYS), '-config', cnf, '-extensions', 'ext']); // prettier-ignore
+    const req = ['req', '-x509', '-new', ...NEW_EC_KEY, '-keyout', key, '-out', crt];
+    await openssl([...req, '-days', String(CA_DAYS), '-config', cnf, '-extensions', 'ext']);
     install(key, caKey, 0o600);
     install(crt, caCert, 0o644);
   });
@@ -154,37 +160,50 @@ interface Pair {
 
 async function issueLeaf(tlsDir: string, domain: string, hosts: string[], ca: Pair, out: Pair) {
   await withScratch(tlsDir, async (dir) => {
-    const cnf = path.join(dir, 'leaf.cnf');
+    const file = (name: string) => path.join(dir, name);
+    const [cnf, key, csr, crt] = [file('leaf.cnf'), file('leaf.key'), file('leaf.csr'), file('leaf.crt')];
     fs.writeFileSync(cnf, leafConfig(domain, hosts));
-    const [key, csr, crt] = ['leaf.key', 'leaf.csr', 'leaf.crt'].map((f) => path.join(dir, f)) as [string, string, string];
-    await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', key, '-out', csr, '-config', cnf]); // prettier-ignore
-    await openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key,
-      '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', String(LEAF_DAYS),
-      '-extfile', cnf, '-extensions', 'ext', '-out', crt]); // prettier-ignore
+    await openssl(['req', '-new', ...NEW_EC_KEY, '-keyout', key, '-out', csr, '-config', cnf]);
+    const serial = `0x${randomBytes(16).toString('hex')}`;
+    const sign = ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial];
+    await openssl([...sign, '-days', String(LEAF_DAYS), '-extfile', cnf, '-extensions', 'ext', '-out', crt]);
     install(key, out.key, 0o600);
     install(crt, out.cert, 0o644);
   });
 }
 
-async function leafCurrent(domain: string, hosts: string[], caCert: string, cert: string, key: string): Promise<boolean> {
+async function leafCurrent(
+  domain: string,
+  hosts: string[] | undefined,
+  caCert: string,
+  cert: string,
+  key: string,
+): Promise<boolean> {
   if (!fs.existsSync(cert) || !fs.existsSync(key)) return false;
   if (!(await validFor(cert, RENEW_BEFORE_S))) return false;
   // verify also fails when the CA was replaced or its name constraints no longer cover the domain
   if (!(await succeeds(['verify', '-CAfile', caCert, cert]))) return false;
   const sans = await openssl(['x509', '-in', cert, '-noout', '-ext', 'subjectAltName']).catch(() => '');
-  const found = new Set((sans.split('\n')[1] ?? '').split(',').map((s) => s.trim().replace(/^IP Address:/, 'IP:')));
-  const wanted = leafNames(domain, hosts);
-  if (found.size !== wanted.length || !wanted.every((n) => found.has(n))) return false;
+  const found = new Set(
+    (sans.split('\n')[1] ?? '').split(',').map((s) => s.trim().replace(/^IP Address:/, 'IP:')),
+  );
+  const wanted = leafNames(domain, hosts ?? []);
+  // Without a host list any leaf that names the domain will do, so a plain start does not re-issue.
+  if ((hosts && found.size !== wanted.length) || !wanted.every((n) => found.has(n))) return false;
   return keyMatches(cert, key);
 }
 
 async function userCertificate(certFile: string, keyFile: string): Promise<TlsFiles> {
   for (const f of [certFile, keyFile]) {
-    if (!fs.existsSync(f)) throw new ConfigError(`TLS file ${f} does not exist: point RORO_TLS_CERT and RORO_TLS_KEY at readable PEM files.`);
+    if (!fs.existsSync(f))
+      throw new ConfigError(
+        `TLS file ${f} does not exist: point RORO_TLS_CERT and RORO_TLS_KEY at readable PEM files.`,
+      );
   }
   if (!(await validFor(certFile, 0))) {
-    throw new ConfigError(`The certificate in ${certFile} is unreadable or expired: supply a current PEM certificate in RORO_TLS_CERT.`);
+    throw new ConfigError(
+      `The certificate in ${certFile} is unreadable or expired: supply a current PEM certificate in RORO_TLS_CERT.`,
+    );
   }
   if (!(await keyMatches(certFile, keyFile))) {
     throw new ConfigError(
@@ -198,7 +217,10 @@ export interface EnsureTlsOptions {
   /** RORO_TLS_CERT / RORO_TLS_KEY: a certificate and unencrypted key to serve instead of the roro CA's. */
   certFile?: string;
   keyFile?: string;
-  /** Service host names (`proj.localhost`) to list in the leaf when the domain is a single label. */
+  /**
+   * Service host names (`proj.localhost`) the leaf must list, exactly, when the domain is a single
+   * label; when absent, an existing leaf with any extra host names is kept.
+   */
   hosts?: string[];
 }
 
@@ -207,15 +229,21 @@ export interface EnsureTlsOptions {
  * checked and used as it is; otherwise a private CA and a leaf certificate for `domain` and
  * `*.domain` are created on first use and reused, with the leaf re-issued when it no longer fits.
  */
-export async function ensureTls(tlsDir: string, domain: string, opts: EnsureTlsOptions = {}): Promise<TlsFiles> {
+export async function ensureTls(
+  tlsDir: string,
+  domain: string,
+  opts: EnsureTlsOptions = {},
+): Promise<TlsFiles> {
   if (opts.certFile || opts.keyFile) {
     if (!opts.certFile || !opts.keyFile) {
-      throw new ConfigError('Only one of RORO_TLS_CERT and RORO_TLS_KEY is set: set both, or neither to use the roro CA.');
+      throw new ConfigError(
+        'Only one of RORO_TLS_CERT and RORO_TLS_KEY is set: set both, or neither to use the roro CA.',
+      );
     }
     return userCertificate(opts.certFile, opts.keyFile);
   }
-  const hosts = opts.hosts ?? [];
-  checkDomain(domain, hosts);
+  const hosts = opts.hosts;
+  checkDomain(domain, hosts ?? []);
   fs.mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
   const ca = { cert: path.join(tlsDir, 'ca.crt'), key: path.join(tlsDir, 'ca.key') };
   const leaf = { cert: path.join(tlsDir, 'gateway.crt'), key: path.join(tlsDir, 'gateway.key') };
@@ -228,7 +256,7 @@ export async function ensureTls(tlsDir: string, domain: string, opts: EnsureTlsO
   if (!caOk || !(await leafCurrent(domain, hosts, ca.cert, leaf.cert, leaf.key))) {
     // A CA whose name constraints exclude a new domain cannot sign for it: start over with a new CA.
     if (caOk && !(await caCovers(ca.cert, domain))) await createCa(tlsDir, domain, ca.cert, ca.key);
-    await issueLeaf(tlsDir, domain, hosts, ca, leaf);
+    await issueLeaf(tlsDir, domain, hosts ?? [], ca, leaf);
   }
   return { caCert: ca.cert, cert: leaf.cert, key: leaf.key, userSupplied: false };
 }

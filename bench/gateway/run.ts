@@ -37,10 +37,17 @@ function micros(v: string): number {
   return Number(m[1]) * { us: 1, ms: 1000, s: 1e6 }[m[2] as 'us' | 'ms' | 's'];
 }
 
+async function wrkRaw(url: string, conns: number, secs: number, host?: string): Promise<string> {
+  const hostHeader = host ? ['-H', `Host: ${host}`] : [];
+  const args = ['-t1', `-c${conns}`, `-d${secs}s`, '--latency', ...hostHeader, url];
+  return (await execFileP('wrk', args, { timeout: (secs + 20) * 1000 })).stdout;
+}
+
 async function wrk(url: string, conns: number, secs: number, host?: string): Promise<Result> {
-  const args = ['-t1', `-c${conns}`, `-d${secs}s`, '--latency', ...(host ? ['-H', `Host: ${host}`] : []), url];
-  const { stdout } = await execFileP('wrk', args, { timeout: (secs + 20) * 1000 });
-  if (/Non-2xx or 3xx responses|Socket errors/.test(stdout)) throw new Error(`wrk saw errors for ${url}:\n${stdout}`);
+  const stdout = await wrkRaw(url, conns, secs, host);
+  if (/Non-2xx or 3xx responses|Socket errors/.test(stdout)) {
+    throw new Error(`wrk saw errors for ${url}:\n${stdout}`);
+  }
   const pct = (p: string) => micros(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(stdout)?.[1] ?? '');
   return { p50: pct('50'), p99: pct('99'), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]) };
 }
@@ -97,17 +104,32 @@ async function gatewayRuns(dir: string, upstreamPort: number, results: Map<strin
   for (const workers of [1, 'auto'] as const) {
     const ports = { https: await freePort(), http: await freePort(), plain: await freePort() };
     const gw = new Gateway({
-      runDir: path.join(dir, `run-${workers}`), logDir: path.join(dir, 'logs'), domain: 'localhost', tls, workers,
-      httpsPort: ports.https, httpPort: ports.http, plainHttpPort: ports.plain,
-    }); // prettier-ignore
+      runDir: path.join(dir, `run-${workers}`),
+      logDir: path.join(dir, 'logs'),
+      domain: 'localhost',
+      tls,
+      workers,
+      httpsPort: ports.https,
+      httpPort: ports.http,
+      plainHttpPort: ports.plain,
+    });
     await gw.prepare([{ project: 'bench', service: 'default', upstreams: [`127.0.0.1:${upstreamPort}`] }]);
     const { cmd, args } = gw.command();
     const child = await startNginx(cmd, args, () => gw.ready());
     try {
+      if (workers === 1) await reloadUnderLoad(gw, `https://127.0.0.1:${ports.https}/`, upstreamPort);
       await measure(
         [
-          { name: `roro gateway HTTPS (${workers} worker${workers === 1 ? '' : 's'})`, url: `https://127.0.0.1:${ports.https}/`, host: 'bench.localhost' },
-          { name: `roro gateway plain HTTP (${workers} worker${workers === 1 ? '' : 's'})`, url: `http://127.0.0.1:${ports.plain}/`, host: 'bench.localhost' },
+          {
+            name: `roro gateway HTTPS (${workers} worker${workers === 1 ? '' : 's'})`,
+            url: `https://127.0.0.1:${ports.https}/`,
+            host: 'bench.localhost',
+          },
+          {
+            name: `roro gateway plain HTTP (${workers} worker${workers === 1 ? '' : 's'})`,
+            url: `http://127.0.0.1:${ports.plain}/`,
+            host: 'bench.localhost',
+          },
         ],
         results,
       );
@@ -115,6 +137,25 @@ async function gatewayRuns(dir: string, upstreamPort: number, results: Map<strin
       await stop(child);
     }
   }
+}
+
+/** wrk at c=16 while the route table changes five times: a graceful reload shows no errors. */
+async function reloadUnderLoad(gw: Gateway, url: string, upstreamPort: number): Promise<void> {
+  const load = wrkRaw(url, 16, 3, 'bench.localhost');
+  const route = (extra: string[]) => [
+    { project: 'bench', service: 'default', upstreams: [`127.0.0.1:${upstreamPort}`] },
+    ...extra.map((s) => ({ project: 'bench', service: s, upstreams: [`127.0.0.1:${upstreamPort}`] })),
+  ];
+  for (let i = 0; i < 5; i++) {
+    await sleep(400);
+    await gw.applyRoutes(route(i % 2 === 0 ? ['extra'] : []));
+  }
+  const out = await load;
+  const errors = /(Socket errors:.*|Non-2xx or 3xx responses:.*)/g;
+  const requests = /(\d+) requests in/.exec(out)?.[1];
+  process.stdout.write(
+    `reload under load (5 reloads, c=16, 3 s): ${requests} requests, errors: ${out.match(errors)?.join('; ') ?? 'none'}\n`,
+  );
 }
 
 function report(results: Map<string, Result>): void {
@@ -130,7 +171,9 @@ function report(results: Map<string, Result>): void {
   for (const n of names) {
     const [r1, r16] = [results.get(`${n}|1`), results.get(`${n}|16`)];
     if (!r1 || !r16 || !d1 || !d16) continue;
-    lines.push(`| ${n} | ${us(r1.p50)} | ${us(r1.p99)} | ${Math.round(r1.rps)} | ${us(r16.p50)} | ${us(r16.p99)} | ${Math.round(r16.rps)} | ${(r1.p50 / d1.p50).toFixed(2)}x | ${(r16.rps / d16.rps).toFixed(2)}x |`);
+    lines.push(
+      `| ${n} | ${us(r1.p50)} | ${us(r1.p99)} | ${Math.round(r1.rps)} | ${us(r16.p50)} | ${us(r16.p99)} | ${Math.round(r16.rps)} | ${(r1.p50 / d1.p50).toFixed(2)}x | ${(r16.rps / d16.rps).toFixed(2)}x |`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -154,7 +197,10 @@ async function main(): Promise<void> {
     fs.writeFileSync(conf, baselineConfig(path.join(dir, 'baseline'), basePort, upPort));
     const base = await startNginx('/usr/sbin/nginx', ['-c', conf, '-e', 'stderr'], () => portOpen(basePort));
     try {
-      await measure([{ name: 'plain nginx proxy (1 worker, keepalive)', url: `http://127.0.0.1:${basePort}/` }], results);
+      await measure(
+        [{ name: 'plain nginx proxy (1 worker, keepalive)', url: `http://127.0.0.1:${basePort}/` }],
+        results,
+      );
     } finally {
       await stop(base);
     }

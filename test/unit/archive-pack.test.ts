@@ -174,3 +174,13 @@ void test('packProject skips sockets with a warning', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+void test('packProject refuses a missing directory and a project with nothing left to deploy', async () => {
+  const dir = await project({ 'notes.log': 'x', '.roroignore': '*.log\n.roroignore\n' });
+  try {
+    await assert.rejects(packProject(path.join(dir, 'nope')), /does not exist/);
+    await assert.rejects(packProject(dir), /has nothing to deploy/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderNginxConfig, prepareRoutes, quotePath, type NginxConfigInput, type Route } from '../../api/gateway/nginx-config.js';
+import {
+  renderNginxConfig,
+  prepareRoutes,
+  quotePath,
+  type NginxConfigInput,
+  type Route,
+} from '../../api/gateway/nginx-config.js';
 import { ValidationError } from '../../core/errors.js';
 
 function input(routes: Route[], extra: Partial<NginxConfigInput> = {}): NginxConfigInput {
@@ -31,14 +37,26 @@ function serverBlock(conf: string, needle: string): string {
 
 test('default service is served at <project>.<domain>, others at <project>--<service>.<domain>', () => {
   const conf = renderNginxConfig(input(routes));
-  assert.match(serverBlock(conf, 'credit-risk.localhost;'), /location \/ \{ proxy_pass http:\/\/roro-credit-risk--default; \}/);
-  assert.match(serverBlock(conf, 'credit-risk--web.localhost;'), /proxy_pass http:\/\/roro-credit-risk--web;/);
-  assert.match(conf, /upstream roro-credit-risk--web \{\n\s+server 127\.0\.0\.1:9002 [^\n]*\n\s+server 127\.0\.0\.1:9003 [^\n]*\n\s+keepalive 32;/);
+  assert.match(
+    serverBlock(conf, 'credit-risk.localhost;'),
+    /location \/ \{ proxy_pass http:\/\/roro-credit-risk--default; \}/,
+  );
+  assert.match(
+    serverBlock(conf, 'credit-risk--web.localhost;'),
+    /proxy_pass http:\/\/roro-credit-risk--web;/,
+  );
+  assert.match(
+    conf,
+    /upstream roro-credit-risk--web \{\n\s+server 127\.0\.0\.1:9002 [^\n]*\n\s+server 127\.0\.0\.1:9003 [^\n]*\n\s+keepalive 32;/,
+  );
 });
 
 test('bare host routes by path prefix and strips the prefix', () => {
   const bare = serverBlock(renderNginxConfig(input(routes)), 'server_name localhost 127.0.0.1;');
-  assert.match(bare, /location \/credit-risk\/ \{ set \$roro_prefix \/credit-risk; proxy_pass http:\/\/roro-credit-risk--default\/; \}/);
+  assert.match(
+    bare,
+    /location \/credit-risk\/ \{ set \$roro_prefix \/credit-risk; proxy_pass http:\/\/roro-credit-risk--default\/; \}/,
+  );
   assert.match(bare, /location \/credit-risk--web\/ \{ [^}]*proxy_pass http:\/\/roro-credit-risk--web\/; \}/);
   assert.match(bare, /location = \/credit-risk \{ return 308 \/credit-risk\/\$is_args\$args; \}/);
 });
@@ -70,7 +88,10 @@ test('nginx error pages are JSON in every server, and a route without instances 
     assert.match(block, /error_page 502 @roro_502;/);
     assert.match(block, /location @roro_502 \{ return 502 '\{"error": "[^']*"\}\\n'; \}/);
   }
-  assert.match(serverBlock(conf, 'idle.localhost;'), /location \/ \{ return 503 '\{"error": "default of project idle has no running instance/);
+  assert.match(
+    serverBlock(conf, 'idle.localhost;'),
+    /location \/ \{ return 503 '\{"error": "default of project idle has no running instance/,
+  );
   assert.doesNotMatch(conf, /upstream roro-idle--default/);
 });
 
@@ -81,7 +102,10 @@ test('plain HTTP port redirects to HTTPS with the same host and path, and report
   assert.match(redirect, /return 308 https:\/\/\$host:7443\$request_uri;/);
   assert.match(redirect, /"generation": "abc123"/);
   assert.match(redirect, /error_page 301 302 307 308 @roro_redirect;/);
-  assert.match(renderNginxConfig(input(routes, { httpsPort: 443 })), /return 308 https:\/\/\$host\$request_uri;/);
+  assert.match(
+    renderNginxConfig(input(routes, { httpsPort: 443 })),
+    /return 308 https:\/\/\$host\$request_uri;/,
+  );
 });
 
 test('nginx runs in the foreground with pid, logs and temp paths in the platform directories', () => {
@@ -114,13 +138,22 @@ test('bad names and addresses are refused before they reach the config', () => {
   ];
   for (const r of bad) assert.throws(() => renderNginxConfig(input([r])), ValidationError, JSON.stringify(r));
   assert.throws(() => renderNginxConfig(input(routes, { domain: 'evil.com; }' })), ValidationError);
-  assert.throws(() => renderNginxConfig(input(routes, { apiUpstream: '127.0.0.1:1 backup' })), ValidationError);
+  assert.throws(
+    () => renderNginxConfig(input(routes, { apiUpstream: '127.0.0.1:1 backup' })),
+    ValidationError,
+  );
   assert.throws(() => quotePath('/tmp/$host/x'), ValidationError);
   assert.throws(() => quotePath('/tmp/a"b'), ValidationError);
   assert.throws(() => quotePath('relative/path'), ValidationError);
 });
 
 test('duplicate rows merge their upstreams', () => {
-  const merged = prepareRoutes([...routes, { project: 'credit-risk', service: 'default', upstreams: ['127.0.0.1:9001', '127.0.0.1:9004'] }]);
-  assert.deepEqual(merged.find((r) => r.label === 'credit-risk')?.upstreams, ['127.0.0.1:9001', '127.0.0.1:9004']);
+  const merged = prepareRoutes([
+    ...routes,
+    { project: 'credit-risk', service: 'default', upstreams: ['127.0.0.1:9001', '127.0.0.1:9004'] },
+  ]);
+  assert.deepEqual(merged.find((r) => r.label === 'credit-risk')?.upstreams, [
+    '127.0.0.1:9001',
+    '127.0.0.1:9004',
+  ]);
 });

@@ -1,0 +1,53 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ActivityDeps } from './index.js';
+import type { DeployPlan } from './deploys.js';
+import { buildProjectImage, ensureRuntimeImage } from './images.js';
+import { emitEvent, logBuffer } from './events.js';
+import { RoroError } from '../core/errors.js';
+
+const BUILD_TIMEOUT_MS = 30 * 60 * 1000;
+
+export function createBuildActivities(deps: ActivityDeps) {
+  return {
+    /**
+     * Builds the runtime (cached by content) and the project image, streaming output to the deploy's
+     * events. Re-running after a crash is cheap: Docker's layer cache has every finished step.
+     */
+    async buildImage(plan: DeployPlan): Promise<string> {
+      if (!plan.build) throw ApplicationFailure.nonRetryable('nothing to build', 'internal');
+      const ctx = Context.current();
+      const logs = logBuffer(deps.db, plan.deployId);
+      const beat = setInterval(() => ctx.heartbeat(), 5000);
+      const onLog = (line: string) => logs.push(line);
+      try {
+        const runtime = await ensureRuntimeImage(deps.docker, plan.build.runtime, {
+          onLog,
+          signal: ctx.cancellationSignal,
+          timeoutMs: BUILD_TIMEOUT_MS,
+        });
+        const { image } = await buildProjectImage(deps.docker, {
+          project: plan.project,
+          buildId: plan.deployId,
+          runtimeImage: runtime.image,
+          codeDir: plan.build.codeDir,
+          onLog,
+          signal: ctx.cancellationSignal,
+          timeoutMs: BUILD_TIMEOUT_MS,
+        });
+        return image;
+      } catch (err) {
+        if (err instanceof RoroError && ['build_failed', 'build_timeout', 'invalid', 'invalid_runtime'].includes(err.code)) {
+          throw ApplicationFailure.nonRetryable(err.message, err.code);
+        }
+        throw err;
+      } finally {
+        clearInterval(beat);
+        await logs.close().catch(() => {});
+      }
+    },
+
+    async note(deployId: string, message: string): Promise<void> {
+      await emitEvent(deps.db, deployId, 'info', message);
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import fs from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ActivityDeps } from './index.js';
+import { parseRoroYml, type RoroYml } from '../core/roro-yml.js';
+import { resolveRuntime } from '../core/runtimes.js';
+import { localHostCapacity } from '../core/sizes.js';
+import { RoroError } from '../core/errors.js';
+import { volumeDir } from '../api/projects.js';
+import { planServices, serviceUrls, type ServicePlan } from './plan.js';
+import { emitEvent } from './events.js';
+
+export interface DeployRow {
+  id: string;
+  project_id: string;
+  project: string;
+  kind: 'deploy' | 'rollback' | 'start' | 'stop' | 'restart';
+  user_id: string | null;
+  code_sha256: string | null;
+  code_dir: string | null;
+  roro_yml: string | null;
+  source_version: number | null;
+  service: string | null;
+  image: string | null;
+  version: number | null;
+}
+
+export interface DeployPlan {
+  deployId: string;
+  project: string;
+  projectId: string;
+  kind: DeployRow['kind'];
+  /** Set when an image must be built from uploaded code. */
+  build?: { runtime: string; codeDir: string };
+  /** Set when an existing image is rolled out (rollback, start, restart). */
+  image?: string;
+  release: number;
+  newRelease: boolean;
+  services: ServicePlan[];
+  /** Services of earlier releases that the new roro.yml no longer has. */
+  removedServices: string[];
+}
+
+/** Turns a thrown user error into a failure Temporal will not retry. */
+export function userFailure(err: unknown): never {
+  if (err instanceof RoroError && err.status < 500) {
+    throw ApplicationFailure.nonRetryable(err.message + (err.hint ? ` ${err.hint}` : ''), err.code);
+  }
+  throw err;
+}
+
+export async function loadDeploy(deps: ActivityDeps, deployId: string): Promise<DeployRow> {
+  const res = await deps.db.query<DeployRow>(
+    `SELECT d.*, p.name AS project FROM deploys d JOIN projects p ON p.id = d.project_id WHERE d.id = $1`,
+    [deployId],
+  );
+  const row = res.rows[0];
+  if (!row) throw ApplicationFailure.nonRetryable(`deploy ${deployId} does not exist`, 'not_found');
+  return row;
+}
+
+async function currentRelease(deps: ActivityDeps, projectId: string) {
+  const res = await deps.db.query<{ version: number; image: string; roro_yml: string }>(
+    'SELECT version, image, roro_yml FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
+    [projectId],
+  );
+  return res.rows[0];
+}
+
+async function projectVolumes(deps: ActivityDeps, projectId: string) {
+  const res = await deps.db.query<{ name: string }>('SELECT name FROM volumes WHERE project_id = $1', [projectId]);
+  return res.rows.map((v) => ({ source: volumeDir(deps.env.home, projectId, v.name), target: `/volumes/${v.name}` }));
+}
+
+/** Which image and roro.yml this operation rolls out, and what the containers look like. */
+async function sourceOf(deps: ActivityDeps, d: DeployRow): Promise<{ yml: string; image?: string; release: number; newRelease: boolean }> {
+  const current = await currentRelease(deps, d.project_id);
+  const next = (current?.version ?? 0) + 1;
+  if (d.kind === 'deploy') return { yml: d.roro_yml!, release: next, newRelease: true };
+  if (d.kind === 'rollback') {
+    const res = await deps.db.query<{ image: string; roro_yml: string }>(
+      'SELECT image, roro_yml FROM releases WHERE project_id = $1 AND version = $2',
+      [d.project_id, d.source_version],
+    );
+    const src = res.rows[0];
+    if (!src) throw ApplicationFailure.nonRetryable(`Release ${d.source_version} does not exist.`, 'not_found');
+    return { yml: src.roro_yml, image: src.image, release: next, newRelease: true };
+  }
+  if (!current) throw ApplicationFailure.nonRetryable('The project has no release yet: run `roro deploy` first.', 'no_release');
+  return { yml: current.roro_yml, image: current.image, release: current.version, newRelease: false };
+}
+
+export function createDeployActivities(deps: ActivityDeps) {
+  return {
+    async prepareDeploy(deployId: string): Promise<DeployPlan> {
+      const d = await loadDeploy(deps, deployId);
+      try {
+        const src = await sourceOf(deps, d);
+        const config: RoroYml = parseRoroYml(src.yml, { project: d.project });
+        const runtime = resolveRuntime(config.runtime).runtime.name;
+        const only = d.kind === 'deploy' || d.kind === 'rollback' ? undefined : (d.service ?? undefined);
+        if (only && !config.services.some((s) => s.name === only)) {
+          throw new RoroError(`Service ${only} is not in the current release.`, { status: 404, code: 'not_found', hint: 'Run `roro ps` to list services.' });
+        }
+        const services = planServices({
+          project: d.project,
+          release: src.release,
+          deployId,
+          config,
+          volumes: await projectVolumes(deps, d.project_id),
+          env: {},
+          host: localHostCapacity(),
+          only,
+        });
+        const existing = await deps.db.query<{ name: string }>('SELECT name FROM services WHERE project_id = $1', [d.project_id]);
+        const keep = new Set(config.services.map((s) => s.name));
+        return {
+          deployId,
+          project: d.project,
+          projectId: String(d.project_id),
+          kind: d.kind,
+          ...(src.image ? { image: src.image } : { build: { runtime, codeDir: d.code_dir! } }),
+          release: src.release,
+          newRelease: src.newRelease,
+          services,
+          removedServices: only ? [] : existing.rows.map((r) => r.name).filter((n) => !keep.has(n)),
+        };
+      } catch (err) {
+        return userFailure(err);
+      }
+    },
+
+    async emit(deployId: string, kind: 'phase' | 'phase_done' | 'info' | 'warn', message: string): Promise<void> {
+      await emitEvent(deps.db, deployId, kind, message);
+    },
+
+    /** Idempotent: a retried call after a crash finds the release it already wrote. */
+    async recordRelease(plan: DeployPlan, image: string): Promise<{ version: number; urls: Record<string, string> }> {
+      const d = await loadDeploy(deps, plan.deployId);
+      const client = await deps.db.connect();
+      try {
+        await client.query('BEGIN');
+        if (plan.newRelease) {
+          await client.query(
+            `INSERT INTO releases (project_id, version, deploy_id, kind, image, code_sha256, roro_yml, rollback_of, created_by)
+             SELECT $1, $2, $3, $4, $5,
+                    COALESCE($6, (SELECT code_sha256 FROM releases WHERE project_id = $1 AND version = $8)),
+                    COALESCE($7, (SELECT roro_yml FROM releases WHERE project_id = $1 AND version = $8)), $8, $9
+             ON CONFLICT (deploy_id) DO NOTHING`,
+            [plan.projectId, plan.release, plan.deployId, d.kind, image, d.code_sha256, d.roro_yml, d.source_version, d.user_id],
+          );
+        }
+        for (const svc of plan.services) {
+          await client.query(
+            `INSERT INTO services (project_id, name, release_version, desired, status, deploy_id, instances, updated_at)
+             VALUES ($1, $2, $3, 'running', 'running', $4, $5, now())
+             ON CONFLICT (project_id, name) DO UPDATE SET release_version = $3, desired = 'running', status = 'running',
+               deploy_id = $4, instances = $5, updated_at = now()`,
+            [plan.projectId, svc.name, plan.release, plan.deployId, svc.replicas],
+          );
+        }
+        if (plan.removedServices.length) {
+          await client.query('DELETE FROM services WHERE project_id = $1 AND name = ANY($2)', [plan.projectId, plan.removedServices]);
+        }
+        await client.query(
+          `UPDATE deploys SET status = 'succeeded', version = $2, image = $3, finished_at = now() WHERE id = $1`,
+          [plan.deployId, plan.release, image],
+        );
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      } finally {
+        client.release();
+      }
+      const urls: Record<string, string> = {};
+      for (const svc of plan.services) {
+        urls[svc.name] = serviceUrls(deps.env.gatewayUrl, deps.env.domain, deps.env.ports.gatewayHttps, plan.project, svc.name).url;
+      }
+      if (d.code_dir) await fs.rm(d.code_dir, { recursive: true, force: true });
+      return { version: plan.release, urls };
+    },
+
+    async recordStop(plan: DeployPlan): Promise<void> {
+      await deps.db.query(`UPDATE deploys SET status = 'succeeded', version = $2, finished_at = now() WHERE id = $1`, [
+        plan.deployId,
+        plan.release,
+      ]);
+    },
+
+    async finishDeploy(deployId: string, outcome: { version: number; urls: Record<string, string>; restarted: number }): Promise<void> {
+      await emitEvent(deps.db, deployId, 'done', `Deployed version ${outcome.version}`, outcome);
+    },
+
+    async failDeploy(deployId: string, message: string, logs: string[] = []): Promise<void> {
+      const d = await loadDeploy(deps, deployId);
+      await deps.db.query(`UPDATE deploys SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [
+        deployId,
+        message,
+      ]);
+      await emitEvent(deps.db, deployId, 'failed', message, { logs });
+      if (d.code_dir) await fs.rm(d.code_dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import type { RoroYml, ServiceSpec } from '../core/roro-yml.js';
+import { resolveSize, type SizeLimits } from '../core/sizes.js';
+import type { ContainerSpec, MountSpec } from './docker/driver.js';
+
+/** The port every service listens on inside its container; rorodata used 8080 too. */
+export const SERVICE_PORT = 8080;
+
+export interface ServicePlan {
+  name: string;
+  kind: 'function' | 'command';
+  replicas: number;
+  /** Path probed for readiness: the function server's /_health, or the service's own health_path. */
+  healthPath: string | undefined;
+  startTimeoutSeconds: number;
+  container: Omit<ContainerSpec, 'image' | 'name'>;
+}
+
+export interface PlanInput {
+  project: string;
+  release: number;
+  deployId: string;
+  config: RoroYml;
+  volumes: MountSpec[];
+  env: Record<string, string>;
+  host: SizeLimits;
+  only?: string;
+}
+
+function serviceCommand(project: string, release: number, svc: ServiceSpec): string[] {
+  if (svc.command) return ['/bin/sh', '-c', svc.command];
+  const cmd = ['roro-serve', '--function', svc.function!, '--port', String(SERVICE_PORT)];
+  cmd.push('--app-name', project, '--version', String(release));
+  if (svc.corsAllowOrigins?.length) cmd.push('--cors-allow-origins', svc.corsAllowOrigins.join(','));
+  return cmd;
+}
+
+/** Turns roro.yml services into container specs; pure, so the rules are unit-tested. */
+export function planServices(input: PlanInput): ServicePlan[] {
+  const services = input.config.services.filter((s) => !input.only || s.name === input.only);
+  return services.map((svc) => {
+    const size = resolveSize(svc.size, input.host);
+    const workdir = svc.directory ? path.posix.join('/app', svc.directory) : '/app';
+    return {
+      name: svc.name,
+      kind: svc.function ? 'function' : 'command',
+      replicas: svc.replicas,
+      healthPath: svc.function ? '/_health' : svc.healthPath,
+      startTimeoutSeconds: svc.startTimeoutSeconds ?? 180,
+      container: {
+        cmd: serviceCommand(input.project, input.release, svc),
+        env: {
+          ...input.env,
+          ...svc.env,
+          PORT: String(SERVICE_PORT),
+          RORO_PROJECT: input.project,
+          RORO_SERVICE: svc.name,
+          RORO_RELEASE: String(input.release),
+        },
+        labels: {
+          'roro.managed': 'true',
+          'roro.kind': 'service',
+          'roro.project': input.project,
+          'roro.service': svc.name,
+          'roro.deploy': input.deployId,
+          'roro.release': String(input.release),
+        },
+        workdir,
+        port: SERVICE_PORT,
+        mounts: input.volumes,
+        limits: { cpus: size.cpus, memoryBytes: size.memoryBytes },
+      },
+    };
+  });
+}
+
+/** `<project>` for the default service, `<project>--<service>` otherwise: the gateway's label. */
+export function routeLabel(project: string, service: string): string {
+  return service === 'default' ? project : `${project}--${service}`;
+}
+
+/** URLs of a service: the path-prefixed one works for every client, the host one for browsers and curl. */
+export function serviceUrls(gatewayUrl: string, domain: string, port: number, project: string, service: string) {
+  const label = routeLabel(project, service);
+  return { url: `${gatewayUrl}/${label}/`, hostUrl: `https://${label}.${domain}:${port}/` };
+}

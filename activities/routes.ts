@@ -1,0 +1,42 @@
+import type { Pool } from 'pg';
+import type { ActivityDeps } from './index.js';
+import type { Route } from '../api/gateway/nginx-config.js';
+import { platformGateway } from '../platform/gateway-component.js';
+import type { Gateway } from '../api/gateway/gateway.js';
+
+/** Every route the gateway should serve, from the database (the source of truth). */
+export async function loadRoutes(db: Pool): Promise<Route[]> {
+  const res = await db.query<{ project: string; service: string; upstreams: string[] }>(
+    `SELECT p.name AS project, r.service, r.upstreams FROM routes r JOIN projects p ON p.id = r.project_id ORDER BY 1, 2`,
+  );
+  return res.rows;
+}
+
+export function createRouteActivities(deps: ActivityDeps) {
+  let gateway: Promise<Gateway> | undefined;
+  const apply = async () => {
+    gateway ??= platformGateway(deps.env);
+    await (await gateway).applyRoutes(await loadRoutes(deps.db));
+  };
+  return {
+    /** Points the service's route at the new instances; nginx reloads gracefully, so no request is dropped. */
+    async switchRoute(input: { projectId: string; service: string; upstreams: string[]; deployId: string }): Promise<void> {
+      await deps.db.query(
+        `INSERT INTO routes (project_id, service, upstreams, deploy_id, updated_at) VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (project_id, service) DO UPDATE SET upstreams = $3, deploy_id = $4, updated_at = now()`,
+        [input.projectId, input.service, input.upstreams, input.deployId],
+      );
+      await apply();
+    },
+
+    async removeRoutes(input: { projectId: string; services: string[] }): Promise<void> {
+      if (input.services.length === 0) return;
+      await deps.db.query('DELETE FROM routes WHERE project_id = $1 AND service = ANY($2)', [input.projectId, input.services]);
+      await apply();
+    },
+
+    async syncGateway(): Promise<void> {
+      await apply();
+    },
+  };
+}

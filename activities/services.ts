@@ -1,0 +1,121 @@
+import http from 'node:http';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ActivityDeps } from './index.js';
+import type { ContainerDriver } from './docker/driver.js';
+import type { ServicePlan } from './plan.js';
+import { emitEvent } from './events.js';
+
+export interface Instance {
+  id: string;
+  name: string;
+  hostPort: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One HTTP GET on loopback; any answer counts unless a health path demands 2xx. */
+function probe(port: number, path: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: path ?? '/', timeout: 2000, agent: false }, (res) => {
+      res.resume();
+      resolve(path ? (res.statusCode ?? 500) < 400 : true);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function lastLogLines(driver: ContainerDriver, id: string, n = 20): Promise<string[]> {
+  const lines: string[] = [];
+  try {
+    for await (const l of driver.logs(id, { follow: false, tail: n })) lines.push(l.line);
+  } catch {
+    /* the container may be gone already */
+  }
+  return lines.slice(-n);
+}
+
+export function createServiceActivities(deps: ActivityDeps & { driver: ContainerDriver }) {
+  const { driver } = deps;
+  return {
+    /** Idempotent: containers are named by deploy and index, so a retry adopts what a crashed attempt started. */
+    async startInstances(input: { deployId: string; project: string; image: string; service: ServicePlan }): Promise<Instance[]> {
+      const { service: svc } = input;
+      const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
+      const out: Instance[] = [];
+      for (let i = 0; i < svc.replicas; i++) {
+        const name = `roro-${input.project}-${svc.name}-${input.deployId}-${i}`;
+        const found = existing.find((c) => c.name === name || c.name === `/${name}`);
+        if (found) {
+          const st = await driver.inspect(found.id);
+          if (st.state === 'running' && st.hostPort) {
+            out.push({ id: found.id, name, hostPort: st.hostPort });
+            continue;
+          }
+          await driver.remove(found.id);
+        }
+        const started = await driver.run({ ...svc.container, image: input.image, name });
+        if (!started.hostPort) throw new Error(`container ${name} has no published port`);
+        out.push({ id: started.id, name, hostPort: started.hostPort });
+      }
+      return out;
+    },
+
+    /** Ready means the function module imported (/_health) or the command answers on $PORT. */
+    async waitReady(input: { deployId: string; service: ServicePlan; instances: Instance[] }): Promise<void> {
+      const deadline = Date.now() + input.service.startTimeoutSeconds * 1000;
+      for (const inst of input.instances) {
+        for (;;) {
+          Context.current().heartbeat();
+          const st = await driver.inspect(inst.id);
+          if (st.state !== 'running' && st.state !== 'created') {
+            const logs = await lastLogLines(driver, inst.id);
+            const why = st.oomKilled ? 'was killed for using more memory than its size allows' : `exited with code ${st.exitCode}`;
+            throw ApplicationFailure.nonRetryable(`Service ${input.service.name} ${why} before it became ready.`, 'service_crashed', { logs });
+          }
+          if (await probe(inst.hostPort, input.service.healthPath)) break;
+          if (Date.now() > deadline) {
+            const logs = await lastLogLines(driver, inst.id);
+            throw ApplicationFailure.nonRetryable(
+              `Service ${input.service.name} did not become ready within ${input.service.startTimeoutSeconds} s.`,
+              'service_not_ready',
+              { logs },
+            );
+          }
+          await sleep(250);
+        }
+      }
+      await emitEvent(deps.db, input.deployId, 'info', `${input.service.name}: ${input.instances.length} instance(s) ready`);
+    },
+
+    /** Stops and removes every container of the project's service except the ones of `keepDeployId`. */
+    async retireInstances(input: { project: string; service: string; keepDeployId?: string; graceSeconds?: number }): Promise<number> {
+      const all = await driver.list({ 'roro.project': input.project, 'roro.service': input.service, 'roro.kind': 'service' });
+      const old = all.filter((c) => c.labels['roro.deploy'] !== input.keepDeployId);
+      // Give the reloaded gateway a moment to finish requests already sent to the old instances.
+      if (old.length && input.keepDeployId) await sleep(1000);
+      await Promise.all(
+        old.map(async (c) => {
+          await driver.stop(c.id, input.graceSeconds ?? 10);
+          await driver.remove(c.id);
+        }),
+      );
+      return old.length;
+    },
+
+    /** Compensation for a failed deploy: the new containers go, the old release keeps serving. */
+    async removeDeployInstances(deployId: string): Promise<number> {
+      const mine = await driver.list({ 'roro.deploy': deployId, 'roro.kind': 'service' });
+      await Promise.all(mine.map((c) => driver.remove(c.id)));
+      return mine.length;
+    },
+
+    async markServiceStopped(input: { projectId: string; service: string }): Promise<void> {
+      await deps.db.query(
+        `UPDATE services SET desired = 'stopped', status = 'stopped', instances = 0, updated_at = now()
+         WHERE project_id = $1 AND name = $2`,
+        [input.projectId, input.service],
+      );
+    },
+  };
+}

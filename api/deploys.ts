@@ -1,0 +1,165 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+import type { Pool } from 'pg';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { homePaths, type PlatformEnv } from '../core/config.js';
+import { ConflictError, RoroError, ValidationError } from '../core/errors.js';
+import { extractArchive } from '../core/archive/index.js';
+import { validateRoroYml, type Issue } from '../core/roro-yml.js';
+import { resolveRuntime } from '../core/runtimes.js';
+import { localHostCapacity, resolveSize } from '../core/sizes.js';
+import { workflowIds } from '../temporal/ids.js';
+import { PROJECT_ATTR, KIND_ATTR } from '../temporal/search-attributes.js';
+import type { Project } from './projects.js';
+
+export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+type DeployKind = 'deploy' | 'rollback' | 'start' | 'stop' | 'restart';
+
+export const newDeployId = () =>
+  `d${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
+
+/** Streams the upload to disk, counting bytes and hashing as it goes. */
+async function receiveArchive(body: Readable, file: string, expectedSha: string): Promise<number> {
+  const hash = crypto.createHash('sha256');
+  let bytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > MAX_UPLOAD_BYTES) {
+        cb(new RoroError(`The upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB.`, {
+          status: 413,
+          code: 'too_large',
+          hint: 'Leave data files out with .roroignore and copy them to a volume with `roro cp`.',
+        }));
+        return;
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  await pipeline(body, meter, fs.createWriteStream(file, { mode: 0o600 }));
+  const actual = hash.digest('hex');
+  if (actual !== expectedSha) {
+    throw new ValidationError(`The upload's checksum ${actual.slice(0, 12)}… does not match ${expectedSha.slice(0, 12)}…: it was damaged on the way.`, {
+      code: 'checksum_mismatch',
+      hint: 'Run `roro deploy` again.',
+    });
+  }
+  return bytes;
+}
+
+/** Checks what can be checked before any work starts: roro.yml, runtime and sizes. */
+function checkConfig(text: string, project: string): void {
+  const { config, issues } = validateRoroYml(text, { project });
+  const extra: Issue[] = [];
+  if (config) {
+    if (config.project !== project) {
+      extra.push({ path: 'project', message: `roro.yml names project ${config.project}, but this deploy is for ${project}`, line: 1, column: 1, hint: `Set project: ${project} in roro.yml, or deploy to ${config.project}.` });
+    }
+    for (const check of [() => resolveRuntime(config.runtime), ...[...config.services, ...config.tasks].map((s) => () => resolveSize(s.size, localHostCapacity()))]) {
+      try {
+        check();
+      } catch (err) {
+        extra.push({ path: '', message: (err as Error).message, line: 1, column: 1, hint: (err as RoroError).hint ?? '' });
+      }
+    }
+  }
+  const all = [...issues, ...extra];
+  if (all.length) {
+    throw new ValidationError(`roro.yml has ${all.length} problem${all.length === 1 ? '' : 's'}.`, {
+      code: 'invalid_roro_yml',
+      details: all,
+      hint: 'Fix the problems listed and deploy again.',
+    });
+  }
+}
+
+export interface DeployDeps {
+  env: PlatformEnv;
+  db: Pool;
+  temporal: Client;
+}
+
+/** Starts deploy:<project>; a second one while the first runs is refused with the running deploy's id. */
+export async function startDeployWorkflow(deps: DeployDeps, project: Project, deployId: string, kind: DeployKind) {
+  try {
+    await deps.temporal.workflow.start('deployProject', {
+      taskQueue: deps.env.taskQueue,
+      workflowId: workflowIds.deploy(project.name),
+      args: [{ deployId }],
+      typedSearchAttributes: [
+        { key: PROJECT_ATTR, value: project.name },
+        { key: KIND_ATTR, value: kind },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const running = await deps.db.query<{ id: string }>(
+      `SELECT id FROM deploys WHERE project_id = $1 AND status = 'running' AND id <> $2 ORDER BY created_at DESC LIMIT 1`,
+      [project.id, deployId],
+    );
+    await deps.db.query('DELETE FROM deploys WHERE id = $1', [deployId]);
+    const other = running.rows[0]?.id ?? 'unknown';
+    throw Object.assign(
+      new ConflictError(`A deploy of ${project.name} is already running (${other}).`, `Wait for it with \`roro ps\`, then try again.`, { deployId: other }),
+      { code: 'deploy_running' },
+    );
+  }
+  return { id: deployId, workflowId: workflowIds.deploy(project.name), status: 'running', kind };
+}
+
+/** Receives an uploaded project archive, checks it, and starts the deploy workflow. */
+export async function createDeploy(deps: DeployDeps, project: Project, userId: string, body: Readable, sha: string | undefined) {
+  if (!sha || !/^[0-9a-f]{64}$/.test(sha)) {
+    throw new ValidationError('The upload needs an x-roro-sha256 header with the archive\'s SHA-256.', { hint: 'Use `roro deploy`.' });
+  }
+  const deployId = newDeployId();
+  const dir = path.join(homePaths(deps.env.home).builds, deployId);
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  const archive = path.join(dir, 'code.tar.gz');
+  const codeDir = path.join(dir, 'code');
+  try {
+    await receiveArchive(body, archive, sha);
+    await extractArchive(archive, codeDir).catch((err: unknown) => {
+      throw err instanceof RoroError ? err : new ValidationError(`The upload is not a valid project archive: ${(err as Error).message}`, { code: 'invalid_archive' });
+    });
+    await fsp.rm(archive, { force: true });
+    const ymlPath = path.join(codeDir, 'roro.yml');
+    if (!fs.existsSync(ymlPath)) {
+      throw new ValidationError('The project has no roro.yml at its root.', { code: 'invalid_roro_yml', hint: 'Add roro.yml (see `roro deploy --help`).' });
+    }
+    const yml = await fsp.readFile(ymlPath, 'utf8');
+    checkConfig(yml, project.name);
+    // Files in the image are owned by the runtime user; the build context is read by the API's user.
+    await deps.db.query(
+      `INSERT INTO deploys (id, project_id, kind, user_id, workflow_id, code_sha256, code_dir, roro_yml)
+       VALUES ($1, $2, 'deploy', $3, $4, $5, $6, $7)`,
+      [deployId, project.id, userId, workflowIds.deploy(project.name), sha, codeDir, yml],
+    );
+    return await startDeployWorkflow(deps, project, deployId, 'deploy');
+  } catch (err) {
+    await fsp.rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Rollback, start, stop, restart: the same workflow, with an existing image. */
+export async function createOperation(
+  deps: DeployDeps,
+  project: Project,
+  userId: string,
+  kind: Exclude<DeployKind, 'deploy'>,
+  opts: { version?: number; service?: string },
+) {
+  const deployId = newDeployId();
+  await deps.db.query(
+    `INSERT INTO deploys (id, project_id, kind, user_id, workflow_id, source_version, service)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [deployId, project.id, kind, userId, workflowIds.deploy(project.name), opts.version ?? null, opts.service ?? null],
+  );
+  return startDeployWorkflow(deps, project, deployId, kind);
+}

@@ -1,0 +1,108 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { PlatformActivities } from '../activities/index.js';
+import type { DeployPlan } from '../activities/deploys.js';
+import type { Instance } from '../activities/services.js';
+
+export interface DeployInput {
+  deployId: string;
+}
+
+const quick = proxyActivities<PlatformActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '20 seconds', maximumAttempts: 20 },
+});
+const build = proxyActivities<PlatformActivities>({
+  startToCloseTimeout: '35 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
+});
+const rollout = proxyActivities<PlatformActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
+});
+
+function failureMessage(err: unknown): { message: string; logs: string[] } {
+  let e = err as { message?: string; cause?: unknown; details?: unknown[] } | undefined;
+  // Activity failures wrap the ApplicationFailure that carries the user-facing message.
+  while (e?.cause && (e as { name?: string }).name === 'ActivityFailure') e = e.cause as typeof e;
+  const details = (e?.details?.[0] ?? {}) as { logs?: string[] };
+  return { message: e?.message ?? String(err), logs: details.logs ?? [] };
+}
+
+/** Start new instances of every service and wait until all are ready; nothing is switched yet. */
+async function startAll(plan: DeployPlan, image: string): Promise<Map<string, Instance[]>> {
+  const started = new Map<string, Instance[]>();
+  for (const svc of plan.services) {
+    started.set(svc.name, await rollout.startInstances({ deployId: plan.deployId, project: plan.project, image, service: svc }));
+  }
+  for (const svc of plan.services) {
+    await rollout.waitReady({ deployId: plan.deployId, service: svc, instances: started.get(svc.name)! });
+  }
+  return started;
+}
+
+async function stopService(plan: DeployPlan): Promise<void> {
+  for (const svc of plan.services) {
+    await quick.switchRoute({ projectId: plan.projectId, service: svc.name, upstreams: [], deployId: plan.deployId });
+    await rollout.retireInstances({ project: plan.project, service: svc.name });
+    await quick.markServiceStopped({ projectId: plan.projectId, service: svc.name });
+  }
+}
+
+/**
+ * deploy:<project> — build (when code was uploaded), start new instances, wait until ready, switch
+ * routes, retire old instances, record the release. Until routes switch, the previous release
+ * serves every request; a failure before that removes the new instances and changes nothing else.
+ */
+export async function deployProject(input: DeployInput): Promise<{ version: number; urls: Record<string, string> }> {
+  const plan = await quick.prepareDeploy(input.deployId);
+  upsertSearchAttributes({ RoroProject: [plan.project], RoroKind: [plan.kind] });
+  let started: Map<string, Instance[]>;
+  let image = plan.image ?? '';
+  try {
+    if (plan.kind === 'stop') {
+      await stopService(plan);
+      const outcome = { version: plan.release, urls: {}, restarted: 0 };
+      await quick.recordStop(plan);
+      await quick.finishDeploy(plan.deployId, outcome);
+      return outcome;
+    }
+    if (plan.build) {
+      await quick.emit(plan.deployId, 'phase', 'Building docker image');
+      image = await build.buildImage(plan);
+      await quick.emit(plan.deployId, 'phase_done', 'Building docker image');
+    }
+    await quick.emit(plan.deployId, 'phase', `Starting ${plan.services.length === 1 ? 'one service' : `${plan.services.length} services`}`);
+    started = await startAll(plan, image);
+    await quick.emit(plan.deployId, 'phase_done', `Starting ${plan.services.length === 1 ? 'one service' : `${plan.services.length} services`}`);
+  } catch (err) {
+    const { message, logs } = failureMessage(err);
+    await CancellationScope.nonCancellable(async () => {
+      const removed = await quick.removeDeployInstances(plan.deployId);
+      const undone = removed ? ` Removed ${removed} new container(s); the previous release keeps serving.` : ' The previous release keeps serving.';
+      await quick.failDeploy(plan.deployId, message + undone, logs);
+    });
+    if (isCancellation(err)) throw err;
+    throw ApplicationFailure.nonRetryable(`${message} The previous release keeps serving.`, 'deploy_failed');
+  }
+  for (const svc of plan.services) {
+    const upstreams = started.get(svc.name)!.map((i) => `127.0.0.1:${i.hostPort}`);
+    await quick.switchRoute({ projectId: plan.projectId, service: svc.name, upstreams, deployId: plan.deployId });
+  }
+  for (const svc of plan.services) {
+    await rollout.retireInstances({ project: plan.project, service: svc.name, keepDeployId: plan.deployId });
+  }
+  for (const name of plan.removedServices) await rollout.retireInstances({ project: plan.project, service: name });
+  await quick.removeRoutes({ projectId: plan.projectId, services: plan.removedServices });
+  const release = await quick.recordRelease(plan, image);
+  const outcome = { ...release, restarted: plan.services.length };
+  await quick.finishDeploy(plan.deployId, outcome);
+  return release;
+}
