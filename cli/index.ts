@@ -5,6 +5,9 @@ import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth.js';
 import { usersAddCommand, usersCommand } from './commands/users.js';
 import { createCommand, projectsCommand, projectsDeleteCommand } from './commands/projects.js';
 import { serverCommand } from './commands/server.js';
+import { deployCommand } from './commands/deploy.js';
+import { releasesCommand, rollbackCommand } from './commands/releases.js';
+import { psCommand, restartCommand, startCommand, stopCommand } from './commands/services.js';
 
 const cli = cac('roro');
 const debug = process.argv.includes('--debug');
@@ -39,6 +42,37 @@ cli.command('create <name>', 'Create a project (with volumes data and notebooks)
 cli.command('projects:delete <name>', 'Delete a project and everything in it')
   .option('-y, --yes', 'Do not ask for confirmation')
   .action(run(projectsDeleteCommand));
+
+cli.command('deploy', 'Package this directory, build the image, roll out services and sync tasks')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--detach', 'Return after the upload and print the deploy id')
+  .option('--json', 'JSON output: the final deploy')
+  .action(run(deployCommand));
+cli.command('releases', 'List the releases of the project, newest first')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--json', 'JSON output')
+  .action(run(releasesCommand));
+cli.command('rollback [version]', 'Roll back to a release (default: the one before the current)')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--detach', 'Return once started and print the deploy id')
+  .option('--json', 'JSON output: the final deploy')
+  .action(run(rollbackCommand));
+cli.command('ps', 'Show the services of the project')
+  .option('-a, --all', 'Include finished jobs')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--json', 'JSON output')
+  .action(run(psCommand));
+for (const [verb, action, what] of [
+  ['start', startCommand, 'Start a stopped service'],
+  ['stop', stopCommand, 'Stop a service'],
+  ['restart', restartCommand, 'Restart a service with its current release'],
+] as const) {
+  cli.command(`${verb} <service>`, what)
+    .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+    .option('--detach', 'Return once started and print the deploy id')
+    .option('--json', 'JSON output: the final deploy')
+    .action(run(action));
+}
 
 cli.command('server <action> [component]', 'Manage the embedded platform: up | down | status | logs [COMPONENT]')
   .option('--json', 'JSON output (status)')

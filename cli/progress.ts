@@ -36,7 +36,11 @@ export interface UploadProgress {
 }
 
 /** A redrawn bar on a live terminal; otherwise silent until the final `<label>... done.` line. */
-export function uploadProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): UploadProgress {
+export function uploadProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): UploadProgress {
   const live = isLive(stream);
   let shown = -1;
   const end = (word: string) => stream.write(`${live ? '\r\u001b[K' : ''}${label}... ${word}.\n`);
@@ -165,7 +169,8 @@ export interface RenderOptions {
   showRestarted?: boolean;
 }
 
-export type Outcome = { status: 'succeeded'; data: DoneData } | { status: 'failed'; reason: string; logs: string[] };
+export type Outcome =
+  { status: 'succeeded'; data: DoneData } | { status: 'failed'; reason: string; logs: string[] };
 
 const INDENT = '       ';
 const up = (n: number) => (n > 0 ? `\u001b[${n}A\r\u001b[J` : '\r\u001b[J');
@@ -234,7 +239,7 @@ export class EventRenderer {
 
   private log(line: string): string {
     if (!this.opts.live || this.phase === undefined) return `${this.close()}${INDENT}${line}\n`;
-    const width = Math.max(20, (this.opts.columns ?? 80) - INDENT.length - 1);
+    const width = Math.max(20, (this.opts.columns || 80) - INDENT.length - 1); // 0 means unknown
     const before = this.wipe() || this.close();
     this.window.push(line.length > width ? `${line.slice(0, width - 1)}…` : line);
     if (this.window.length > (this.opts.windowLines ?? 8)) this.window.shift();
@@ -253,7 +258,8 @@ export class EventRenderer {
     const label = msg || this.phase || '';
     let text: string;
     if (same && this.open) text = ' done.\n';
-    else if (same && this.window.length > 0 && !this.detached) text = `${up(this.window.length + 1)}${label}... done.\n`;
+    else if (same && this.window.length > 0 && !this.detached)
+      text = `${up(this.window.length + 1)}${label}... done.\n`;
     else text = `${this.wipe() || this.close()}${label}... done.\n`;
     this.open = false;
     this.phase = undefined;
@@ -265,10 +271,12 @@ export class EventRenderer {
     this.outcome = { status: 'succeeded', data };
     const err = (text: string): Chunk => ({ to: 'err', text });
     const chunks: Chunk[] = [];
-    const lead = this.close();
-    if (lead) chunks.push(err(lead));
+    // The deploy succeeded, so a phase that never reported its end finished too.
+    if (this.open) chunks.push(err(' done.\n'));
+    this.open = false;
     const n = typeof data.restarted === 'number' ? data.restarted : 0;
-    if (this.opts.showRestarted && n > 0) chunks.push(err(`Restarted ${n === 1 ? 'one service' : `${n} services`}.\n`));
+    if (this.opts.showRestarted && n > 0)
+      chunks.push(err(`Restarted ${n === 1 ? 'one service' : `${n} services`}.\n`));
     for (const [service, url] of Object.entries(data.urls ?? {})) {
       chunks.push({ to: 'out', text: `  ${sanitize(service)}: ${sanitize(String(url))}\n` });
     }
@@ -286,7 +294,8 @@ export class EventRenderer {
     let text = this.open ? ' failed.\n' : '';
     this.open = false;
     text += `Error: ${reason || 'the deploy failed.'}\n`;
-    if (logs.length > 0) text += `Last lines of the service's log:\n${logs.map((l) => `${INDENT}${l}\n`).join('')}`;
+    if (logs.length > 0)
+      text += `Last lines of the service's log:\n${logs.map((l) => `${INDENT}${l}\n`).join('')}`;
     this.phase = undefined;
     this.window = [];
     return [{ to: 'err', text }];

@@ -64,7 +64,10 @@ export function resolveProject(
   const yml = readRoroYml(cwd);
   const fromYml = yml && projectFromYml(yml.text, yml.file);
   if (fromYml) return checked(fromYml, yml.file);
-  throw new ConfigError(NO_PROJECT_HINT, yml ? `${yml.file} has no "project:" key; add "project: NAME".` : undefined);
+  throw new ConfigError(
+    NO_PROJECT_HINT,
+    yml ? `${yml.file} has no "project:" key; add "project: NAME".` : undefined,
+  );
 }
 
 /** Path segment for the project's API routes. */

@@ -43,7 +43,6 @@ export class Gateway {
   readonly stopSignal: NodeJS.Signals = 'SIGTERM';
   private readonly opts: GatewayOptions;
   private readonly bin: string;
-  private generation = '0';
   private certHosts: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -83,9 +82,12 @@ export class Gateway {
     });
   }
 
-  /** True when nginx answers on both ports with the config last installed. */
+  /**
+   * True when nginx answers on both ports. Any generation counts: another process (the routes
+   * activity) may have applied newer routes than this instance knows.
+   */
   async ready(): Promise<boolean> {
-    return (await this.servedGeneration()) === this.generation && (await tcpAnswers(this.opts.httpsPort));
+    return (await this.servedGeneration()) !== undefined && (await tcpAnswers(this.opts.httpsPort));
   }
 
   /** The running nginx master's pid, read from the pid file and checked against /proc to rule out a reused pid. */
@@ -129,11 +131,13 @@ export class Gateway {
   /** Renders, validates with `nginx -t` and renames into place; the installed file is never a half-written one. */
   private async install(routes: Route[], force: boolean): Promise<ApplyResult> {
     const current = fs.existsSync(this.configFile) ? fs.readFileSync(this.configFile, 'utf8') : undefined;
-    if (!force && current !== undefined && current === this.render(routes, this.generation)) {
-      return { changed: false, reloaded: false, generation: this.generation };
+    // The generation is read from the file, so a no-op is recognised whichever process wrote it.
+    const installed = /^# generation (\S+)$/m.exec(current ?? '')?.[1];
+    if (!force && installed !== undefined && current === this.render(routes, installed)) {
+      return { changed: false, reloaded: false, generation: installed };
     }
     const generation = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-    const next = `${this.configFile}.next`;
+    const next = `${this.configFile}.${process.pid}.next`;
     fs.writeFileSync(next, this.render(routes, generation), { mode: 0o644 });
     try {
       await execFileP(this.bin, ['-t', '-q', '-c', next, '-p', `${this.opts.runDir}/`, '-e', 'stderr'], {
@@ -151,7 +155,6 @@ export class Gateway {
       );
     }
     fs.renameSync(next, this.configFile);
-    this.generation = generation;
     return { changed: true, reloaded: false, generation };
   }
 

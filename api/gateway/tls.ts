@@ -266,13 +266,13 @@ async function caCovers(caCert: string, domain: string): Promise<boolean> {
   return text.split('\n').some((line) => line.trim() === `DNS:${domain}`);
 }
 
-/** Text for `roro server status`: how to make clients trust the roro CA. */
+/** Lines for `roro server status` under a heading of the caller's: how to make clients trust the roro CA. */
 export function trustCommand(caCert: string): string {
   const q = shellQuote(caCert);
   return [
-    'Trust the roro CA to reach services over HTTPS without warnings:',
     `  Debian/Ubuntu:  sudo cp ${q} /usr/local/share/ca-certificates/roro.crt && sudo update-ca-certificates`,
     `  curl:           curl --cacert ${q} https://...`,
+    // Both replace Python's default CA bundle, which is fine for talking to roro only.
     `  Python:         export REQUESTS_CA_BUNDLE=${q} SSL_CERT_FILE=${q}`,
     `  Node:           export NODE_EXTRA_CA_CERTS=${q}`,
   ].join('\n');

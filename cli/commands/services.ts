@@ -1,0 +1,111 @@
+import { checkName } from '../../core/names.js';
+import { ConfigError } from '../../core/errors.js';
+import { ApiClient } from '../client.js';
+import { info, out, printJson, table } from '../output.js';
+import { projectPath, resolveProject } from '../project.js';
+import { detachOrFollow } from './deploy.js';
+import type { Deploy } from './deploy.js';
+
+export interface Service {
+  name: string;
+  status: 'running' | 'stopped' | 'starting' | 'failed';
+  release: number | null;
+  url: string;
+  instances: number;
+  updatedAt: string;
+}
+
+export interface PsOptions {
+  project?: string;
+  all?: boolean;
+  json?: boolean;
+  url?: string;
+}
+
+/**
+ * One block of `roro ps` output. Services are the first; jobs are appended to PS_SECTIONS as another
+ * section (key `jobs`, columns JOBID, STATUS, WHEN, TIME, SIZE, CMD) without touching the rest.
+ */
+export interface PsSection {
+  /** The key of this section's list in `--json` output. */
+  key: string;
+  load(
+    client: ApiClient,
+    project: string,
+    opts: PsOptions,
+  ): Promise<{ items: unknown[]; headers: string[]; rows: string[][] }>;
+  /** Shown instead of the table when the list is empty. */
+  empty(project: string): string;
+}
+
+export function serviceRows(services: Service[]): string[][] {
+  return services.map((s) => [
+    s.name,
+    s.status,
+    s.release === null || s.release === undefined ? '' : `v${s.release}`,
+    String(s.instances ?? ''),
+    s.url ?? '',
+  ]);
+}
+
+export const servicesSection: PsSection = {
+  key: 'services',
+  async load(client, project) {
+    const { services } = await client.request<{ services: Service[] }>(`${projectPath(project)}/services`);
+    return {
+      items: services,
+      headers: ['NAME', 'STATUS', 'RELEASE', 'INSTANCES', 'URL'],
+      rows: serviceRows(services),
+    };
+  },
+  empty: (project) => `No services in ${project}. Add them to roro.yml under services: and run roro deploy.`,
+};
+
+export const PS_SECTIONS: PsSection[] = [servicesSection];
+
+export async function psCommand(opts: PsOptions): Promise<void> {
+  const project = resolveProject(opts.project);
+  const client = ApiClient.forCli(opts.url);
+  const loaded = await Promise.all(
+    PS_SECTIONS.map(async (s) => ({ section: s, ...(await s.load(client, project, opts)) })),
+  );
+  if (opts.json) return printJson(Object.fromEntries(loaded.map((l) => [l.section.key, l.items])));
+  loaded.forEach((l, i) => {
+    if (i > 0) out();
+    if (l.items.length === 0) info(l.section.empty(project));
+    else table(l.headers, l.rows);
+  });
+}
+
+type Action = 'start' | 'stop' | 'restart';
+
+const DONE_WORDS: Record<Action, string> = { start: 'Started', stop: 'Stopped', restart: 'Restarted' };
+
+async function serviceAction(
+  action: Action,
+  service: unknown,
+  opts: PsOptions & { detach?: boolean },
+): Promise<void> {
+  if (typeof service !== 'string' || service === '') {
+    throw new ConfigError(
+      `roro ${action} needs a service name.`,
+      `Run roro ${action} SERVICE; roro ps lists them.`,
+    );
+  }
+  checkName('service', service);
+  const project = resolveProject(opts.project);
+  const client = ApiClient.forCli(opts.url);
+  const path = `${projectPath(project)}/services/${encodeURIComponent(service)}/${action}`;
+  const { deploy } = await client.request<{ deploy: Deploy }>(path, { method: 'POST', body: {} });
+  await detachOrFollow(client, project, deploy, opts, {
+    final: () => `${DONE_WORDS[action]} service ${service} of ${project} project.`,
+    next: action === 'stop' ? `Start it again with: roro start ${service}` : 'Watch it with: roro ps',
+  });
+}
+
+export const startCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
+  serviceAction('start', service, opts);
+export const stopCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
+  serviceAction('stop', service, opts);
+export const restartCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
+  serviceAction('restart', service, opts);
