@@ -14,7 +14,17 @@ export default tseslint.config(
   {
     // node:test's test() returns a promise the runner itself awaits.
     files: ['test/**/*.ts'],
-    rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] }] },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
+          ],
+        },
+      ],
+    },
   },
   {
     // Workflows run in Temporal's deterministic sandbox: no I/O libraries there.
@@ -24,8 +34,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'child_process', 'crypto', 'os', 'http', 'https', 'net'], message: 'Workflows must stay deterministic: no Node builtins.' },
-            { group: ['dockerode', 'pg', 'express', '@temporalio/client', '@temporalio/worker'], message: 'Workflows call activities for side effects.' },
+            {
+              group: ['node:*', 'fs', 'path', 'child_process', 'crypto', 'os', 'http', 'https', 'net'],
+              message: 'Workflows must stay deterministic: no Node builtins.',
+            },
+            {
+              group: ['dockerode', 'pg', 'express', '@temporalio/client', '@temporalio/worker'],
+              message: 'Workflows call activities for side effects.',
+            },
           ],
         },
       ],

@@ -36,7 +36,10 @@ export function createBuildActivities(deps: ActivityDeps) {
         });
         return image;
       } catch (err) {
-        if (err instanceof RoroError && ['build_failed', 'build_timeout', 'invalid', 'invalid_runtime'].includes(err.code)) {
+        if (
+          err instanceof RoroError &&
+          ['build_failed', 'build_timeout', 'invalid', 'invalid_runtime'].includes(err.code)
+        ) {
           throw ApplicationFailure.nonRetryable(err.message, err.code);
         }
         throw err;

@@ -67,12 +67,20 @@ async function currentRelease(deps: ActivityDeps, projectId: string) {
 }
 
 async function projectVolumes(deps: ActivityDeps, projectId: string) {
-  const res = await deps.db.query<{ name: string }>('SELECT name FROM volumes WHERE project_id = $1', [projectId]);
-  return res.rows.map((v) => ({ source: volumeDir(deps.env.home, projectId, v.name), target: `/volumes/${v.name}` }));
+  const res = await deps.db.query<{ name: string }>('SELECT name FROM volumes WHERE project_id = $1', [
+    projectId,
+  ]);
+  return res.rows.map((v) => ({
+    source: volumeDir(deps.env.home, projectId, v.name),
+    target: `/volumes/${v.name}`,
+  }));
 }
 
 /** Which image and roro.yml this operation rolls out, and what the containers look like. */
-async function sourceOf(deps: ActivityDeps, d: DeployRow): Promise<{ yml: string; image?: string; release: number; newRelease: boolean }> {
+async function sourceOf(
+  deps: ActivityDeps,
+  d: DeployRow,
+): Promise<{ yml: string; image?: string; release: number; newRelease: boolean }> {
   const current = await currentRelease(deps, d.project_id);
   const next = (current?.version ?? 0) + 1;
   if (d.kind === 'deploy') return { yml: d.roro_yml!, release: next, newRelease: true };
@@ -82,10 +90,15 @@ async function sourceOf(deps: ActivityDeps, d: DeployRow): Promise<{ yml: string
       [d.project_id, d.source_version],
     );
     const src = res.rows[0];
-    if (!src) throw ApplicationFailure.nonRetryable(`Release ${d.source_version} does not exist.`, 'not_found');
+    if (!src)
+      throw ApplicationFailure.nonRetryable(`Release ${d.source_version} does not exist.`, 'not_found');
     return { yml: src.roro_yml, image: src.image, release: next, newRelease: true };
   }
-  if (!current) throw ApplicationFailure.nonRetryable('The project has no release yet: run `roro deploy` first.', 'no_release');
+  if (!current)
+    throw ApplicationFailure.nonRetryable(
+      'The project has no release yet: run `roro deploy` first.',
+      'no_release',
+    );
   return { yml: current.roro_yml, image: current.image, release: current.version, newRelease: false };
 }
 
@@ -99,7 +112,11 @@ export function createDeployActivities(deps: ActivityDeps) {
         const runtime = resolveRuntime(config.runtime).runtime.name;
         const only = d.kind === 'deploy' || d.kind === 'rollback' ? undefined : (d.service ?? undefined);
         if (only && !config.services.some((s) => s.name === only)) {
-          throw new RoroError(`Service ${only} is not in the current release.`, { status: 404, code: 'not_found', hint: 'Run `roro ps` to list services.' });
+          throw new RoroError(`Service ${only} is not in the current release.`, {
+            status: 404,
+            code: 'not_found',
+            hint: 'Run `roro ps` to list services.',
+          });
         }
         const services = planServices({
           project: d.project,
@@ -111,7 +128,10 @@ export function createDeployActivities(deps: ActivityDeps) {
           host: localHostCapacity(),
           only,
         });
-        const existing = await deps.db.query<{ name: string }>('SELECT name FROM services WHERE project_id = $1', [d.project_id]);
+        const existing = await deps.db.query<{ name: string }>(
+          'SELECT name FROM services WHERE project_id = $1',
+          [d.project_id],
+        );
         const keep = new Set(config.services.map((s) => s.name));
         return {
           deployId,
@@ -129,12 +149,19 @@ export function createDeployActivities(deps: ActivityDeps) {
       }
     },
 
-    async emit(deployId: string, kind: 'phase' | 'phase_done' | 'info' | 'warn', message: string): Promise<void> {
+    async emit(
+      deployId: string,
+      kind: 'phase' | 'phase_done' | 'info' | 'warn',
+      message: string,
+    ): Promise<void> {
       await emitEvent(deps.db, deployId, kind, message);
     },
 
     /** Idempotent: a retried call after a crash finds the release it already wrote. */
-    async recordRelease(plan: DeployPlan, image: string): Promise<{ version: number; urls: Record<string, string> }> {
+    async recordRelease(
+      plan: DeployPlan,
+      image: string,
+    ): Promise<{ version: number; urls: Record<string, string> }> {
       const d = await loadDeploy(deps, plan.deployId);
       const client = await deps.db.connect();
       try {
@@ -146,7 +173,17 @@ export function createDeployActivities(deps: ActivityDeps) {
                     COALESCE($6, (SELECT code_sha256 FROM releases WHERE project_id = $1 AND version = $8)),
                     COALESCE($7, (SELECT roro_yml FROM releases WHERE project_id = $1 AND version = $8)), $8, $9
              ON CONFLICT (deploy_id) DO NOTHING`,
-            [plan.projectId, plan.release, plan.deployId, d.kind, image, d.code_sha256, d.roro_yml, d.source_version, d.user_id],
+            [
+              plan.projectId,
+              plan.release,
+              plan.deployId,
+              d.kind,
+              image,
+              d.code_sha256,
+              d.roro_yml,
+              d.source_version,
+              d.user_id,
+            ],
           );
         }
         for (const svc of plan.services) {
@@ -159,7 +196,10 @@ export function createDeployActivities(deps: ActivityDeps) {
           );
         }
         if (plan.removedServices.length) {
-          await client.query('DELETE FROM services WHERE project_id = $1 AND name = ANY($2)', [plan.projectId, plan.removedServices]);
+          await client.query('DELETE FROM services WHERE project_id = $1 AND name = ANY($2)', [
+            plan.projectId,
+            plan.removedServices,
+          ]);
         }
         await client.query(
           `UPDATE deploys SET status = 'succeeded', version = $2, image = $3, finished_at = now() WHERE id = $1`,
@@ -174,29 +214,38 @@ export function createDeployActivities(deps: ActivityDeps) {
       }
       const urls: Record<string, string> = {};
       for (const svc of plan.services) {
-        urls[svc.name] = serviceUrls(deps.env.gatewayUrl, deps.env.domain, deps.env.ports.gatewayHttps, plan.project, svc.name).url;
+        urls[svc.name] = serviceUrls(
+          deps.env.gatewayUrl,
+          deps.env.domain,
+          deps.env.ports.gatewayHttps,
+          plan.project,
+          svc.name,
+        ).url;
       }
       if (d.code_dir) await fs.rm(d.code_dir, { recursive: true, force: true });
       return { version: plan.release, urls };
     },
 
     async recordStop(plan: DeployPlan): Promise<void> {
-      await deps.db.query(`UPDATE deploys SET status = 'succeeded', version = $2, finished_at = now() WHERE id = $1`, [
-        plan.deployId,
-        plan.release,
-      ]);
+      await deps.db.query(
+        `UPDATE deploys SET status = 'succeeded', version = $2, finished_at = now() WHERE id = $1`,
+        [plan.deployId, plan.release],
+      );
     },
 
-    async finishDeploy(deployId: string, outcome: { version: number; urls: Record<string, string>; restarted: number }): Promise<void> {
+    async finishDeploy(
+      deployId: string,
+      outcome: { version: number; urls: Record<string, string>; restarted: number },
+    ): Promise<void> {
       await emitEvent(deps.db, deployId, 'done', `Deployed version ${outcome.version}`, outcome);
     },
 
     async failDeploy(deployId: string, message: string, logs: string[] = []): Promise<void> {
       const d = await loadDeploy(deps, deployId);
-      await deps.db.query(`UPDATE deploys SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [
-        deployId,
-        message,
-      ]);
+      await deps.db.query(
+        `UPDATE deploys SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`,
+        [deployId, message],
+      );
       await emitEvent(deps.db, deployId, 'failed', message, { logs });
       if (d.code_dir) await fs.rm(d.code_dir, { recursive: true, force: true });
     },

@@ -28,7 +28,10 @@ export function logBuffer(db: Pool, deployId: string) {
     if (lines.length === 0) return flushing;
     flushing = flushing.then(async () => {
       const values = lines.map((_, i) => `($1, 'log', $${i + 2})`).join(', ');
-      await db.query(`INSERT INTO deploy_events (deploy_id, kind, message) VALUES ${values}`, [deployId, ...lines]);
+      await db.query(`INSERT INTO deploy_events (deploy_id, kind, message) VALUES ${values}`, [
+        deployId,
+        ...lines,
+      ]);
     });
     return flushing;
   };

@@ -27,7 +27,10 @@ export interface ImageRef {
   built: boolean;
 }
 
-async function imageLabels(docker: Docker, ref: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
+async function imageLabels(
+  docker: Docker,
+  ref: string,
+): Promise<{ id: string; labels: Record<string, string> } | undefined> {
   try {
     const info = await docker.getImage(ref).inspect();
     return { id: info.Id, labels: info.Config?.Labels ?? {} };
@@ -41,7 +44,11 @@ function runScript(script: string, args: string[], docker: Docker, opts: ImageOp
   const socket = (docker.modem as { socketPath?: string }).socketPath;
   const env = { ...process.env, ...(socket ? { DOCKER_HOST: `unix://${socket}` } : {}) };
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
+    const child = spawn('bash', [script, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: opts.signal,
+    });
     const out: string[] = [];
     for (const s of [child.stdout, child.stderr]) {
       readline.createInterface({ input: s }).on('line', (line) => {
@@ -52,7 +59,13 @@ function runScript(script: string, args: string[], docker: Docker, opts: ImageOp
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(out.join('\n'));
-      else reject(new RoroError(`${path.basename(script)} ${args.join(' ')} failed (exit ${code}): ${out.slice(-5).join(' / ')}`, { code: 'base_image_failed' }));
+      else
+        reject(
+          new RoroError(
+            `${path.basename(script)} ${args.join(' ')} failed (exit ${code}): ${out.slice(-5).join(' / ')}`,
+            { code: 'base_image_failed' },
+          ),
+        );
     });
   });
 }
@@ -65,15 +78,21 @@ export async function ensureBaseImage(docker: Docker, opts: ImageOptions = {}): 
   const script = path.join(opts.repoRoot ?? REPO_ROOT, 'runtimes', 'base', 'build.sh');
   const recipe = (await runScript(script, ['--print-recipe'], docker, { ...opts, onLog: undefined })).trim();
   const existing = await imageLabels(docker, BASE_IMAGE);
-  if (existing && existing.labels['roro.recipe'] === recipe) return { image: BASE_IMAGE, imageId: existing.id, built: false };
+  if (existing && existing.labels['roro.recipe'] === recipe)
+    return { image: BASE_IMAGE, imageId: existing.id, built: false };
   await runScript(script, [], docker, opts);
   const made = await imageLabels(docker, BASE_IMAGE);
-  if (!made) throw new RoroError(`${script} finished but ${BASE_IMAGE} is missing: run it by hand to see why.`);
+  if (!made)
+    throw new RoroError(`${script} finished but ${BASE_IMAGE} is missing: run it by hand to see why.`);
   return { image: BASE_IMAGE, imageId: made.id, built: true };
 }
 
 /** The tag a runtime gets: content hash of its Dockerfile directory, runtimes/python and its parent image. */
-export async function runtimeImageTag(runtime: RuntimeDefinition, parentImageId: string, repoRoot = REPO_ROOT): Promise<string> {
+export async function runtimeImageTag(
+  runtime: RuntimeDefinition,
+  parentImageId: string,
+  repoRoot = REPO_ROOT,
+): Promise<string> {
   const hash = await hashInputs(
     [
       { dir: path.join(repoRoot, runtime.dir), label: 'runtime' },
@@ -88,9 +107,16 @@ export async function runtimeImageTag(runtime: RuntimeDefinition, parentImageId:
  * Builds (or reuses) the image of a runtime and of every runtime it builds on, base first.
  * Returns `roro/runtime-<name>:<contenthash>`; an existing tag is reused without a build.
  */
-export async function ensureRuntimeImage(docker: Docker, runtimeName: string, opts: ImageOptions = {}): Promise<ImageRef> {
+export async function ensureRuntimeImage(
+  docker: Docker,
+  runtimeName: string,
+  opts: ImageOptions = {},
+): Promise<ImageRef> {
   if (!getRuntime(runtimeName)) {
-    throw new RoroError(`Unknown runtime ${JSON.stringify(runtimeName)}: use one of ${runtimeNames().join(', ')}.`, { code: 'invalid_runtime', status: 400 });
+    throw new RoroError(
+      `Unknown runtime ${JSON.stringify(runtimeName)}: use one of ${runtimeNames().join(', ')}.`,
+      { code: 'invalid_runtime', status: 400 },
+    );
   }
   const repoRoot = opts.repoRoot ?? REPO_ROOT;
   let parent = await ensureBaseImage(docker, opts);
@@ -104,7 +130,9 @@ export async function ensureRuntimeImage(docker: Docker, runtimeName: string, op
     opts.onLog?.(`-----> Building runtime ${runtime.name} (${tag})`);
     const python = path.join(repoRoot, 'runtimes', 'python');
     await fs.access(path.join(python, 'pyproject.toml')).catch(() => {
-      throw new RoroError(`${python}/pyproject.toml is missing: the runtime image installs the roro package from there.`);
+      throw new RoroError(
+        `${python}/pyproject.toml is missing: the runtime image installs the roro package from there.`,
+      );
     });
     const { imageId } = await runImageBuild(docker, {
       context: packContext({
@@ -157,16 +185,24 @@ export function projectDockerfile(runtimeImage: string): string {
 }
 
 /** Builds `roro/app-<project>:<buildId>` from a runtime image and a project directory. */
-export async function buildProjectImage(docker: Docker, req: ProjectBuildRequest): Promise<{ image: string; imageId: string }> {
+export async function buildProjectImage(
+  docker: Docker,
+  req: ProjectBuildRequest,
+): Promise<{ image: string; imageId: string }> {
   checkName('project', req.project);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(req.buildId)) {
-    throw new RoroError(`Build id ${JSON.stringify(req.buildId)} is not a valid image tag: use letters, digits, '.', '_' and '-'.`, { code: 'invalid', status: 400 });
+    throw new RoroError(
+      `Build id ${JSON.stringify(req.buildId)} is not a valid image tag: use letters, digits, '.', '_' and '-'.`,
+      { code: 'invalid', status: 400 },
+    );
   }
   const image = `roro/app-${req.project}:${req.buildId}`;
-  const requirements = await fs.readFile(path.join(req.codeDir, 'requirements.txt')).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return Buffer.alloc(0);
-    throw err;
-  });
+  const requirements = await fs
+    .readFile(path.join(req.codeDir, 'requirements.txt'))
+    .catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return Buffer.alloc(0);
+      throw err;
+    });
   const { imageId } = await runImageBuild(docker, {
     context: packContext({
       files: { Dockerfile: projectDockerfile(req.runtimeImage), 'requirements.txt': requirements },

@@ -20,7 +20,12 @@ export function createRouteActivities(deps: ActivityDeps) {
   };
   return {
     /** Points the service's route at the new instances; nginx reloads gracefully, so no request is dropped. */
-    async switchRoute(input: { projectId: string; service: string; upstreams: string[]; deployId: string }): Promise<void> {
+    async switchRoute(input: {
+      projectId: string;
+      service: string;
+      upstreams: string[];
+      deployId: string;
+    }): Promise<void> {
       await deps.db.query(
         `INSERT INTO routes (project_id, service, upstreams, deploy_id, updated_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (project_id, service) DO UPDATE SET upstreams = $3, deploy_id = $4, updated_at = now()`,
@@ -31,7 +36,10 @@ export function createRouteActivities(deps: ActivityDeps) {
 
     async removeRoutes(input: { projectId: string; services: string[] }): Promise<void> {
       if (input.services.length === 0) return;
-      await deps.db.query('DELETE FROM routes WHERE project_id = $1 AND service = ANY($2)', [input.projectId, input.services]);
+      await deps.db.query('DELETE FROM routes WHERE project_id = $1 AND service = ANY($2)', [
+        input.projectId,
+        input.services,
+      ]);
       await apply();
     },
 

@@ -16,10 +16,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One HTTP GET on loopback; any answer counts unless a health path demands 2xx. */
 function probe(port: number, path: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: path ?? '/', timeout: 2000, agent: false }, (res) => {
-      res.resume();
-      resolve(path ? (res.statusCode ?? 500) < 400 : true);
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: path ?? '/', timeout: 2000, agent: false },
+      (res) => {
+        res.resume();
+        resolve(path ? (res.statusCode ?? 500) < 400 : true);
+      },
+    );
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
   });
@@ -39,7 +42,12 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
   const { driver } = deps;
   return {
     /** Idempotent: containers are named by deploy and index, so a retry adopts what a crashed attempt started. */
-    async startInstances(input: { deployId: string; project: string; image: string; service: ServicePlan }): Promise<Instance[]> {
+    async startInstances(input: {
+      deployId: string;
+      project: string;
+      image: string;
+      service: ServicePlan;
+    }): Promise<Instance[]> {
       const { service: svc } = input;
       const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
       const out: Instance[] = [];
@@ -70,8 +78,14 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
           const st = await driver.inspect(inst.id);
           if (st.state !== 'running' && st.state !== 'created') {
             const logs = await lastLogLines(driver, inst.id);
-            const why = st.oomKilled ? 'was killed for using more memory than its size allows' : `exited with code ${st.exitCode}`;
-            throw ApplicationFailure.nonRetryable(`Service ${input.service.name} ${why} before it became ready.`, 'service_crashed', { logs });
+            const why = st.oomKilled
+              ? 'was killed for using more memory than its size allows'
+              : `exited with code ${st.exitCode}`;
+            throw ApplicationFailure.nonRetryable(
+              `Service ${input.service.name} ${why} before it became ready.`,
+              'service_crashed',
+              { logs },
+            );
           }
           if (await probe(inst.hostPort, input.service.healthPath)) break;
           if (Date.now() > deadline) {
@@ -85,12 +99,26 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
           await sleep(250);
         }
       }
-      await emitEvent(deps.db, input.deployId, 'info', `${input.service.name}: ${input.instances.length} instance(s) ready`);
+      await emitEvent(
+        deps.db,
+        input.deployId,
+        'info',
+        `${input.service.name}: ${input.instances.length} instance(s) ready`,
+      );
     },
 
     /** Stops and removes every container of the project's service except the ones of `keepDeployId`. */
-    async retireInstances(input: { project: string; service: string; keepDeployId?: string; graceSeconds?: number }): Promise<number> {
-      const all = await driver.list({ 'roro.project': input.project, 'roro.service': input.service, 'roro.kind': 'service' });
+    async retireInstances(input: {
+      project: string;
+      service: string;
+      keepDeployId?: string;
+      graceSeconds?: number;
+    }): Promise<number> {
+      const all = await driver.list({
+        'roro.project': input.project,
+        'roro.service': input.service,
+        'roro.kind': 'service',
+      });
       const old = all.filter((c) => c.labels['roro.deploy'] !== input.keepDeployId);
       // Give the reloaded gateway a moment to finish requests already sent to the old instances.
       if (old.length && input.keepDeployId) await sleep(1000);

@@ -18,7 +18,12 @@ interface UserRow {
 }
 
 export function toUser(row: UserRow): User {
-  return { id: String(row.id), email: row.email, isAdmin: row.is_admin, createdAt: row.created_at.toISOString() };
+  return {
+    id: String(row.id),
+    email: row.email,
+    isAdmin: row.is_admin,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 export function checkEmail(email: unknown): string {

@@ -36,7 +36,8 @@ export function requireAuth(db: Pool) {
 }
 
 export function requireAdmin(req: Request, _res: Response, next: NextFunction) {
-  if (!req.user?.isAdmin) throw new ForbiddenError('Only an admin can do this.', 'Ask an admin of this server.');
+  if (!req.user?.isAdmin)
+    throw new ForbiddenError('Only an admin can do this.', 'Ask an admin of this server.');
   next();
 }
 
@@ -47,12 +48,16 @@ export function currentUser(req: Request): User {
 
 /** Checks email and password and issues a new token; both failures look the same to the caller. */
 export async function login(db: Pool, email: string, password: string, description: string) {
-  const res = await db.query('SELECT id, email, is_admin, created_at, password_hash FROM users WHERE lower(email) = lower($1)', [
-    email,
-  ]);
+  const res = await db.query(
+    'SELECT id, email, is_admin, created_at, password_hash FROM users WHERE lower(email) = lower($1)',
+    [email],
+  );
   const row = res.rows[0];
   // Hash even for unknown emails so response time does not reveal which emails exist.
-  const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
+  const ok = await verifyPassword(
+    password,
+    row?.password_hash ?? 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA',
+  );
   if (!row || !ok) throw new AuthError('Wrong email or password.', 'Check both and try `roro login` again.');
   const token = newToken();
   await db.query('INSERT INTO api_tokens (user_id, token_hash, description) VALUES ($1, $2, $3)', [

@@ -19,8 +19,7 @@ import type { Project } from './projects.js';
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 type DeployKind = 'deploy' | 'rollback' | 'start' | 'stop' | 'restart';
 
-export const newDeployId = () =>
-  `d${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
+export const newDeployId = () => `d${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 
 /** Streams the upload to disk, counting bytes and hashing as it goes. */
 async function receiveArchive(body: Readable, file: string, expectedSha: string): Promise<number> {
@@ -30,11 +29,13 @@ async function receiveArchive(body: Readable, file: string, expectedSha: string)
     transform(chunk: Buffer, _enc, cb) {
       bytes += chunk.length;
       if (bytes > MAX_UPLOAD_BYTES) {
-        cb(new RoroError(`The upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB.`, {
-          status: 413,
-          code: 'too_large',
-          hint: 'Leave data files out with .roroignore and copy them to a volume with `roro cp`.',
-        }));
+        cb(
+          new RoroError(`The upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB.`, {
+            status: 413,
+            code: 'too_large',
+            hint: 'Leave data files out with .roroignore and copy them to a volume with `roro cp`.',
+          }),
+        );
         return;
       }
       hash.update(chunk);
@@ -44,10 +45,13 @@ async function receiveArchive(body: Readable, file: string, expectedSha: string)
   await pipeline(body, meter, fs.createWriteStream(file, { mode: 0o600 }));
   const actual = hash.digest('hex');
   if (actual !== expectedSha) {
-    throw new ValidationError(`The upload's checksum ${actual.slice(0, 12)}… does not match ${expectedSha.slice(0, 12)}…: it was damaged on the way.`, {
-      code: 'checksum_mismatch',
-      hint: 'Run `roro deploy` again.',
-    });
+    throw new ValidationError(
+      `The upload's checksum ${actual.slice(0, 12)}… does not match ${expectedSha.slice(0, 12)}…: it was damaged on the way.`,
+      {
+        code: 'checksum_mismatch',
+        hint: 'Run `roro deploy` again.',
+      },
+    );
   }
   return bytes;
 }
@@ -58,13 +62,28 @@ function checkConfig(text: string, project: string): void {
   const extra: Issue[] = [];
   if (config) {
     if (config.project !== project) {
-      extra.push({ path: 'project', message: `roro.yml names project ${config.project}, but this deploy is for ${project}`, line: 1, column: 1, hint: `Set project: ${project} in roro.yml, or deploy to ${config.project}.` });
+      extra.push({
+        path: 'project',
+        message: `roro.yml names project ${config.project}, but this deploy is for ${project}`,
+        line: 1,
+        column: 1,
+        hint: `Set project: ${project} in roro.yml, or deploy to ${config.project}.`,
+      });
     }
-    for (const check of [() => resolveRuntime(config.runtime), ...[...config.services, ...config.tasks].map((s) => () => resolveSize(s.size, localHostCapacity()))]) {
+    for (const check of [
+      () => resolveRuntime(config.runtime),
+      ...[...config.services, ...config.tasks].map((s) => () => resolveSize(s.size, localHostCapacity())),
+    ]) {
       try {
         check();
       } catch (err) {
-        extra.push({ path: '', message: (err as Error).message, line: 1, column: 1, hint: (err as RoroError).hint ?? '' });
+        extra.push({
+          path: '',
+          message: (err as Error).message,
+          line: 1,
+          column: 1,
+          hint: (err as RoroError).hint ?? '',
+        });
       }
     }
   }
@@ -85,7 +104,12 @@ export interface DeployDeps {
 }
 
 /** Starts deploy:<project>; a second one while the first runs is refused with the running deploy's id. */
-export async function startDeployWorkflow(deps: DeployDeps, project: Project, deployId: string, kind: DeployKind) {
+export async function startDeployWorkflow(
+  deps: DeployDeps,
+  project: Project,
+  deployId: string,
+  kind: DeployKind,
+) {
   try {
     await deps.temporal.workflow.start('deployProject', {
       taskQueue: deps.env.taskQueue,
@@ -105,7 +129,11 @@ export async function startDeployWorkflow(deps: DeployDeps, project: Project, de
     await deps.db.query('DELETE FROM deploys WHERE id = $1', [deployId]);
     const other = running.rows[0]?.id ?? 'unknown';
     throw Object.assign(
-      new ConflictError(`A deploy of ${project.name} is already running (${other}).`, `Wait for it with \`roro ps\`, then try again.`, { deployId: other }),
+      new ConflictError(
+        `A deploy of ${project.name} is already running (${other}).`,
+        `Wait for it with \`roro ps\`, then try again.`,
+        { deployId: other },
+      ),
       { code: 'deploy_running' },
     );
   }
@@ -113,9 +141,17 @@ export async function startDeployWorkflow(deps: DeployDeps, project: Project, de
 }
 
 /** Receives an uploaded project archive, checks it, and starts the deploy workflow. */
-export async function createDeploy(deps: DeployDeps, project: Project, userId: string, body: Readable, sha: string | undefined) {
+export async function createDeploy(
+  deps: DeployDeps,
+  project: Project,
+  userId: string,
+  body: Readable,
+  sha: string | undefined,
+) {
   if (!sha || !/^[0-9a-f]{64}$/.test(sha)) {
-    throw new ValidationError('The upload needs an x-roro-sha256 header with the archive\'s SHA-256.', { hint: 'Use `roro deploy`.' });
+    throw new ValidationError("The upload needs an x-roro-sha256 header with the archive's SHA-256.", {
+      hint: 'Use `roro deploy`.',
+    });
   }
   const deployId = newDeployId();
   const dir = path.join(homePaths(deps.env.home).builds, deployId);
@@ -125,12 +161,19 @@ export async function createDeploy(deps: DeployDeps, project: Project, userId: s
   try {
     await receiveArchive(body, archive, sha);
     await extractArchive(archive, codeDir).catch((err: unknown) => {
-      throw err instanceof RoroError ? err : new ValidationError(`The upload is not a valid project archive: ${(err as Error).message}`, { code: 'invalid_archive' });
+      throw err instanceof RoroError
+        ? err
+        : new ValidationError(`The upload is not a valid project archive: ${(err as Error).message}`, {
+            code: 'invalid_archive',
+          });
     });
     await fsp.rm(archive, { force: true });
     const ymlPath = path.join(codeDir, 'roro.yml');
     if (!fs.existsSync(ymlPath)) {
-      throw new ValidationError('The project has no roro.yml at its root.', { code: 'invalid_roro_yml', hint: 'Add roro.yml (see `roro deploy --help`).' });
+      throw new ValidationError('The project has no roro.yml at its root.', {
+        code: 'invalid_roro_yml',
+        hint: 'Add roro.yml (see `roro deploy --help`).',
+      });
     }
     const yml = await fsp.readFile(ymlPath, 'utf8');
     checkConfig(yml, project.name);
@@ -159,7 +202,15 @@ export async function createOperation(
   await deps.db.query(
     `INSERT INTO deploys (id, project_id, kind, user_id, workflow_id, source_version, service)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [deployId, project.id, kind, userId, workflowIds.deploy(project.name), opts.version ?? null, opts.service ?? null],
+    [
+      deployId,
+      project.id,
+      kind,
+      userId,
+      workflowIds.deploy(project.name),
+      opts.version ?? null,
+      opts.service ?? null,
+    ],
   );
   return startDeployWorkflow(deps, project, deployId, kind);
 }

@@ -53,7 +53,10 @@ export async function getProject(db: Pool, userId: string, name: string): Promis
   const res = await db.query<ProjectRow>(`${SELECT_VISIBLE} WHERE p.name = $2`, [userId, name]);
   const row = res.rows[0];
   if (!row) {
-    throw new NotFoundError(`Project ${name} not found.`, 'Run `roro projects` to see the projects you can use.');
+    throw new NotFoundError(
+      `Project ${name} not found.`,
+      'Run `roro projects` to see the projects you can use.',
+    );
   }
   return toProject(row);
 }
@@ -63,7 +66,12 @@ async function makeVolumeDir(dir: string): Promise<void> {
   if (process.getuid?.() === 0) await fs.chown(dir, CONTAINER_UID, CONTAINER_UID);
 }
 
-export async function createProject(db: Pool, home: string, userId: string, rawName: unknown): Promise<Project> {
+export async function createProject(
+  db: Pool,
+  home: string,
+  userId: string,
+  rawName: unknown,
+): Promise<Project> {
   const name = checkName('project', rawName);
   const client = await db.connect();
   let projectId: string;
@@ -109,7 +117,10 @@ export async function deleteProject(db: Pool, home: string, userId: string, name
   await fs.rm(path.join(homePaths(home).volumes, project.id), { recursive: true, force: true });
 }
 
-export async function listVolumes(db: Pool, projectId: string): Promise<{ name: string; createdAt: string }[]> {
+export async function listVolumes(
+  db: Pool,
+  projectId: string,
+): Promise<{ name: string; createdAt: string }[]> {
   const res = await db.query<{ name: string; created_at: Date }>(
     'SELECT name, created_at FROM volumes WHERE project_id = $1 ORDER BY name',
     [projectId],
@@ -120,7 +131,8 @@ export async function listVolumes(db: Pool, projectId: string): Promise<{ name: 
 export async function addMember(db: Pool, project: Project, email: string): Promise<void> {
   const u = await db.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = lower($1)', [email]);
   const user = u.rows[0];
-  if (!user) throw new NotFoundError(`No user with email ${email}.`, 'An admin adds users with `roro users:add`.');
+  if (!user)
+    throw new NotFoundError(`No user with email ${email}.`, 'An admin adds users with `roro users:add`.');
   await db.query(
     `INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, 'member') ON CONFLICT DO NOTHING`,
     [project.id, user.id],

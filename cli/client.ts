@@ -9,7 +9,10 @@ export function serverUrl(flag?: string): string {
     const u = new URL(raw);
     return u.origin + u.pathname.replace(/\/+$/, '');
   } catch {
-    throw new ConfigError(`Server URL ${JSON.stringify(raw)} is not a URL.`, 'Set RORO_URL to e.g. http://127.0.0.1:7400.');
+    throw new ConfigError(
+      `Server URL ${JSON.stringify(raw)} is not a URL.`,
+      'Set RORO_URL to e.g. http://127.0.0.1:7400.',
+    );
   }
 }
 
@@ -42,7 +45,8 @@ export class ApiClient {
   async fetch(path: string, opts: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (opts.auth !== false) {
-      if (!this.token) throw new AuthError(`You are not logged in to ${this.url}.`, 'Run `roro login` first.');
+      if (!this.token)
+        throw new AuthError(`You are not logged in to ${this.url}.`, 'Run `roro login` first.');
       headers.authorization = `Bearer ${this.token}`;
     }
     let body: RequestInit['body'];
@@ -82,5 +86,10 @@ async function throwApiError(res: Response): Promise<never> {
   const e = payload.error ?? {};
   const message = e.message ?? `The server answered ${res.status} ${res.statusText}.`;
   if (res.status === 401) throw new AuthError(message, e.hint ?? 'Run `roro login` to sign in again.');
-  throw new RoroError(message, { status: res.status, code: e.code ?? 'api', hint: e.hint, details: e.details });
+  throw new RoroError(message, {
+    status: res.status,
+    code: e.code ?? 'api',
+    hint: e.hint,
+    details: e.details,
+  });
 }

@@ -21,43 +21,54 @@ const run =
 cli.option('--url <url>', 'API server URL (default: RORO_URL, the saved server, or the local platform)');
 cli.option('--debug', 'Show stack traces on errors');
 
-cli.command('login', 'Sign in and store an API token for this server')
+cli
+  .command('login', 'Sign in and store an API token for this server')
   .option('--email <email>', 'Email address (prompted if absent)')
   .option('--password-stdin', 'Read the password from standard input')
   .action(run(loginCommand));
 cli.command('logout', 'Revoke and forget the stored token').action(run(logoutCommand));
-cli.command('whoami', 'Show who you are signed in as').option('--json', 'JSON output').action(run(whoamiCommand));
+cli
+  .command('whoami', 'Show who you are signed in as')
+  .option('--json', 'JSON output')
+  .action(run(whoamiCommand));
 
 cli.command('users', 'List users (admin)').option('--json', 'JSON output').action(run(usersCommand));
-cli.command('users:add <email>', 'Add a user (admin); a password is generated unless --password-stdin')
+cli
+  .command('users:add <email>', 'Add a user (admin); a password is generated unless --password-stdin')
   .option('--admin', 'Make the user an admin')
   .option('--password-stdin', 'Read the password from standard input')
   .option('--json', 'JSON output')
   .action(run(usersAddCommand));
 
 cli.command('projects', 'List your projects').option('--json', 'JSON output').action(run(projectsCommand));
-cli.command('create <name>', 'Create a project (with volumes data and notebooks)')
+cli
+  .command('create <name>', 'Create a project (with volumes data and notebooks)')
   .option('--json', 'JSON output')
   .action(run(createCommand));
-cli.command('projects:delete <name>', 'Delete a project and everything in it')
+cli
+  .command('projects:delete <name>', 'Delete a project and everything in it')
   .option('-y, --yes', 'Do not ask for confirmation')
   .action(run(projectsDeleteCommand));
 
-cli.command('deploy', 'Package this directory, build the image, roll out services and sync tasks')
+cli
+  .command('deploy', 'Package this directory, build the image, roll out services and sync tasks')
   .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .option('--detach', 'Return after the upload and print the deploy id')
   .option('--json', 'JSON output: the final deploy')
   .action(run(deployCommand));
-cli.command('releases', 'List the releases of the project, newest first')
+cli
+  .command('releases', 'List the releases of the project, newest first')
   .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .option('--json', 'JSON output')
   .action(run(releasesCommand));
-cli.command('rollback [version]', 'Roll back to a release (default: the one before the current)')
+cli
+  .command('rollback [version]', 'Roll back to a release (default: the one before the current)')
   .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .option('--detach', 'Return once started and print the deploy id')
   .option('--json', 'JSON output: the final deploy')
   .action(run(rollbackCommand));
-cli.command('ps', 'Show the services of the project')
+cli
+  .command('ps', 'Show the services of the project')
   .option('-a, --all', 'Include finished jobs')
   .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .option('--json', 'JSON output')
@@ -67,14 +78,19 @@ for (const [verb, action, what] of [
   ['stop', stopCommand, 'Stop a service'],
   ['restart', restartCommand, 'Restart a service with its current release'],
 ] as const) {
-  cli.command(`${verb} <service>`, what)
+  cli
+    .command(`${verb} <service>`, what)
     .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
     .option('--detach', 'Return once started and print the deploy id')
     .option('--json', 'JSON output: the final deploy')
     .action(run(action));
 }
 
-cli.command('server <action> [component]', 'Manage the embedded platform: up | down | status | logs [COMPONENT]')
+cli
+  .command(
+    'server <action> [component]',
+    'Manage the embedded platform: up | down | status | logs [COMPONENT]',
+  )
   .option('--json', 'JSON output (status)')
   .option('-f, --follow', 'Follow the log (logs)')
   .option('-n, --lines <n>', 'Lines of log to show (logs)', { default: 100 })

@@ -20,7 +20,11 @@ export function printJson(value: unknown): void {
 export function table(headers: string[], rows: (string | number | undefined)[][]): void {
   const cells = rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   out(line(headers));
   for (const r of cells) out(line(r));
 }

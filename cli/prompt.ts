@@ -4,13 +4,18 @@ import { ConfigError } from '../core/errors.js';
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Asks on the terminal; `secret` hides what is typed. Without a TTY it refuses with the flag to use. */
 export async function ask(question: string, opts: { secret?: boolean; flag: string }): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new ConfigError(`Cannot prompt for ${question.replace(/:\s*$/, '').toLowerCase()}: no terminal.`, `Pass ${opts.flag}.`);
+    throw new ConfigError(
+      `Cannot prompt for ${question.replace(/:\s*$/, '').toLowerCase()}: no terminal.`,
+      `Pass ${opts.flag}.`,
+    );
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   if (opts.secret) {

@@ -67,17 +67,22 @@ export function resolveSize(name: string | undefined, host: SizeLimits): SizeDef
   const wanted = name === undefined || name === '' ? DEFAULT_SIZE : name;
   const found = findSize(wanted);
   if (!found) {
-    throw new ValidationError(`Unknown size ${JSON.stringify(wanted)}: use one of ${sizeNames().join(', ')}.`, {
-      code: 'invalid_size',
-      hint: `Set services[].size to a listed name, e.g. ${DEFAULT_SIZE}.`,
-    });
+    throw new ValidationError(
+      `Unknown size ${JSON.stringify(wanted)}: use one of ${sizeNames().join(', ')}.`,
+      {
+        code: 'invalid_size',
+        hint: `Set services[].size to a listed name, e.g. ${DEFAULT_SIZE}.`,
+      },
+    );
   }
   const tooMany = found.cpus > host.cpus;
   const tooMuch = found.memoryBytes > host.memoryBytes;
   if (tooMany || tooMuch) {
     const need = `${found.cpus} CPUs and ${gib(found.memoryBytes)}`;
     const have = `${host.cpus} CPUs and ${gib(host.memoryBytes)}`;
-    const fitting = SIZES.filter((s) => s.cpus <= host.cpus && s.memoryBytes <= host.memoryBytes).map((s) => s.name);
+    const fitting = SIZES.filter((s) => s.cpus <= host.cpus && s.memoryBytes <= host.memoryBytes).map(
+      (s) => s.name,
+    );
     throw new RoroError(
       `Size ${found.name} needs ${need} but this host has ${have}: choose a smaller size (${fitting.join(', ')}).`,
       { code: 'size_too_large', status: 400, details: { size: found.name, host: { ...host }, fitting } },

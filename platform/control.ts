@@ -21,7 +21,10 @@ function prepareHome(env: PlatformEnv): void {
   fs.mkdirSync(p.secrets, { recursive: true, mode: 0o700 });
   fs.mkdirSync(p.volumes, { recursive: true, mode: 0o711 });
   if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'platform', 'supervisor-main.js'))) {
-    throw new RoroError('The platform is not built.', { code: 'not_built', hint: 'Run scripts/setup.sh (or npm run build).' });
+    throw new RoroError('The platform is not built.', {
+      code: 'not_built',
+      hint: 'Run scripts/setup.sh (or npm run build).',
+    });
   }
 }
 
@@ -62,9 +65,11 @@ export async function serverUp(
     if (state?.status === 'up') return state;
     if (state?.status === 'failed' && state.failure) {
       const f = state.failure;
-      throw new RoroError(`${f.component} failed to start: ${f.message.replace(/\.$/, "")}.`, {
+      throw new RoroError(`${f.component} failed to start: ${f.message.replace(/\.$/, '')}.`, {
         code: 'component_failed',
-        hint: `See its log ${f.log}:\n${tailFile(f.log, 15).map((l) => `    ${l}`).join('\n')}`,
+        hint: `See its log ${f.log}:\n${tailFile(f.log, 15)
+          .map((l) => `    ${l}`)
+          .join('\n')}`,
       });
     }
     if (Date.now() > deadline) {
@@ -77,7 +82,9 @@ export async function serverUp(
       const log = logPath(env.home, 'supervisor');
       throw new RoroError('The platform supervisor exited during start.', {
         code: 'component_failed',
-        hint: `See ${log}:\n${tailFile(log, 15).map((l) => `    ${l}`).join('\n')}`,
+        hint: `See ${log}:\n${tailFile(log, 15)
+          .map((l) => `    ${l}`)
+          .join('\n')}`,
       });
     }
     await sleep(300);

@@ -18,10 +18,15 @@ export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
     runDir: p.gateway,
     logDir: p.logs,
     apiUpstream: `127.0.0.1:${env.ports.api}`,
+    // On a single-label domain (localhost) the leaf must name each service host: no wildcard is accepted there.
+    ...(tls.userSupplied ? {} : { tlsDir: p.tls }),
   });
 }
 
-export function gatewayComponent(env: PlatformEnv, loadRoutes: () => Promise<import('../api/gateway/nginx-config.js').Route[]> = async () => []): Component {
+export function gatewayComponent(
+  env: PlatformEnv,
+  loadRoutes: () => Promise<import('../api/gateway/nginx-config.js').Route[]> = async () => [],
+): Component {
   let gateway: Gateway | undefined;
   return {
     name: 'gateway',
@@ -39,4 +44,3 @@ export function gatewayComponent(env: PlatformEnv, loadRoutes: () => Promise<imp
     readyTimeoutMs: 30_000,
   };
 }
-

@@ -12,7 +12,9 @@ export function postgresBinDir(): string {
   const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => /^\d+$/.test(v)) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
   if (!newest) {
-    throw new Error('PostgreSQL server binaries not found in /usr/lib/postgresql: run scripts/setup.sh (apt-get install postgresql).');
+    throw new Error(
+      'PostgreSQL server binaries not found in /usr/lib/postgresql: run scripts/setup.sh (apt-get install postgresql).',
+    );
   }
   return path.join(root, newest, 'bin');
 }
@@ -45,7 +47,17 @@ export async function initCluster(env: PlatformEnv): Promise<boolean> {
       fs.chownSync(dir, owner.uid, owner.gid);
       fs.chownSync(pwfile, owner.uid, owner.gid);
     }
-    const args = ['-D', dir, '-U', DB_USER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-locale'];
+    const args = [
+      '-D',
+      dir,
+      '-U',
+      DB_USER,
+      '--auth=scram-sha-256',
+      `--pwfile=${pwfile}`,
+      '-E',
+      'UTF8',
+      '--no-locale',
+    ];
     await execFileP(path.join(postgresBinDir(), 'initdb'), args, {
       ...(owner ?? {}),
       cwd: '/',
@@ -59,11 +71,16 @@ export async function initCluster(env: PlatformEnv): Promise<boolean> {
 
 export function postgresArgs(env: PlatformEnv): string[] {
   return [
-    '-D', homePaths(env.home).postgres,
-    '-p', String(env.ports.postgres),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
-    '-c', 'max_connections=200',
+    '-D',
+    homePaths(env.home).postgres,
+    '-p',
+    String(env.ports.postgres),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=200',
   ];
 }
 

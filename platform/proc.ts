@@ -67,7 +67,10 @@ export async function waitFor(
 export function tailFile(file: string, n = 20): string[] {
   try {
     const text = fs.readFileSync(file, 'utf8');
-    return text.split('\n').filter((l) => l.length > 0).slice(-n);
+    return text
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .slice(-n);
   } catch {
     return [];
   }

@@ -52,18 +52,38 @@ export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[
   const state = readState(env.home);
   const checks: [string, string, () => Promise<boolean>][] = [
     ['postgres', `postgres://127.0.0.1:${env.ports.postgres}/roro`, () => portAnswers(env.ports.postgres)],
-    ['temporal', env.temporalAddress, () => portAnswers(Number(env.temporalAddress.split(':').pop()), env.temporalAddress.split(':')[0])],
-    ['temporal-ui', `http://127.0.0.1:${env.ports.temporalUi}`, async () => (await fetch(`http://127.0.0.1:${env.ports.temporalUi}/`, { signal: AbortSignal.timeout(2000) })).ok],
+    [
+      'temporal',
+      env.temporalAddress,
+      () => portAnswers(Number(env.temporalAddress.split(':').pop()), env.temporalAddress.split(':')[0]),
+    ],
+    [
+      'temporal-ui',
+      `http://127.0.0.1:${env.ports.temporalUi}`,
+      async () =>
+        (await fetch(`http://127.0.0.1:${env.ports.temporalUi}/`, { signal: AbortSignal.timeout(2000) })).ok,
+    ],
     ['docker', `unix://${env.dockerSocket}`, async () => Boolean(await dockerClient(env).ping())],
-    ['api', env.apiUrl, async () => (await fetch(`${env.apiUrl}/v1/health`, { signal: AbortSignal.timeout(2000) })).ok],
+    [
+      'api',
+      env.apiUrl,
+      async () => (await fetch(`${env.apiUrl}/v1/health`, { signal: AbortSignal.timeout(2000) })).ok,
+    ],
     ['gateway', `${env.gatewayUrl}/`, () => gatewayAnswers(env)],
     ['worker', `task queue ${env.taskQueue}`, () => pingWorker(env, 8000)],
   ];
   if (env.temporalExternal) checks.splice(2, 1);
-  const results = await Promise.all(checks.map(async ([name, url, fn]) => ({ name, url, ...(await guard(fn)) })));
+  const results = await Promise.all(
+    checks.map(async ([name, url, fn]) => ({ name, url, ...(await guard(fn)) })),
+  );
   return results.map(({ name, url, ok, detail }) => {
     const managed = state?.components.find((c) => c.name === name);
-    const note = managed?.status === 'external' ? 'not started by roro' : managed?.status === 'restarting' ? 'restarting' : undefined;
+    const note =
+      managed?.status === 'external'
+        ? 'not started by roro'
+        : managed?.status === 'restarting'
+          ? 'restarting'
+          : undefined;
     return { name, status: ok ? 'up' : 'down', url, ...(detail || note ? { detail: detail ?? note } : {}) };
   });
 }

@@ -25,9 +25,16 @@ export class Supervisor {
   constructor(
     private readonly env: PlatformEnv,
     private readonly components: Component[],
-    private readonly hooks: { afterComponent?: (name: string) => Promise<Partial<SupervisorState> | void> } = {},
+    private readonly hooks: {
+      afterComponent?: (name: string) => Promise<Partial<SupervisorState> | void>;
+    } = {},
   ) {
-    this.state = { pid: process.pid, status: 'starting', startedAt: new Date().toISOString(), components: [] };
+    this.state = {
+      pid: process.pid,
+      status: 'starting',
+      startedAt: new Date().toISOString(),
+      components: [],
+    };
   }
 
   private log(line: string) {
@@ -59,7 +66,11 @@ export class Supervisor {
         r.status = 'failed';
         const message = (err as Error).message;
         this.state.status = 'failed';
-        this.state.failure = { component: component.name, message, log: logPath(this.env.home, component.name) };
+        this.state.failure = {
+          component: component.name,
+          message,
+          log: logPath(this.env.home, component.name),
+        };
         this.log(`${component.name} failed to start: ${message}`);
         this.save();
         await this.stopAll();
@@ -81,7 +92,9 @@ export class Supervisor {
       return;
     }
     if (c.port !== undefined && !(await portFree(c.port))) {
-      throw new Error(`port ${c.port} on 127.0.0.1 is already in use by another process; stop it or choose another port (RORO_PORT_BASE or RORO_*_PORT)`);
+      throw new Error(
+        `port ${c.port} on 127.0.0.1 is already in use by another process; stop it or choose another port (RORO_PORT_BASE or RORO_*_PORT)`,
+      );
     }
     await c.prepare?.();
     this.spawn(r);
@@ -133,7 +146,9 @@ export class Supervisor {
       r.status = 'up';
       this.log(`${c.name} up again`);
     } catch (err) {
-      this.log(`${c.name} restart failed: ${(err as Error).message}; last log lines:\n${tailFile(logPath(this.env.home, c.name), 5).join('\n')}`);
+      this.log(
+        `${c.name} restart failed: ${(err as Error).message}; last log lines:\n${tailFile(logPath(this.env.home, c.name), 5).join('\n')}`,
+      );
       if (!r.child && !this.stopping) {
         r.status = 'up'; // let the next exit trigger another attempt
         void this.restart(r);
@@ -153,7 +168,10 @@ export class Supervisor {
       this.log(`stopping ${c.name}`);
       const gone = new Promise<void>((res) => child.once('exit', () => res()));
       child.kill(c.stopSignal ?? 'SIGTERM');
-      const timedOut = await Promise.race([gone.then(() => false), sleep(c.stopTimeoutMs ?? 15_000).then(() => true)]);
+      const timedOut = await Promise.race([
+        gone.then(() => false),
+        sleep(c.stopTimeoutMs ?? 15_000).then(() => true),
+      ]);
       if (timedOut) {
         this.log(`${c.name} did not stop in time; killing it`);
         child.kill('SIGKILL');

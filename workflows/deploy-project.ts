@@ -40,7 +40,10 @@ function failureMessage(err: unknown): { message: string; logs: string[] } {
 async function startAll(plan: DeployPlan, image: string): Promise<Map<string, Instance[]>> {
   const started = new Map<string, Instance[]>();
   for (const svc of plan.services) {
-    started.set(svc.name, await rollout.startInstances({ deployId: plan.deployId, project: plan.project, image, service: svc }));
+    started.set(
+      svc.name,
+      await rollout.startInstances({ deployId: plan.deployId, project: plan.project, image, service: svc }),
+    );
   }
   for (const svc of plan.services) {
     await rollout.waitReady({ deployId: plan.deployId, service: svc, instances: started.get(svc.name)! });
@@ -50,7 +53,12 @@ async function startAll(plan: DeployPlan, image: string): Promise<Map<string, In
 
 async function stopService(plan: DeployPlan): Promise<void> {
   for (const svc of plan.services) {
-    await quick.switchRoute({ projectId: plan.projectId, service: svc.name, upstreams: [], deployId: plan.deployId });
+    await quick.switchRoute({
+      projectId: plan.projectId,
+      service: svc.name,
+      upstreams: [],
+      deployId: plan.deployId,
+    });
     await rollout.retireInstances({ project: plan.project, service: svc.name });
     await quick.markServiceStopped({ projectId: plan.projectId, service: svc.name });
   }
@@ -61,7 +69,9 @@ async function stopService(plan: DeployPlan): Promise<void> {
  * routes, retire old instances, record the release. Until routes switch, the previous release
  * serves every request; a failure before that removes the new instances and changes nothing else.
  */
-export async function deployProject(input: DeployInput): Promise<{ version: number; urls: Record<string, string> }> {
+export async function deployProject(
+  input: DeployInput,
+): Promise<{ version: number; urls: Record<string, string> }> {
   const plan = await quick.prepareDeploy(input.deployId);
   upsertSearchAttributes({ RoroProject: [plan.project], RoroKind: [plan.kind] });
   let started: Map<string, Instance[]>;
@@ -79,14 +89,24 @@ export async function deployProject(input: DeployInput): Promise<{ version: numb
       image = await build.buildImage(plan);
       await quick.emit(plan.deployId, 'phase_done', 'Building docker image');
     }
-    await quick.emit(plan.deployId, 'phase', `Starting ${plan.services.length === 1 ? 'one service' : `${plan.services.length} services`}`);
+    await quick.emit(
+      plan.deployId,
+      'phase',
+      `Starting ${plan.services.length === 1 ? 'one service' : `${plan.services.length} services`}`,
+    );
     started = await startAll(plan, image);
-    await quick.emit(plan.deployId, 'phase_done', `Starting ${plan.services.length === 1 ? 'one service' : `${plan.services.length} services`}`);
+    await quick.emit(
+      plan.deployId,
+      'phase_done',
+      `Starting ${plan.services.length === 1 ? 'one service' : `${plan.services.length} services`}`,
+    );
   } catch (err) {
     const { message, logs } = failureMessage(err);
     await CancellationScope.nonCancellable(async () => {
       const removed = await quick.removeDeployInstances(plan.deployId);
-      const undone = removed ? ` Removed ${removed} new container(s); the previous release keeps serving.` : ' The previous release keeps serving.';
+      const undone = removed
+        ? ` Removed ${removed} new container(s); the previous release keeps serving.`
+        : ' The previous release keeps serving.';
       await quick.failDeploy(plan.deployId, message + undone, logs);
     });
     if (isCancellation(err)) throw err;
@@ -94,12 +114,18 @@ export async function deployProject(input: DeployInput): Promise<{ version: numb
   }
   for (const svc of plan.services) {
     const upstreams = started.get(svc.name)!.map((i) => `127.0.0.1:${i.hostPort}`);
-    await quick.switchRoute({ projectId: plan.projectId, service: svc.name, upstreams, deployId: plan.deployId });
+    await quick.switchRoute({
+      projectId: plan.projectId,
+      service: svc.name,
+      upstreams,
+      deployId: plan.deployId,
+    });
   }
   for (const svc of plan.services) {
     await rollout.retireInstances({ project: plan.project, service: svc.name, keepDeployId: plan.deployId });
   }
-  for (const name of plan.removedServices) await rollout.retireInstances({ project: plan.project, service: name });
+  for (const name of plan.removedServices)
+    await rollout.retireInstances({ project: plan.project, service: name });
   await quick.removeRoutes({ projectId: plan.projectId, services: plan.removedServices });
   const release = await quick.recordRelease(plan, image);
   const outcome = { ...release, restarted: plan.services.length };

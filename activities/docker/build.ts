@@ -109,7 +109,9 @@ function buildFailed(what: string, event: BuildEvent, log: string[]): RoroError 
   const engineMessage = (event.errorDetail?.message ?? event.error ?? 'unknown error').trim();
   // The step's own diagnosis (pip's "ERROR: ..." lines) is more useful than the engine's
   // "returned a non-zero code"; keep the last few of them.
-  const tail = log.filter((l) => l.trim() !== '' && !l.startsWith(' ---> ') && !l.startsWith('Removing intermediate'));
+  const tail = log.filter(
+    (l) => l.trim() !== '' && !l.startsWith(' ---> ') && !l.startsWith('Removing intermediate'),
+  );
   const errors = tail.filter((l) => /^(ERROR|error|E):?\s/.test(l.trim()) || /Error\b/.test(l)).slice(-6);
   const detail = (errors.length > 0 ? errors : tail.slice(-6)).join('\n');
   return new RoroError(`Building ${what} failed: ${engineMessage}\n${detail}`, {
@@ -122,11 +124,18 @@ function buildFailed(what: string, event: BuildEvent, log: string[]): RoroError 
 
 function abortedError(req: ImageBuildRequest, reason: unknown, cause: unknown): RoroError {
   if (reason instanceof TimeoutSignal) {
-    return new RoroError(`Building ${req.what} took longer than ${req.timeoutMs} ms and was stopped: raise the build timeout or make the build lighter.`, {
-      code: 'build_timeout',
-      status: 504,
-      cause,
-    });
+    return new RoroError(
+      `Building ${req.what} took longer than ${req.timeoutMs} ms and was stopped: raise the build timeout or make the build lighter.`,
+      {
+        code: 'build_timeout',
+        status: 504,
+        cause,
+      },
+    );
   }
-  return new RoroError(`Building ${req.what} was cancelled.`, { code: 'build_cancelled', status: 499, cause });
+  return new RoroError(`Building ${req.what} was cancelled.`, {
+    code: 'build_cancelled',
+    status: 499,
+    cause,
+  });
 }

@@ -40,7 +40,9 @@ export function packContext(spec: ContextSpec): Readable {
         cwd: d.dir,
         prefix: d.prefix || undefined,
         portable: true,
-        filter: d.skipJunk ? (p: string) => p === '.' || p === './' || !isJunk(p.replace(/^\.\//, '')) : undefined,
+        filter: d.skipJunk
+          ? (p: string) => p === '.' || p === './' || !isJunk(p.replace(/^\.\//, ''))
+          : undefined,
       });
       pack.add('.');
       pack.end();
@@ -54,7 +56,9 @@ function packFiles(files: Record<string, string | Buffer>): Readable {
   const pack = new Pack({ portable: true });
   for (const [name, content] of Object.entries(files)) {
     const body = typeof content === 'string' ? Buffer.from(content) : content;
-    const entry = new ReadEntry(new Header({ path: name, mode: 0o644, size: body.length, type: 'File', mtime: new Date(0) }));
+    const entry = new ReadEntry(
+      new Header({ path: name, mode: 0o644, size: body.length, type: 'File', mtime: new Date(0) }),
+    );
     pack.add(entry);
     entry.end(body);
   }
@@ -79,7 +83,9 @@ async function* concatArchives(parts: Array<() => Readable>): AsyncGenerator<Buf
       }
     }
     if (!last && (tail.length !== EOF_BYTES || tail.some((b) => b !== 0))) {
-      throw new Error('tar archive did not end with its 1024-byte end marker; cannot join build context parts.');
+      throw new Error(
+        'tar archive did not end with its 1024-byte end marker; cannot join build context parts.',
+      );
     }
   }
 }
@@ -95,7 +101,10 @@ export async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Content hash of directories (path + bytes of every file) and extra strings, 12 hex digits. */
-export async function hashInputs(dirs: Array<{ dir: string; label: string }>, extra: string[] = []): Promise<string> {
+export async function hashInputs(
+  dirs: Array<{ dir: string; label: string }>,
+  extra: string[] = [],
+): Promise<string> {
   const h = createHash('sha256');
   for (const { dir, label } of dirs) {
     for (const rel of await listFiles(dir)) {

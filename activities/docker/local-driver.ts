@@ -30,7 +30,9 @@ export class LocalDockerDriver implements ContainerDriver {
   async run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number }> {
     for (const m of spec.mounts ?? []) {
       if (/docker\.sock$/.test(m.source) || m.source === '/var/run' || m.source === '/run') {
-        throw new Error(`Refusing to mount ${m.source} into a container: the Docker socket is never given to user code.`);
+        throw new Error(
+          `Refusing to mount ${m.source} into a container: the Docker socket is never given to user code.`,
+        );
       }
     }
     const portKey = spec.port === undefined ? undefined : `${spec.port}/tcp`;
@@ -71,7 +73,9 @@ export class LocalDockerDriver implements ContainerDriver {
       throw err;
     }
     const status = await this.inspect(container.id);
-    return status.hostPort === undefined ? { id: container.id } : { id: container.id, hostPort: status.hostPort };
+    return status.hostPort === undefined
+      ? { id: container.id }
+      : { id: container.id, hostPort: status.hostPort };
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
@@ -131,7 +135,13 @@ export class LocalDockerDriver implements ContainerDriver {
 
   async *logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
     const container = this.docker.getContainer(id);
-    const base = { stdout: true, stderr: true, timestamps: opts.timestamps === true, since: opts.since, tail: opts.tail };
+    const base = {
+      stdout: true,
+      stderr: true,
+      timestamps: opts.timestamps === true,
+      since: opts.since,
+      tail: opts.tail,
+    };
     if (!opts.follow) {
       const buffer = (await container.logs({ ...base, follow: false })) as unknown as Buffer;
       yield* demuxLines(once(buffer), opts);

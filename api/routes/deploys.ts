@@ -10,7 +10,8 @@ import { serviceUrls } from '../../activities/plan.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function deployDeps(deps: AppDeps): DeployDeps {
-  if (!deps.temporal) throw new RoroError('The API has no Temporal connection.', { code: 'unavailable', status: 503 });
+  if (!deps.temporal)
+    throw new RoroError('The API has no Temporal connection.', { code: 'unavailable', status: 503 });
   return { env: deps.env, db: deps.db, temporal: deps.temporal };
 }
 
@@ -49,7 +50,9 @@ async function streamEvents(deps: AppDeps, req: Request, res: Response, projectI
     );
     for (const e of ev.rows) {
       after = Number(e.seq);
-      res.write(`${JSON.stringify({ seq: after, at: e.at.toISOString(), kind: e.kind, message: e.message, ...(e.data ? { data: e.data } : {}) })}\n`);
+      res.write(
+        `${JSON.stringify({ seq: after, at: e.at.toISOString(), kind: e.kind, message: e.message, ...(e.data ? { data: e.data } : {}) })}\n`,
+      );
     }
     if (ev.rows.length === 0) {
       const st = await deps.db.query('SELECT status FROM deploys WHERE id = $1', [id]);
@@ -67,7 +70,13 @@ export function deployRoutes(deps: AppDeps): Router {
 
   r.post('/deploys', async (req, res) => {
     const p = await project(req);
-    const deploy = await createDeploy(deployDeps(deps), p, currentUser(req).id, req, req.get('x-roro-sha256'));
+    const deploy = await createDeploy(
+      deployDeps(deps),
+      p,
+      currentUser(req).id,
+      req,
+      req.get('x-roro-sha256'),
+    );
     res.status(202).json({ deploy });
   });
   r.get('/deploys/:id', async (req, res) => {
@@ -101,18 +110,40 @@ export function deployRoutes(deps: AppDeps): Router {
   });
   r.post('/rollbacks', async (req, res) => {
     const p = await project(req);
-    const cur = await deps.db.query<{ version: number }>('SELECT max(version) AS version FROM releases WHERE project_id = $1', [p.id]);
+    const cur = await deps.db.query<{ version: number }>(
+      'SELECT max(version) AS version FROM releases WHERE project_id = $1',
+      [p.id],
+    );
     const current = cur.rows[0]?.version;
-    if (!current) throw new ValidationError('The project has no release to roll back from.', { hint: 'Deploy first with `roro deploy`.' });
+    if (!current)
+      throw new ValidationError('The project has no release to roll back from.', {
+        hint: 'Deploy first with `roro deploy`.',
+      });
     const version = req.body?.version === undefined ? current - 1 : Number(req.body.version);
     if (!Number.isInteger(version) || version < 1) {
-      throw new ValidationError(version === 0 ? 'There is no release before version 1.' : `Invalid release version ${req.body?.version}.`, {
-        hint: 'Run `roro releases` to list versions.',
-      });
+      throw new ValidationError(
+        version === 0
+          ? 'There is no release before version 1.'
+          : `Invalid release version ${req.body?.version}.`,
+        {
+          hint: 'Run `roro releases` to list versions.',
+        },
+      );
     }
-    const exists = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 AND version = $2', [p.id, version]);
-    if (!exists.rowCount) throw new NotFoundError(`Release ${version} of ${p.name} does not exist.`, 'Run `roro releases` to list versions.');
-    res.status(202).json({ deploy: await createOperation(deployDeps(deps), p, currentUser(req).id, 'rollback', { version }) });
+    const exists = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 AND version = $2', [
+      p.id,
+      version,
+    ]);
+    if (!exists.rowCount)
+      throw new NotFoundError(
+        `Release ${version} of ${p.name} does not exist.`,
+        'Run `roro releases` to list versions.',
+      );
+    res
+      .status(202)
+      .json({
+        deploy: await createOperation(deployDeps(deps), p, currentUser(req).id, 'rollback', { version }),
+      });
   });
   r.get('/services', async (req, res) => {
     const p = await project(req);
@@ -135,11 +166,25 @@ export function deployRoutes(deps: AppDeps): Router {
   r.post('/services/:service/:action', async (req, res) => {
     const p = await project(req);
     const action = req.params.action as string;
-    if (!['start', 'stop', 'restart'].includes(action)) throw new NotFoundError(`No service action ${action}.`, 'Use start, stop or restart.');
+    if (!['start', 'stop', 'restart'].includes(action))
+      throw new NotFoundError(`No service action ${action}.`, 'Use start, stop or restart.');
     const service = checkName('service', req.params.service);
-    const known = await deps.db.query('SELECT 1 FROM services WHERE project_id = $1 AND name = $2', [p.id, service]);
-    if (!known.rowCount) throw new NotFoundError(`Service ${service} not found in ${p.name}.`, 'Run `roro ps` to list services.');
-    const deploy = await createOperation(deployDeps(deps), p, currentUser(req).id, action as 'start' | 'stop' | 'restart', { service });
+    const known = await deps.db.query('SELECT 1 FROM services WHERE project_id = $1 AND name = $2', [
+      p.id,
+      service,
+    ]);
+    if (!known.rowCount)
+      throw new NotFoundError(
+        `Service ${service} not found in ${p.name}.`,
+        'Run `roro ps` to list services.',
+      );
+    const deploy = await createOperation(
+      deployDeps(deps),
+      p,
+      currentUser(req).id,
+      action as 'start' | 'stop' | 'restart',
+      { service },
+    );
     res.status(202).json({ deploy });
   });
   return r;

@@ -1,7 +1,14 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
-import { addMember, createProject, deleteProject, getProject, listProjects, listVolumes } from '../projects.js';
+import {
+  addMember,
+  createProject,
+  deleteProject,
+  getProject,
+  listProjects,
+  listVolumes,
+} from '../projects.js';
 import { ForbiddenError, ValidationError } from '../../core/errors.js';
 
 export function projectRoutes(deps: AppDeps): Router {

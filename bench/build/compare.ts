@@ -20,7 +20,8 @@ async function writeCode(dir: string, round: number): Promise<void> {
   await fs.mkdir(path.join(dir, 'src'), { recursive: true });
   await fs.writeFile(path.join(dir, 'requirements.txt'), 'joblib==1.4.2\n');
   // A few hundred small files, like a real project with notebooks and modules.
-  for (let i = 0; i < 300; i++) await fs.writeFile(path.join(dir, 'src', `m${i}.py`), `X = ${i}\n`.repeat(20));
+  for (let i = 0; i < 300; i++)
+    await fs.writeFile(path.join(dir, 'src', `m${i}.py`), `X = ${i}\n`.repeat(20));
   await fs.writeFile(path.join(dir, 'main.py'), `print(${round})\n`);
 }
 
@@ -56,17 +57,27 @@ async function main(): Promise<void> {
       // The plain build's context directory is prepared outside the timed part.
       const ctx = await plainContext(code, runtimeImage);
       t = performance.now();
-      execFileSync('docker', ['build', '-q', '-t', `roro/app-${project}:plain${r}`, ctx], { stdio: 'ignore' });
+      execFileSync('docker', ['build', '-q', '-t', `roro/app-${project}:plain${r}`, ctx], {
+        stdio: 'ignore',
+      });
       plain.push(performance.now() - t);
       await fs.rm(ctx, { recursive: true, force: true });
-      console.log(`round ${r}: buildProjectImage ${roro[r]!.toFixed(0)} ms, docker build ${plain[r]!.toFixed(0)} ms`);
+      console.log(
+        `round ${r}: buildProjectImage ${roro[r]!.toFixed(0)} ms, docker build ${plain[r]!.toFixed(0)} ms`,
+      );
     }
     const ratio = median(roro) / median(plain);
-    console.log(`median: buildProjectImage ${median(roro).toFixed(0)} ms, docker build ${median(plain).toFixed(0)} ms, ratio ${ratio.toFixed(2)}`);
+    console.log(
+      `median: buildProjectImage ${median(roro).toFixed(0)} ms, docker build ${median(plain).toFixed(0)} ms, ratio ${ratio.toFixed(2)}`,
+    );
   } finally {
     await fs.rm(work, { recursive: true, force: true });
     const images = await docker.listImages({ filters: { reference: [`roro/app-${project}`] } });
-    for (const img of images) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    for (const img of images)
+      await docker
+        .getImage(img.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 }
 

@@ -53,7 +53,9 @@ function editCode(dir: string, round: number): void {
 function report(label: string, roroMs: number | undefined, floorMs: number, extra = ''): void {
   const ratio = roroMs === undefined ? 'n/a (roro not measured)' : (roroMs / floorMs).toFixed(2);
   const r = roroMs === undefined ? '-' : s(roroMs);
-  console.log(`${label.padEnd(22)} roro ${r.padStart(9)}   floor ${s(floorMs).padStart(9)}   ratio ${ratio}${extra}`);
+  console.log(
+    `${label.padEnd(22)} roro ${r.padStart(9)}   floor ${s(floorMs).padStart(9)}   ratio ${ratio}${extra}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -62,8 +64,10 @@ async function main(): Promise<void> {
   const log = path.join(work, 'deploy.log');
   const withRoro = process.env.BENCH_FLOOR_ONLY !== '1' && (await hasDeploy());
   const ca = path.join(homePaths(env.home).tls, 'ca.crt');
-  if (withRoro && !fs.existsSync(ca)) throw new Error(`${ca} is missing: set RORO_HOME to the running platform's home.`);
-  if (!withRoro) console.error('-----> roro deploy is not available (or BENCH_FLOOR_ONLY=1): measuring the floor only');
+  if (withRoro && !fs.existsSync(ca))
+    throw new Error(`${ca} is missing: set RORO_HOME to the running platform's home.`);
+  if (!withRoro)
+    console.error('-----> roro deploy is not available (or BENCH_FLOOR_ONLY=1): measuring the floor only');
 
   const docker = new Docker({ socketPath: env.dockerSocket });
   const runtimeImage = (await ensureRuntimeImage(docker, 'python3')).image;
@@ -77,14 +81,20 @@ async function main(): Promise<void> {
   const caBytes = withRoro ? fs.readFileSync(ca) : Buffer.alloc(0);
   let previous: string | undefined;
   try {
-    if (withRoro) await freshProject(project);
+    if (withRoro) {
+      // A project of that name from an earlier, interrupted run goes first, with anything it left.
+      await removeProjectLeftovers(project);
+      await freshProject(project);
+    }
     for (let r = 0; r <= rounds; r++) {
       // Round 0 is the cold deploy; the others change one line of code first.
       if (r > 0) [roroCode, floorCode].forEach((d) => editCode(d, r));
       if (withRoro) {
         const d = await deployRound(roroCode, caBytes, CALL, log);
         roroRounds.push(d);
-        console.error(`round ${r} roro:  command ${s(d.commandMs)}, serving version ${d.version} after ${s(d.readyMs)}`);
+        console.error(
+          `round ${r} roro:  command ${s(d.commandMs)}, serving version ${d.version} after ${s(d.readyMs)}`,
+        );
       }
       const ctx = await floorContext(floorCode, runtimeImage, path.join(work, 'ctx'));
       const f = await floorRound(ctx, `r${r}`, limits, CALL);
@@ -98,13 +108,23 @@ async function main(): Promise<void> {
     if (withRoro && process.env.BENCH_KEEP !== '1') {
       await roro(['projects:delete', project, '--yes']);
       const left = await removeProjectLeftovers(project);
-      if (left) console.error(`warning: roro projects:delete left ${left} container(s)/image(s) of ${project}; removed them`);
+      if (left)
+        console.error(
+          `warning: roro projects:delete left ${left} container(s)/image(s) of ${project}; removed them`,
+        );
     }
   }
 
-  console.log(`\nDeploy of examples/credit-risk (runtime ${runtimeImage}, size limits ${limits.cpus} CPU / ${limits.memoryBytes >> 20} MiB)`);
+  console.log(
+    `\nDeploy of examples/credit-risk (runtime ${runtimeImage}, size limits ${limits.cpus} CPU / ${limits.memoryBytes >> 20} MiB)`,
+  );
   const cold = roroRounds[0];
-  report('cold (first deploy)', cold?.readyMs, floorRounds[0]!.readyMs, cold ? `   (roro deploy command ${s(cold.commandMs)})` : '');
+  report(
+    'cold (first deploy)',
+    cold?.readyMs,
+    floorRounds[0]!.readyMs,
+    cold ? `   (roro deploy command ${s(cold.commandMs)})` : '',
+  );
   const roroCodeOnly = roroRounds.slice(1);
   const floorCodeOnly = floorRounds.slice(1).map((f) => f.readyMs);
   report(
@@ -113,7 +133,9 @@ async function main(): Promise<void> {
     median(floorCodeOnly),
     roroCodeOnly.length ? `   (roro deploy command ${s(median(roroCodeOnly.map((d) => d.commandMs)))})` : '',
   );
-  console.log('Times run until the first successful POST /predict of the new code; floor = docker build + docker run + request.');
+  console.log(
+    'Times run until the first successful POST /predict of the new code; floor = docker build + docker run + request.',
+  );
   fs.rmSync(work, { recursive: true, force: true });
 }
 

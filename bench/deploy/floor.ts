@@ -44,14 +44,34 @@ export async function floorRound(
   await run('docker', ['build', '-q', '-t', image, context], { maxBuffer: 16 << 20 });
   const buildMs = performance.now() - t0;
   const { stdout } = await run('docker', [
-    'run', '-d', '--init', '--label', 'roro-bench=deploy-floor',
-    '--cpus', String(limits.cpus), '--memory', String(limits.memoryBytes),
-    '-p', `127.0.0.1::${SERVICE_PORT}`,
-    image, 'roro-serve', '--function', call.fn, '--port', String(SERVICE_PORT),
+    'run',
+    '-d',
+    '--init',
+    '--label',
+    'roro-bench=deploy-floor',
+    '--cpus',
+    String(limits.cpus),
+    '--memory',
+    String(limits.memoryBytes),
+    '-p',
+    `127.0.0.1::${SERVICE_PORT}`,
+    image,
+    'roro-serve',
+    '--function',
+    call.fn,
+    '--port',
+    String(SERVICE_PORT),
   ]);
   const container = stdout.trim();
-  const port = (await run('docker', ['port', container, `${SERVICE_PORT}/tcp`])).stdout.trim().split('\n')[0]?.split(':').pop();
-  if (!port) throw new Error(`docker port ${container} printed no host port: the container did not publish ${SERVICE_PORT}.`);
+  const port = (await run('docker', ['port', container, `${SERVICE_PORT}/tcp`])).stdout
+    .trim()
+    .split('\n')[0]
+    ?.split(':')
+    .pop();
+  if (!port)
+    throw new Error(
+      `docker port ${container} printed no host port: the container did not publish ${SERVICE_PORT}.`,
+    );
   const name = call.fn.split('.').pop()!;
   const { at } = await pollUntil(`http://127.0.0.1:${port}/${name}`, {
     method: 'POST',
@@ -64,11 +84,17 @@ export async function floorRound(
 
 /** Removes the floor's containers and images; failures are ignored (nothing left is the goal). */
 export async function floorCleanup(): Promise<void> {
-  const ids = (await run('docker', ['ps', '-aq', '--filter', 'label=roro-bench=deploy-floor']).catch(() => ({ stdout: '' }))).stdout
+  const ids = (
+    await run('docker', ['ps', '-aq', '--filter', 'label=roro-bench=deploy-floor']).catch(() => ({
+      stdout: '',
+    }))
+  ).stdout
     .split('\n')
     .filter(Boolean);
   if (ids.length) await run('docker', ['rm', '-f', ...ids]).catch(() => undefined);
-  const images = (await run('docker', ['images', '-q', FLOOR_IMAGE]).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
+  const images = (await run('docker', ['images', '-q', FLOOR_IMAGE]).catch(() => ({ stdout: '' }))).stdout
+    .split('\n')
+    .filter(Boolean);
   if (images.length) await run('docker', ['rmi', '-f', ...new Set(images)]).catch(() => undefined);
 }
 

@@ -30,12 +30,17 @@ export function request(url: string, opts: RequestOptions = {}): Promise<Reply> 
         hostname: u.hostname,
         port: u.port || (u.protocol === 'https:' ? 443 : 80),
         path: u.pathname + u.search,
-        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
+        headers: body
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+          : {},
         ca: opts.ca,
         servername: u.hostname,
         agent: false,
         lookup: (_host, options, cb) => {
-          if ((options as { all?: boolean }).all) (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+          if ((options as { all?: boolean }).all)
+            (cb as (e: null, a: { address: string; family: number }[]) => void)(null, [
+              { address: '127.0.0.1', family: 4 },
+            ]);
           else cb(null, '127.0.0.1', 4);
         },
         timeout: opts.timeoutMs ?? 10_000,
@@ -43,7 +48,9 @@ export function request(url: string, opts: RequestOptions = {}): Promise<Reply> 
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -75,7 +82,9 @@ export async function pollUntil(
     }
     await sleep(opts.intervalMs ?? 50);
   }
-  throw new Error(`${url} did not answer as expected within ${(opts.deadlineMs ?? 300_000) / 1000}s; last: ${last}`);
+  throw new Error(
+    `${url} did not answer as expected within ${(opts.deadlineMs ?? 300_000) / 1000}s; last: ${last}`,
+  );
 }
 
 export function median(xs: number[]): number {

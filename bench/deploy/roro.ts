@@ -65,7 +65,8 @@ export async function deployRound(
   if (res.code !== 0) throw new Error(`roro deploy failed (exit ${res.code}); its output is in ${log}`);
   const url = /^\s*default:\s*(\S+)/m.exec(res.stdout)?.[1];
   const version = /Deployed version (\d+)/.exec(res.stdout)?.[1];
-  if (!url || !version) throw new Error(`roro deploy printed no "default: <url>" or "Deployed version N" line; see ${log}`);
+  if (!url || !version)
+    throw new Error(`roro deploy printed no "default: <url>" or "Deployed version N" line; see ${log}`);
   const base = url.endsWith('/') ? url : `${url}/`;
   await pollUntil(base, {
     ca,
@@ -79,6 +80,11 @@ export async function deployRound(
     },
   });
   const name = call.fn.split('.').pop()!;
-  const { at } = await pollUntil(`${base}${name}`, { ca, method: 'POST', json: call.args, accept: (r) => r.status === 200 });
+  const { at } = await pollUntil(`${base}${name}`, {
+    ca,
+    method: 'POST',
+    json: call.args,
+    accept: (r) => r.status === 200,
+  });
   return { commandMs, readyMs: at - t0, version, url: base };
 }

@@ -10,7 +10,10 @@ export async function loginCommand(opts: { email?: string; passwordStdin?: boole
   const email = opts.email ?? (await ask('Email: ', { flag: '--email EMAIL' }));
   const password = opts.passwordStdin
     ? await readStdin()
-    : await ask('Password: ', { secret: true, flag: '--password-stdin (and send the password on standard input)' });
+    : await ask('Password: ', {
+        secret: true,
+        flag: '--password-stdin (and send the password on standard input)',
+      });
   const client = new ApiClient(url);
   const res = await client.request<{ token: string; user: User }>('/v1/auth/login', {
     auth: false,

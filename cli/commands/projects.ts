@@ -8,7 +8,10 @@ export async function projectsCommand(opts: { json?: boolean; url?: string }) {
   const { projects } = await ApiClient.forCli(opts.url).request<{ projects: Project[] }>('/v1/projects');
   if (opts.json) return printJson({ projects });
   if (projects.length === 0) return info('No projects yet. Create one with `roro create NAME`.');
-  table(['NAME', 'OWNER', 'ROLE', 'CREATED'], projects.map((p) => [p.name, p.owner, p.role, ago(p.createdAt)]));
+  table(
+    ['NAME', 'OWNER', 'ROLE', 'CREATED'],
+    projects.map((p) => [p.name, p.owner, p.role, ago(p.createdAt)]),
+  );
 }
 
 export async function createCommand(name: string, opts: { json?: boolean; url?: string }) {
@@ -21,7 +24,10 @@ export async function createCommand(name: string, opts: { json?: boolean; url?: 
 
 export async function projectsDeleteCommand(name: string, opts: { yes?: boolean; url?: string }) {
   if (!opts.yes) {
-    const ok = await confirm(`Delete project ${name}, its services, jobs and volumes? This cannot be undone.`, '--yes');
+    const ok = await confirm(
+      `Delete project ${name}, its services, jobs and volumes? This cannot be undone.`,
+      '--yes',
+    );
     if (!ok) throw new ConfigError('Not deleted: you did not confirm.', 'Answer y, or pass --yes.');
   }
   await ApiClient.forCli(opts.url).request(`/v1/projects/${encodeURIComponent(name)}`, { method: 'DELETE' });

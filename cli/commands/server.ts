@@ -30,7 +30,10 @@ async function status(env: PlatformEnv, opts: { json?: boolean }) {
   if (opts.json) {
     printJson({ home: env.home, components, caCert: fs.existsSync(ca) ? ca : undefined });
   } else {
-    table(['COMPONENT', 'STATUS', 'URL', 'NOTE'], components.map((c) => [c.name, c.status, c.url, c.detail]));
+    table(
+      ['COMPONENT', 'STATUS', 'URL', 'NOTE'],
+      components.map((c) => [c.name, c.status, c.url, c.detail]),
+    );
     const ui = components.find((c) => c.name === 'temporal-ui');
     if (ui) info(`\nDeploy history: ${ui.url}/namespaces/${env.temporalNamespace}/workflows`);
     if (fs.existsSync(ca)) info(`Trust the gateway's certificate:\n${trustCommand(ca)}`);
@@ -38,13 +41,20 @@ async function status(env: PlatformEnv, opts: { json?: boolean }) {
   if (components.some((c) => c.status === 'down')) process.exitCode = 1;
 }
 
-async function logs(env: PlatformEnv, component: string | undefined, opts: { follow?: boolean; lines?: number }) {
+async function logs(
+  env: PlatformEnv,
+  component: string | undefined,
+  opts: { follow?: boolean; lines?: number },
+) {
   const name = component ?? 'supervisor';
   if (!COMPONENTS.includes(name)) {
     throw new ConfigError(`Unknown component ${name}.`, `Choose one of: ${COMPONENTS.join(', ')}.`);
   }
   const file = logPath(env.home, name);
-  if (!fs.existsSync(file)) throw new RoroError(`No log yet for ${name} (${file}).`, { hint: 'Start the platform with `roro server up`.' });
+  if (!fs.existsSync(file))
+    throw new RoroError(`No log yet for ${name} (${file}).`, {
+      hint: 'Start the platform with `roro server up`.',
+    });
   const args = ['-n', String(opts.lines ?? 100), ...(opts.follow ? ['-F'] : []), file];
   await new Promise<void>((resolve) => spawn('tail', args, { stdio: 'inherit' }).on('exit', () => resolve()));
 }

@@ -6,7 +6,10 @@ import type { User } from '../../api/accounts.js';
 export async function usersCommand(opts: { json?: boolean; url?: string }) {
   const { users } = await ApiClient.forCli(opts.url).request<{ users: User[] }>('/v1/users');
   if (opts.json) return printJson({ users });
-  table(['EMAIL', 'ADMIN', 'CREATED'], users.map((u) => [u.email, u.isAdmin ? 'yes' : 'no', u.createdAt]));
+  table(
+    ['EMAIL', 'ADMIN', 'CREATED'],
+    users.map((u) => [u.email, u.isAdmin ? 'yes' : 'no', u.createdAt]),
+  );
 }
 
 export async function usersAddCommand(
@@ -14,9 +17,12 @@ export async function usersAddCommand(
   opts: { admin?: boolean; passwordStdin?: boolean; json?: boolean; url?: string },
 ) {
   const password = opts.passwordStdin ? await readStdin() : undefined;
-  const res = await ApiClient.forCli(opts.url).request<{ user: User; generatedPassword?: string }>('/v1/users', {
-    body: { email, password, admin: Boolean(opts.admin) },
-  });
+  const res = await ApiClient.forCli(opts.url).request<{ user: User; generatedPassword?: string }>(
+    '/v1/users',
+    {
+      body: { email, password, admin: Boolean(opts.admin) },
+    },
+  );
   if (opts.json) return printJson(res);
   info(`Added ${res.user.email}${res.user.isAdmin ? ' as an admin' : ''}.`);
   if (res.generatedPassword) {

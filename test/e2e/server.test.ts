@@ -32,7 +32,10 @@ test('a port already in use is reported by component name with its log path', as
   try {
     const res = await roro(['server', 'up'], { env: { RORO_HOME: home, RORO_PORT_BASE: String(base) } });
     assert.equal(res.code, 1);
-    assert.match(res.stderr, new RegExp(`Error: postgres failed to start: port ${base + 32} on 127\\.0\\.0\\.1 is already in use`));
+    assert.match(
+      res.stderr,
+      new RegExp(`Error: postgres failed to start: port ${base + 32} on 127\\.0\\.0\\.1 is already in use`),
+    );
     assert.match(res.stderr, new RegExp(`See its log ${home}/logs/postgres\\.log`));
   } finally {
     blocker.close();

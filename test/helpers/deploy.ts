@@ -44,7 +44,12 @@ export interface DeployEvent {
 }
 
 /** Follows the deploy's NDJSON events until it ends; returns them all. */
-export async function followDeploy(token: string, project: string, id: string, onEvent?: (e: DeployEvent) => void): Promise<DeployEvent[]> {
+export async function followDeploy(
+  token: string,
+  project: string,
+  id: string,
+  onEvent?: (e: DeployEvent) => void,
+): Promise<DeployEvent[]> {
   const events: DeployEvent[] = [];
   for (let round = 0; round < 20; round++) {
     const after = events.at(-1)?.seq ?? 0;
@@ -66,7 +71,8 @@ export async function followDeploy(token: string, project: string, id: string, o
 
 export async function deployAndWait(token: string, project: string, dir: string) {
   const started = await startDeploy(token, project, dir);
-  if (started.status !== 202) throw new Error(`deploy refused: ${started.status} ${JSON.stringify(started.body)}`);
+  if (started.status !== 202)
+    throw new Error(`deploy refused: ${started.status} ${JSON.stringify(started.body)}`);
   const events = await followDeploy(token, project, started.body.deploy.id);
   return { id: started.body.deploy.id as string, events, final: events.at(-1)! };
 }
@@ -78,9 +84,24 @@ export function caCert(): Buffer {
 const agent = () => new https.Agent({ keepAlive: true, maxSockets: 4, ca: caCert() });
 
 /** One HTTPS request through the gateway on loopback, by path prefix (what Python and Node clients use). */
-export function gatewayRequest(
+export async function gatewayRequest(
   pathname: string,
-  opts: { method?: string; body?: unknown; agent?: https.Agent; host?: string } = {},
+  opts: { method?: string; body?: unknown; agent?: https.Agent; host?: string; onRetry?: () => void } = {},
+): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+  try {
+    return await gatewayRequestOnce(pathname, opts);
+  } catch (err) {
+    // A keep-alive connection that the gateway closed on a reload just as this request went out
+    // never reached a server: like browsers (and Node's docs on req.reusedSocket), send it again once.
+    if (!(err as { reusedSocket?: boolean }).reusedSocket) throw err;
+    opts.onRetry?.();
+    return gatewayRequestOnce(pathname, opts);
+  }
+}
+
+function gatewayRequestOnce(
+  pathname: string,
+  opts: { method?: string; body?: unknown; agent?: https.Agent; host?: string },
 ): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   const env = testEnv();
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
@@ -92,7 +113,10 @@ export function gatewayRequest(
         servername: opts.host ?? env.domain,
         path: pathname,
         method: opts.method ?? (payload ? 'POST' : 'GET'),
-        headers: { host: opts.host ?? env.domain, ...(payload ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          host: opts.host ?? env.domain,
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+        },
         agent: opts.agent ?? agent(),
         ca: caCert(),
         timeout: 10_000,
@@ -111,7 +135,12 @@ export function gatewayRequest(
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? '';
+      reject(
+        Object.assign(err, { reusedSocket: req.reusedSocket && ['ECONNRESET', 'EPIPE'].includes(code) }),
+      );
+    });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.end(payload);
   });
@@ -121,11 +150,11 @@ export function gatewayRequest(
 export function continuousLoad(pathname: string, body: unknown, maxRequests = 20_000) {
   const a = agent();
   let stop = false;
-  const stats = { ok: 0, failed: 0, errors: [] as string[], versions: new Set<string>() };
+  const stats = { ok: 0, failed: 0, retried: 0, errors: [] as string[], versions: new Set<string>() };
   const loop = async () => {
     while (!stop && stats.ok + stats.failed < maxRequests) {
       try {
-        const res = await gatewayRequest(pathname, { body, agent: a });
+        const res = await gatewayRequest(pathname, { body, agent: a, onRetry: () => (stats.retried += 1) });
         if (res.status === 200) {
           stats.ok += 1;
           if (res.body?.version) stats.versions.add(String(res.body.version));

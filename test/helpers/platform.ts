@@ -70,7 +70,13 @@ export interface CliResult {
 /** Runs the real `bin/roro` with its own config directory, so tests do not share logins. */
 export function roro(
   args: string[],
-  opts: { configDir?: string; input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: {
+    configDir?: string;
+    input?: string;
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(REPO_ROOT, 'bin', 'roro'), args, {

@@ -4,12 +4,16 @@ import { adminLogin, api, login, newUser } from '../helpers/platform.js';
 
 test('wrong password is refused with 401 JSON that does not say which part was wrong', async () => {
   const user = await newUser();
-  const res = await api('POST', '/v1/auth/login', { body: { email: user.email, password: 'not-the-password' } });
+  const res = await api('POST', '/v1/auth/login', {
+    body: { email: user.email, password: 'not-the-password' },
+  });
   assert.equal(res.status, 401);
   assert.match(res.headers.get('content-type') ?? '', /application\/json/);
   assert.equal(res.body.error.code, 'unauthorized');
   assert.equal(res.body.error.message, 'Wrong email or password.');
-  const unknown = await api('POST', '/v1/auth/login', { body: { email: 'nobody@example.com', password: 'whatever1' } });
+  const unknown = await api('POST', '/v1/auth/login', {
+    body: { email: 'nobody@example.com', password: 'whatever1' },
+  });
   assert.equal(unknown.status, 401);
   assert.equal(unknown.body.error.message, res.body.error.message);
 });
@@ -51,10 +55,15 @@ test('only admins list and add users; a generated password is returned once', as
   assert.equal(dup.status, 409);
   const bad = await api('POST', '/v1/users', { token: admin, body: { email: 'not-an-email' } });
   assert.equal(bad.status, 400);
-  const short = await api('POST', '/v1/users', { token: admin, body: { email: `s${email}`, password: 'short' } });
+  const short = await api('POST', '/v1/users', {
+    token: admin,
+    body: { email: `s${email}`, password: 'short' },
+  });
   assert.equal(short.status, 400);
   assert.match(short.body.error.message, /at least 8 characters/);
   const list = await api('GET', '/v1/users', { token: admin });
   assert.ok(list.body.users.some((u: { email: string }) => u.email === email));
-  assert.ok(list.body.users.every((u: Record<string, unknown>) => !('password_hash' in u) && !('passwordHash' in u)));
+  assert.ok(
+    list.body.users.every((u: Record<string, unknown>) => !('password_hash' in u) && !('passwordHash' in u)),
+  );
 });

@@ -46,14 +46,23 @@ after(async () => {
 });
 
 test('runs a sized, locked-down container as roro and reads its logs', async () => {
-  const py = "import os, sys; print('hello', os.getuid()); print('oops', file=sys.stderr); print('cwd', os.getcwd())";
-  const { id, hostPort } = await driver.run(spec(['python', '-c', py], { env: { GREETING: 'hi' }, workdir: '/tmp' }));
+  const py =
+    "import os, sys; print('hello', os.getuid()); print('oops', file=sys.stderr); print('cwd', os.getcwd())";
+  const { id, hostPort } = await driver.run(
+    spec(['python', '-c', py], { env: { GREETING: 'hi' }, workdir: '/tmp' }),
+  );
   assert.equal(hostPort, undefined);
   assert.deepEqual(await driver.wait(id), { exitCode: 0 });
   const lines = await collect(driver.logs(id, { follow: false }));
   // stdout and stderr are separate pipes: order between them is not kept, order within each is.
-  assert.deepEqual(lines.filter((l) => l.stream === 'stdout').map((l) => l.line), ['hello 1000', 'cwd /tmp']);
-  assert.deepEqual(lines.filter((l) => l.stream === 'stderr').map((l) => l.line), ['oops']);
+  assert.deepEqual(
+    lines.filter((l) => l.stream === 'stdout').map((l) => l.line),
+    ['hello 1000', 'cwd /tmp'],
+  );
+  assert.deepEqual(
+    lines.filter((l) => l.stream === 'stderr').map((l) => l.line),
+    ['oops'],
+  );
   const status = await driver.inspect(id);
   assert.equal(status.state, 'exited');
   assert.equal(status.exitCode, 0);
@@ -69,7 +78,13 @@ test('runs a sized, locked-down container as roro and reads its logs', async () 
 });
 
 test('pip and python work without capabilities', async () => {
-  const { id } = await driver.run(spec(['sh', '-c', 'pip --version >/dev/null && python -c "import sklearn" && touch /opt/roro/venv/ok && echo fine']));
+  const { id } = await driver.run(
+    spec([
+      'sh',
+      '-c',
+      'pip --version >/dev/null && python -c "import sklearn" && touch /opt/roro/venv/ok && echo fine',
+    ]),
+  );
   assert.equal((await driver.wait(id)).exitCode, 0);
   const lines = await collect(driver.logs(id, { follow: false, timestamps: true }));
   assert.equal(lines[0]?.line, 'fine');
@@ -79,12 +94,17 @@ test('pip and python work without capabilities', async () => {
 test('follows logs until the container exits', async () => {
   const { id } = await driver.run(spec(['sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.2; done']));
   const lines = await collect(driver.logs(id, { follow: true }));
-  assert.deepEqual(lines.map((l) => l.line), ['line1', 'line2', 'line3']);
+  assert.deepEqual(
+    lines.map((l) => l.line),
+    ['line1', 'line2', 'line3'],
+  );
 });
 
 test('a container past its memory limit is reported as OOM-killed', async () => {
   const hog = "b = b'x' * (512 * 1024 * 1024); print(len(b))";
-  const { id } = await driver.run(spec(['python', '-c', hog], { limits: { cpus: 0.5, memoryBytes: 128 * 1024 ** 2 } }));
+  const { id } = await driver.run(
+    spec(['python', '-c', hog], { limits: { cpus: 0.5, memoryBytes: 128 * 1024 ** 2 } }),
+  );
   const { exitCode } = await driver.wait(id);
   assert.equal(exitCode, 137);
   const status = await driver.inspect(id);
@@ -92,17 +112,25 @@ test('a container past its memory limit is reported as OOM-killed', async () => 
 });
 
 test('a published port listens on 127.0.0.1 only', async () => {
-  const { id, hostPort } = await driver.run(spec(['python', '-m', 'http.server', '8080'], { port: 8080, workdir: '/app' }));
+  const { id, hostPort } = await driver.run(
+    spec(['python', '-m', 'http.server', '8080'], { port: 8080, workdir: '/app' }),
+  );
   assert.ok(hostPort && hostPort > 0);
   const ports = (await docker.getContainer(id).inspect()).NetworkSettings.Ports['8080/tcp'];
-  assert.deepEqual(ports?.map((p) => p.HostIp), ['127.0.0.1']);
+  assert.deepEqual(
+    ports?.map((p) => p.HostIp),
+    ['127.0.0.1'],
+  );
   let status = 0;
   for (let i = 0; i < 50 && status !== 200; i++) {
     status = await httpStatus(hostPort);
     if (status !== 200) await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(status, 200);
-  assert.equal((await driver.list({ 'roro.test': run })).some((c) => c.id === id), true);
+  assert.equal(
+    (await driver.list({ 'roro.test': run })).some((c) => c.id === id),
+    true,
+  );
   await driver.stop(id, 5);
   const stopped = await driver.inspect(id);
   assert.equal(stopped.state, 'exited');
@@ -114,7 +142,9 @@ test('a published port listens on 127.0.0.1 only', async () => {
 
 test('refuses to mount the Docker socket', async () => {
   await assert.rejects(
-    driver.run(spec(['true'], { mounts: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }] })),
+    driver.run(
+      spec(['true'], { mounts: [{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }] }),
+    ),
     /never given to user code/,
   );
 });

@@ -22,14 +22,18 @@ async function writeProject(files: Record<string, string>): Promise<string> {
 }
 
 async function runOnce(image: string, cmd: string[]): Promise<string> {
-  const container = await docker.createContainer({ Image: image, Cmd: cmd, Labels: { 'roro.managed': 'true', 'roro.project': project } });
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: cmd,
+    Labels: { 'roro.managed': 'true', 'roro.project': project },
+  });
   await container.start();
   await container.wait();
   const out = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
   await container.remove({ force: true });
   // Strip the 8-byte frame headers of the multiplexed log.
   let text = '';
-  for (let off = 0; off + 8 <= out.length; ) {
+  for (let off = 0; off + 8 <= out.length;) {
     const size = out.readUInt32BE(off + 4);
     text += out.subarray(off + 8, off + 8 + size).toString();
     off += 8 + size;
@@ -41,14 +45,21 @@ before(async () => {
   workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'roro-images-test-'));
   const base = await ensureBaseImage(docker);
   assert.equal(base.image, 'roro/base:bookworm');
-  const runtime = await ensureRuntimeImage(docker, 'python3', { onLog: () => undefined, timeoutMs: 30 * 60_000 });
+  const runtime = await ensureRuntimeImage(docker, 'python3', {
+    onLog: () => undefined,
+    timeoutMs: 30 * 60_000,
+  });
   assert.match(runtime.image, /^roro\/runtime-python3:[0-9a-f]{12}$/);
   runtimeImage = runtime.image;
 });
 
 after(async () => {
   const images = await docker.listImages({ filters: { label: [`roro.project=${project}`] } });
-  for (const img of images) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  for (const img of images)
+    await docker
+      .getImage(img.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   await fs.rm(workDir, { recursive: true, force: true });
 });
 
@@ -57,25 +68,50 @@ test('the base and runtime images are reused when their recipe is unchanged', as
   const again = await ensureRuntimeImage(docker, 'python3');
   assert.equal(again.built, false);
   assert.equal(again.image, runtimeImage);
-  const out = await runOnce(runtimeImage, ['sh', '-c', 'id -u; echo $MPLBACKEND; python -c "import numpy, pandas, sklearn, scipy, joblib, matplotlib, roro; print(\'ok\')"; which roro-serve jupyter']);
+  const out = await runOnce(runtimeImage, [
+    'sh',
+    '-c',
+    'id -u; echo $MPLBACKEND; python -c "import numpy, pandas, sklearn, scipy, joblib, matplotlib, roro; print(\'ok\')"; which roro-serve jupyter',
+  ]);
   assert.match(out, /^1000\nAgg\nok\n\/opt\/roro\/venv\/bin\/roro-serve\n\/opt\/roro\/venv\/bin\/jupyter/);
 });
 
 test('a code-only change reuses the pip layer', async () => {
   const requirements = 'joblib==1.4.2\n';
   const first = await writeProject({ 'requirements.txt': requirements, 'main.py': 'print("one")\n' });
-  const r1 = await buildProjectImage(docker, { project, buildId: 'b1', runtimeImage, codeDir: first, timeoutMs: 600_000 });
+  const r1 = await buildProjectImage(docker, {
+    project,
+    buildId: 'b1',
+    runtimeImage,
+    codeDir: first,
+    timeoutMs: 600_000,
+  });
   assert.equal(r1.image, `roro/app-${project}:b1`);
-  const second = await writeProject({ 'requirements.txt': requirements, 'main.py': 'print("two")\n', 'pkg/x.py': '' });
+  const second = await writeProject({
+    'requirements.txt': requirements,
+    'main.py': 'print("two")\n',
+    'pkg/x.py': '',
+  });
   const log: string[] = [];
-  const r2 = await buildProjectImage(docker, { project, buildId: 'b2', runtimeImage, codeDir: second, onLog: (l) => log.push(l), timeoutMs: 600_000 });
+  const r2 = await buildProjectImage(docker, {
+    project,
+    buildId: 'b2',
+    runtimeImage,
+    codeDir: second,
+    onLog: (l) => log.push(l),
+    timeoutMs: 600_000,
+  });
   const pipStep = log.findIndex((l) => /^Step \d+\/\d+ : RUN .*pip install/.test(l));
   assert.ok(pipStep >= 0, log.join('\n'));
   assert.match(log[pipStep + 1] ?? '', /Using cache/);
   assert.notEqual(r1.imageId, r2.imageId);
   const info = await docker.getImage(r2.image).inspect();
   assert.deepEqual(
-    [info.Config.Labels?.['roro.managed'], info.Config.Labels?.['roro.project'], info.Config.Labels?.['roro.build']],
+    [
+      info.Config.Labels?.['roro.managed'],
+      info.Config.Labels?.['roro.project'],
+      info.Config.Labels?.['roro.build'],
+    ],
     ['true', project, 'b2'],
   );
   const out = await runOnce(r2.image, ['sh', '-c', 'python main.py; stat -c %U /app/main.py; ls /app']);
@@ -88,7 +124,7 @@ test('a project without requirements.txt builds', async () => {
   assert.match(r.imageId, /^sha256:/);
 });
 
-test('a failing pip install fails the build with pip\'s own message', async () => {
+test("a failing pip install fails the build with pip's own message", async () => {
   const dir = await writeProject({ 'requirements.txt': 'roro-surely-missing-package==0.0.1\n', 'a.py': '' });
   await assert.rejects(
     buildProjectImage(docker, { project, buildId: 'bad', runtimeImage, codeDir: dir, timeoutMs: 600_000 }),
@@ -118,6 +154,10 @@ test('a build past its time limit is stopped', async () => {
 test('the keras runtime builds on python3', { skip: process.env.RORO_SLOW_TESTS !== '1' }, async () => {
   const keras = await ensureRuntimeImage(docker, 'python3-keras', { timeoutMs: 60 * 60_000 });
   assert.match(keras.image, /^roro\/runtime-python3-keras:/);
-  const out = await runOnce(keras.image, ['python', '-c', 'import keras, tensorflow; print(keras.__version__)']);
+  const out = await runOnce(keras.image, [
+    'python',
+    '-c',
+    'import keras, tensorflow; print(keras.__version__)',
+  ]);
   assert.match(out, /^3\./m);
 });

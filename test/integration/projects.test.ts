@@ -30,7 +30,16 @@ test('creating a project makes it visible to its owner with volumes data and not
 
 test('invalid project names are refused with the rule in the message', async () => {
   const user = await newUser();
-  for (const name of ['Upper', 'a', '1abc', 'has_underscore', 'double--hyphen', 'trailing-', 'x'.repeat(41), '']) {
+  for (const name of [
+    'Upper',
+    'a',
+    '1abc',
+    'has_underscore',
+    'double--hyphen',
+    'trailing-',
+    'x'.repeat(41),
+    '',
+  ]) {
     const res = await api('POST', '/v1/projects', { token: user.token, body: { name } });
     assert.equal(res.status, 400, `name ${JSON.stringify(name)}`);
     assert.match(res.body.error.message, /lowercase letters, digits and single hyphens/);
@@ -73,7 +82,10 @@ test('members see the project; only the owner deletes it, and its volumes go wit
   const member = await newUser();
   const name = unique('team');
   const created = await api('POST', '/v1/projects', { token: owner.token, body: { name } });
-  const add = await api('POST', `/v1/projects/${name}/members`, { token: owner.token, body: { email: member.email } });
+  const add = await api('POST', `/v1/projects/${name}/members`, {
+    token: owner.token,
+    body: { email: member.email },
+  });
   assert.equal(add.status, 201);
   const seen = await api('GET', `/v1/projects/${name}`, { token: member.token });
   assert.equal(seen.body.project.role, 'member');

@@ -40,6 +40,12 @@ test('unknown runtimes fail and list the known ones', () => {
 });
 
 test('runtimeChain lists parents first', () => {
-  assert.deepEqual(runtimeChain('python3-keras').map((r) => r.name), ['python3', 'python3-keras']);
-  assert.deepEqual(runtimeChain('python3').map((r) => r.name), ['python3']);
+  assert.deepEqual(
+    runtimeChain('python3-keras').map((r) => r.name),
+    ['python3', 'python3-keras'],
+  );
+  assert.deepEqual(
+    runtimeChain('python3').map((r) => r.name),
+    ['python3'],
+  );
 });

@@ -1,0 +1,6 @@
+"""The smallest function service: `function: hello.hello`."""
+
+
+def hello(name="world"):
+    """Says hello to `name`."""
+    return {"message": f"Hello, {name}!"}
