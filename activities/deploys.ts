@@ -35,6 +35,8 @@ export interface DeployPlan {
   image?: string;
   release: number;
   newRelease: boolean;
+  /** For a rollback, the release whose image it rolls out again. */
+  rollbackOf?: number;
   services: ServicePlan[];
   /** Services of earlier releases that the new roro.yml no longer has. */
   removedServices: string[];
@@ -118,7 +120,7 @@ export function createDeployActivities(deps: ActivityDeps) {
             hint: 'Run `roro ps` to list services.',
           });
         }
-        const services = planServices({
+        const planned = planServices({
           project: d.project,
           release: src.release,
           deployId,
@@ -128,10 +130,14 @@ export function createDeployActivities(deps: ActivityDeps) {
           host: localHostCapacity(),
           only,
         });
-        const existing = await deps.db.query<{ name: string }>(
-          'SELECT name FROM services WHERE project_id = $1',
+        const existing = await deps.db.query<{ name: string; desired: string }>(
+          'SELECT name, desired FROM services WHERE project_id = $1',
           [d.project_id],
         );
+        // `restart` without a service (a config change) rolls only the services running now.
+        const allRunning = d.kind === 'restart' && !only;
+        const running = new Set(existing.rows.filter((r) => r.desired === 'running').map((r) => r.name));
+        const services = allRunning ? planned.filter((s) => running.has(s.name)) : planned;
         const keep = new Set(config.services.map((s) => s.name));
         return {
           deployId,
@@ -141,8 +147,9 @@ export function createDeployActivities(deps: ActivityDeps) {
           ...(src.image ? { image: src.image } : { build: { runtime, codeDir: d.code_dir! } }),
           release: src.release,
           newRelease: src.newRelease,
+          ...(d.kind === 'rollback' && d.source_version ? { rollbackOf: d.source_version } : {}),
           services,
-          removedServices: only ? [] : existing.rows.map((r) => r.name).filter((n) => !keep.has(n)),
+          removedServices: only || allRunning ? [] : existing.rows.map((r) => r.name).filter((n) => !keep.has(n)),
         };
       } catch (err) {
         return userFailure(err);

@@ -8,6 +8,8 @@ import { createDeployActivities } from './deploys.js';
 import { createServiceActivities } from './services.js';
 import { createRouteActivities } from './routes.js';
 import { createBuildActivities } from './build.js';
+import { createJobActivities } from './jobs.js';
+import { createScheduleActivities } from './schedules.js';
 
 export interface ActivityDeps {
   env: PlatformEnv;
@@ -28,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createBuildActivities(deps),
     ...createServiceActivities({ ...deps, driver }),
     ...createRouteActivities(deps),
+    ...createJobActivities({ ...deps, driver }),
+    ...createScheduleActivities(deps),
   };
 }
 

@@ -4,6 +4,9 @@ import type { ActivityDeps } from './index.js';
 import type { ContainerDriver } from './docker/driver.js';
 import type { ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
+import { loadConfigEnv } from '../api/config-vars.js';
+
+export { loadConfigEnv };
 
 export interface Instance {
   id: string;
@@ -50,6 +53,9 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
     }): Promise<Instance[]> {
       const { service: svc } = input;
       const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
+      // Config values are read at container start, so they never pass through workflow history.
+      const ids = await deps.db.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [input.project]);
+      const configEnv = ids.rows[0] ? await loadConfigEnv(deps.db, deps.env.home, String(ids.rows[0].id)) : {};
       const out: Instance[] = [];
       for (let i = 0; i < svc.replicas; i++) {
         const name = `roro-${input.project}-${svc.name}-${input.deployId}-${i}`;
@@ -62,7 +68,8 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
           }
           await driver.remove(found.id);
         }
-        const started = await driver.run({ ...svc.container, image: input.image, name });
+        const env = { ...svc.container.env, ...configEnv }; // roro.yml env < config vars; PORT/RORO_* cannot be config vars
+        const started = await driver.run({ ...svc.container, env, image: input.image, name });
         if (!started.hostPort) throw new Error(`container ${name} has no published port`);
         out.push({ id: started.id, name, hostPort: started.hostPort });
       }
@@ -136,6 +143,15 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       const mine = await driver.list({ 'roro.deploy': deployId, 'roro.kind': 'service' });
       await Promise.all(mine.map((c) => driver.remove(c.id)));
       return mine.length;
+    },
+
+    /** Every container and image a deleted project left; labels find them all. */
+    async removeProjectResources(project: string): Promise<number> {
+      const containers = await driver.list({ 'roro.project': project });
+      await Promise.all(containers.map((c) => driver.remove(c.id)));
+      const images = await deps.docker.listImages({ filters: { label: [`roro.project=${project}`] } });
+      for (const img of images) await deps.docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+      return containers.length;
     },
 
     async markServiceStopped(input: { projectId: string; service: string }): Promise<void> {

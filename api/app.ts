@@ -7,6 +7,8 @@ import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/users.js';
 import { deployRoutes } from './routes/deploys.js';
+import { volumeRoutes } from './routes/volumes.js';
+import { configRoutes } from './routes/config.js';
 
 export interface AppDeps {
   env: PlatformEnv;
@@ -29,6 +31,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/auth', authRoutes(deps));
   app.use('/v1/users', userRoutes(deps));
   app.use('/v1/projects/:name', deployRoutes(deps));
+  app.use('/v1/projects/:name', volumeRoutes(deps));
+  app.use('/v1/projects/:name', configRoutes(deps));
   app.use('/v1/projects', projectRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -37,7 +37,7 @@ export async function serverUp(
   const running = supervisorRunning(env);
   if (running) {
     const state = readState(env.home);
-    if (state?.status === 'up') return state;
+    if (state?.status === 'up') return { ...state, admin: undefined };
   } else {
     prepareHome(env);
     fs.rmSync(statePath(env.home), { force: true });

@@ -128,7 +128,7 @@ export async function deployProject(
     await rollout.retireInstances({ project: plan.project, service: name });
   await quick.removeRoutes({ projectId: plan.projectId, services: plan.removedServices });
   const release = await quick.recordRelease(plan, image);
-  const outcome = { ...release, restarted: plan.services.length };
+  const outcome = { ...release, restarted: plan.services.length, ...(plan.rollbackOf ? { rollbackOf: plan.rollbackOf } : {}) };
   await quick.finishDeploy(plan.deployId, outcome);
   return release;
 }

@@ -25,7 +25,13 @@ export function projectRoutes(deps: AppDeps): Router {
     res.json({ project: await getProject(deps.db, currentUser(req).id, req.params.name) });
   });
   r.delete('/:name', async (req, res) => {
-    await deleteProject(deps.db, deps.env.home, currentUser(req).id, req.params.name);
+    const project = await deleteProject(deps.db, deps.env.home, currentUser(req).id, req.params.name);
+    // Containers, images, schedules and routes go in a workflow, so a crash cannot leave them behind.
+    await deps.temporal?.workflow.start('removeProject', {
+      taskQueue: deps.env.taskQueue,
+      workflowId: `remove:${project.name}:${project.id}`,
+      args: [{ project: project.name }],
+    });
     res.json({ deleted: req.params.name });
   });
   r.get('/:name/volumes', async (req, res) => {

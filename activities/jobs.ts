@@ -1,0 +1,313 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Pool } from 'pg';
+import type { ActivityDeps } from './index.js';
+import type { ContainerDriver, ContainerStatus, LogLine } from './docker/driver.js';
+import { NotFoundError } from '../core/errors.js';
+import { localHostCapacity, resolveSize } from '../core/sizes.js';
+import { volumeDir } from '../api/projects.js';
+import { userFailure } from './deploys.js';
+
+/** Per-job log cap: beyond it lines are counted, not stored, and one marker says so. */
+export const JOB_LOG_MAX_LINES = 50_000;
+export const JOB_LOG_MAX_BYTES = 5 * 1024 * 1024;
+const MAX_LINE_CHARS = 16_384;
+/** SIGTERM, then SIGKILL after this many seconds (`roro stop`, timeouts, cancel_previous). */
+export const JOB_STOP_GRACE_SECONDS = 10;
+const TRUNCATED = '[roro] log truncated';
+
+export interface JobRef {
+  jobId: string;
+  project: string;
+  /** Workflow attempt: a retried task run gets a fresh container. */
+  attempt: number;
+}
+
+export interface WaitResult {
+  exitCode?: number;
+  oomKilled?: boolean;
+  timedOut?: boolean;
+  /** Why the job ended without an exit code (its container vanished). */
+  error?: string;
+}
+
+export function jobContainerName(ref: JobRef): string {
+  return `roro-${ref.project}-job-${ref.jobId}${ref.attempt > 1 ? `-a${ref.attempt}` : ''}`;
+}
+
+/**
+ * The environment of a job's container. Config vars (`roro config:set`) join here through
+ * loadConfigEnv once it exists: merge them first so the platform's own variables win.
+ * The result goes straight to the container, never into workflow inputs or outputs.
+ */
+export async function jobEnv(
+  _db: Pool,
+  ctx: { projectId: string; project: string; jobId: string; task?: string | null },
+): Promise<Record<string, string>> {
+  const config: Record<string, string> = {};
+  return {
+    ...config,
+    RORO_PROJECT: ctx.project,
+    RORO_JOB_ID: ctx.jobId,
+    ...(ctx.task ? { RORO_TASK: ctx.task } : {}),
+  };
+}
+
+/** Docker's RFC 3339 time with nine fractional digits, so strings sort as times. */
+export function fixedNanos(iso: string): string {
+  const m = /^(.{19})(?:\.(\d+))?Z$/.exec(iso);
+  if (!m) return iso;
+  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
+}
+
+/** The engine's `since` parameter for "after this line": seconds.nanoseconds. */
+export function sinceParam(dts: string): string {
+  const secs = Math.floor(Date.parse(`${dts.slice(0, 19)}Z`) / 1000);
+  return `${secs}.${fixedNanos(dts).slice(20, 29)}`;
+}
+
+/** Stores a job's lines in batches, under the cap, resuming after what an earlier attempt stored. */
+export class JobLogSink {
+  private pending: { seq: number; dts: string; stream: string; line: string }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly db: Pool,
+    private readonly jobId: string,
+    private seq: number,
+    private lines: number,
+    private bytes: number,
+    private dropped: number,
+    private lastDts: string | undefined,
+  ) {}
+
+  static async open(db: Pool, jobId: string): Promise<JobLogSink> {
+    const res = await db.query(
+      `SELECT j.log_lines, j.log_bytes, j.log_dropped,
+              (SELECT max(seq) FROM job_logs WHERE job_id = $1) AS seq,
+              (SELECT max(dts) FROM job_logs WHERE job_id = $1) AS dts
+       FROM jobs j WHERE j.id = $1`,
+      [jobId],
+    );
+    const r = res.rows[0];
+    if (!r) throw ApplicationFailure.nonRetryable(`Job ${jobId} has no record.`, 'not_found');
+    const sink = new JobLogSink(db, jobId, Number(r.seq ?? 0), r.log_lines, Number(r.log_bytes), r.log_dropped, r.dts ?? undefined);
+    sink.timer = setInterval(() => void sink.flush().catch(() => undefined), 250);
+    return sink;
+  }
+
+  /** Where a follower should start reading; undefined means from the beginning. */
+  since(): string | undefined {
+    return this.lastDts === undefined ? undefined : sinceParam(this.lastDts);
+  }
+
+  push(l: LogLine): void {
+    const dts = fixedNanos(l.ts ?? new Date().toISOString());
+    // The engine's `since` is inclusive: skip what is already stored.
+    if (this.lastDts !== undefined && dts <= this.lastDts) return;
+    this.lastDts = dts;
+    const line = l.line.length > MAX_LINE_CHARS ? `${l.line.slice(0, MAX_LINE_CHARS)} [roro] line cut` : l.line;
+    const size = Buffer.byteLength(line);
+    if (this.dropped > 0 || this.lines + 1 > JOB_LOG_MAX_LINES || this.bytes + size > JOB_LOG_MAX_BYTES) {
+      if (this.dropped === 0) this.note(dts, `${TRUNCATED}: later lines are dropped (limit ${JOB_LOG_MAX_LINES} lines / ${JOB_LOG_MAX_BYTES / 1024 / 1024} MB per job)`);
+      this.dropped += 1;
+      return;
+    }
+    this.lines += 1;
+    this.bytes += size;
+    this.pending.push({ seq: ++this.seq, dts, stream: l.stream, line });
+    if (this.pending.length >= 500) void this.flush().catch(() => undefined);
+  }
+
+  /** A line from roro itself (stream `roro`), e.g. the truncation marker. */
+  note(dts: string, line: string): void {
+    this.pending.push({ seq: ++this.seq, dts, stream: 'roro', line });
+  }
+
+  flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const counters = [this.lines, this.bytes, this.dropped];
+    this.flushing = this.flushing.then(async () => {
+      await this.db.query(
+        `WITH ins AS (
+           INSERT INTO job_logs (job_id, seq, ts, dts, stream, line)
+           SELECT $1, s, d::timestamptz, d, st, l FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(s, d, st, l)
+           ON CONFLICT DO NOTHING RETURNING 1)
+         UPDATE jobs SET log_lines = $6, log_bytes = $7, log_dropped = $8 WHERE id = $1`,
+        [this.jobId, batch.map((b) => b.seq), batch.map((b) => b.dts), batch.map((b) => b.stream), batch.map((b) => b.line), ...counters],
+      );
+      // Remember how far dropped lines went, so a re-attached follower does not count them twice.
+      if (counters[2]! > 0 && this.lastDts) {
+        await this.db.query(`UPDATE job_logs SET dts = $2 WHERE job_id = $1 AND stream = 'roro' AND line LIKE $3 AND dts < $2`, [
+          this.jobId,
+          this.lastDts,
+          `${TRUNCATED}%`,
+        ]);
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
+
+async function inspectOrGone(driver: ContainerDriver, name: string): Promise<ContainerStatus | undefined> {
+  try {
+    return await driver.inspect(name);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const goneResult = (name: string): WaitResult => ({
+  error: `The job's container ${name} disappeared before the job ended (was it removed outside roro?).`,
+});
+
+export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriver }) {
+  const { driver, db } = deps;
+
+  /** Copies the container's output into the sink until it ends, the stream breaks, or the activity is cancelled. */
+  async function copyLogs(name: string, sink: JobLogSink, follow: boolean, signal?: AbortSignal): Promise<void> {
+    try {
+      for await (const l of driver.logs(name, { follow, timestamps: true, since: sink.since(), signal })) sink.push(l);
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && !(err instanceof NotFoundError)) throw err;
+    }
+    await sink.flush();
+  }
+
+  return {
+    /** Creates the job's row (a scheduled run has none yet) or marks a retried attempt as running again. */
+    async registerJob(input: JobRef & { projectId: string; workflowId: string; command: string[]; size?: string; task?: string }): Promise<void> {
+      const res = await db.query(
+        `INSERT INTO jobs (id, project_id, workflow_id, task, command, size, attempt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (id) DO UPDATE SET attempt = EXCLUDED.attempt, status = 'running', exit_code = NULL, error = NULL,
+           finished_at = NULL, started_at = NULL
+         WHERE jobs.attempt < EXCLUDED.attempt
+         RETURNING xmax <> 0 AS retried`,
+        [input.jobId, input.projectId, input.workflowId, input.task ?? null, input.command, (input.size ?? 'S1').toUpperCase(), input.attempt],
+      );
+      if (res.rows[0]?.retried) {
+        const sink = await JobLogSink.open(db, input.jobId);
+        sink.note(fixedNanos(new Date().toISOString()), `[roro] attempt ${input.attempt}`);
+        await sink.close();
+      }
+    },
+
+    /** Idempotent by container name: a retry after a crash adopts the container it already started. */
+    async startJobContainer(ref: JobRef): Promise<{ name: string }> {
+      const name = jobContainerName(ref);
+      if (await inspectOrGone(driver, name)) return { name };
+      const job = (await db.query('SELECT project_id, command, size, task FROM jobs WHERE id = $1', [ref.jobId])).rows[0];
+      if (!job) throw ApplicationFailure.nonRetryable(`Job ${ref.jobId} has no record.`, 'not_found');
+      const projectId = String(job.project_id);
+      const rel = await db.query<{ version: number; image: string }>(
+        'SELECT version, image FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
+        [projectId],
+      );
+      const release = rel.rows[0];
+      if (!release) throw ApplicationFailure.nonRetryable('The project has no release yet: run `roro deploy` first.', 'no_release');
+      let limits;
+      try {
+        const size = resolveSize(job.size, localHostCapacity());
+        limits = { cpus: size.cpus, memoryBytes: size.memoryBytes };
+      } catch (err) {
+        return userFailure(err);
+      }
+      const vols = await db.query<{ name: string }>('SELECT name FROM volumes WHERE project_id = $1 ORDER BY name', [projectId]);
+      await driver.run({
+        image: release.image,
+        name,
+        cmd: job.command,
+        env: await jobEnv(db, { projectId, project: ref.project, jobId: ref.jobId, task: job.task }),
+        labels: { 'roro.managed': 'true', 'roro.kind': 'job', 'roro.project': ref.project, 'roro.job': ref.jobId },
+        workdir: '/app',
+        mounts: vols.rows.map((v) => ({ source: volumeDir(deps.env.home, projectId, v.name), target: `/volumes/${v.name}` })),
+        limits,
+      });
+      await db.query('UPDATE jobs SET started_at = now(), image = $2, release_version = $3 WHERE id = $1', [
+        ref.jobId,
+        release.image,
+        release.version,
+      ]);
+      return { name };
+    },
+
+    /**
+     * Follows the job's output into Postgres until its container exits. Heartbeats, so a restarted
+     * worker retries it: the retry re-attaches after the last stored line, or finds the exit code.
+     */
+    async waitJob(input: JobRef & { timeoutSeconds?: number }): Promise<WaitResult> {
+      const ctx = Context.current();
+      const name = jobContainerName(input);
+      const sink = await JobLogSink.open(db, input.jobId);
+      const beat = setInterval(() => ctx.heartbeat(), 1000);
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      try {
+        for (let round = 0; round < 10_000; round++) {
+          const st = await inspectOrGone(driver, name);
+          if (!st) return goneResult(name);
+          if (timer === undefined && input.timeoutSeconds && st.startedAt) {
+            // The deadline counts from the container's start, so it survives a worker restart.
+            const left = Date.parse(st.startedAt) + input.timeoutSeconds * 1000 - Date.now();
+            timer = setTimeout(() => {
+              timedOut = true;
+              void driver.stop(name, JOB_STOP_GRACE_SECONDS).catch(() => undefined);
+            }, Math.max(0, left));
+          }
+          await copyLogs(name, sink, st.state === 'running' || st.state === 'created', ctx.cancellationSignal);
+          if (ctx.cancellationSignal.aborted) await ctx.cancelled;
+          const after = await inspectOrGone(driver, name);
+          if (!after) return goneResult(name);
+          if (after.state === 'exited' || after.state === 'dead') {
+            return { exitCode: after.exitCode ?? -1, oomKilled: after.oomKilled, timedOut };
+          }
+          await sleep(500);
+        }
+        throw new Error(`gave up following ${name}`);
+      } finally {
+        clearInterval(beat);
+        clearTimeout(timer);
+        await sink.close();
+      }
+    },
+
+    /** SIGTERM, SIGKILL after the grace period, then stores the last lines. */
+    async stopJobContainer(ref: JobRef): Promise<void> {
+      const name = jobContainerName(ref);
+      await driver.stop(name, JOB_STOP_GRACE_SECONDS);
+      if (!(await inspectOrGone(driver, name))) return;
+      const sink = await JobLogSink.open(db, ref.jobId);
+      try {
+        await copyLogs(name, sink, false);
+      } finally {
+        await sink.close();
+      }
+    },
+
+    async finishJob(input: JobRef & { status: 'success' | 'failed' | 'cancelled'; exitCode?: number; error?: string }): Promise<void> {
+      await db.query(
+        `UPDATE jobs SET status = $2, exit_code = $3, error = $4, finished_at = now() WHERE id = $1 AND attempt = $5`,
+        [input.jobId, input.status, input.exitCode ?? null, input.error ?? null, input.attempt],
+      );
+      await db.query(
+        `UPDATE job_logs l SET line = $2 || ': ' || j.log_dropped || ' lines dropped (limit ' || $3 || ' lines / ' || $4 || ' MB per job)'
+         FROM jobs j WHERE j.id = $1 AND l.job_id = $1 AND l.stream = 'roro' AND l.line LIKE $5`,
+        [input.jobId, TRUNCATED, JOB_LOG_MAX_LINES, JOB_LOG_MAX_BYTES / 1024 / 1024, `${TRUNCATED}%`],
+      );
+    },
+
+    async removeJobContainer(ref: JobRef): Promise<void> {
+      await driver.remove(jobContainerName(ref));
+    },
+  };
+}

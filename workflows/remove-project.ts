@@ -1,0 +1,14 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { PlatformActivities } from '../activities/index.js';
+
+const act = proxyActivities<PlatformActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 20 },
+});
+
+/** remove:<project>:<id> — after a project's rows are deleted, nothing it ran may keep running or routing. */
+export async function removeProject(input: { project: string }): Promise<{ containers: number }> {
+  await act.syncGateway();
+  const containers = await act.removeProjectResources(input.project);
+  return { containers };
+}
