@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './index.js';
-import { parseRoroYml, type RoroYml } from '../core/roro-yml.js';
+import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { resolveRuntime } from '../core/runtimes.js';
 import { localHostCapacity } from '../core/sizes.js';
 import { RoroError } from '../core/errors.js';
@@ -38,6 +38,8 @@ export interface DeployPlan {
   /** For a rollback, the release whose image it rolls out again. */
   rollbackOf?: number;
   services: ServicePlan[];
+  /** Periodic tasks of the release, synchronised with Temporal Schedules after a deploy or rollback. */
+  tasks: TaskSpec[];
   /** Services of earlier releases that the new roro.yml no longer has. */
   removedServices: string[];
 }
@@ -149,6 +151,7 @@ export function createDeployActivities(deps: ActivityDeps) {
           newRelease: src.newRelease,
           ...(d.kind === 'rollback' && d.source_version ? { rollbackOf: d.source_version } : {}),
           services,
+          tasks: config.tasks,
           removedServices: only || allRunning ? [] : existing.rows.map((r) => r.name).filter((n) => !keep.has(n)),
         };
       } catch (err) {

@@ -6,6 +6,7 @@ import { NotFoundError } from '../core/errors.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
 import { volumeDir } from '../api/projects.js';
 import { userFailure } from './deploys.js';
+import { loadConfigEnv } from '../api/config-vars.js';
 
 /** Per-job log cap: beyond it lines are counted, not stored, and one marker says so. */
 export const JOB_LOG_MAX_LINES = 50_000;
@@ -35,15 +36,14 @@ export function jobContainerName(ref: JobRef): string {
 }
 
 /**
- * The environment of a job's container. Config vars (`roro config:set`) join here through
- * loadConfigEnv once it exists: merge them first so the platform's own variables win.
- * The result goes straight to the container, never into workflow inputs or outputs.
+ * The environment of a job's container: the project's config vars (`roro config:set`) first, so the
+ * platform's own variables win. It goes straight to the container, never into workflow inputs or outputs.
  */
 export async function jobEnv(
-  _db: Pool,
+  deps: { db: Pool; home: string },
   ctx: { projectId: string; project: string; jobId: string; task?: string | null },
 ): Promise<Record<string, string>> {
-  const config: Record<string, string> = {};
+  const config = await loadConfigEnv(deps.db, deps.home, ctx.projectId);
   return {
     ...config,
     RORO_PROJECT: ctx.project,
@@ -227,7 +227,7 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
         image: release.image,
         name,
         cmd: job.command,
-        env: await jobEnv(db, { projectId, project: ref.project, jobId: ref.jobId, task: job.task }),
+        env: await jobEnv({ db, home: deps.env.home }, { projectId, project: ref.project, jobId: ref.jobId, task: job.task }),
         labels: { 'roro.managed': 'true', 'roro.kind': 'job', 'roro.project': ref.project, 'roro.job': ref.jobId },
         workdir: '/app',
         mounts: vols.rows.map((v) => ({ source: volumeDir(deps.env.home, projectId, v.name), target: `/volumes/${v.name}` })),

@@ -9,6 +9,7 @@ import { userRoutes } from './routes/users.js';
 import { deployRoutes } from './routes/deploys.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { configRoutes } from './routes/config.js';
+import { jobRoutes } from './routes/jobs.js';
 
 export interface AppDeps {
   env: PlatformEnv;
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/projects/:name', deployRoutes(deps));
   app.use('/v1/projects/:name', volumeRoutes(deps));
   app.use('/v1/projects/:name', configRoutes(deps));
+  app.use('/v1/projects/:name', jobRoutes(deps));
   app.use('/v1/projects', projectRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));

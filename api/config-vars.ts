@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { ValidationError } from '../core/errors.js';
 import { masterKey, open, seal } from './secrets-box.js';
 
-export const CONFIG_NAME_RULE = 'must be upper-case letters, digits and underscores, not starting with a digit ([A-Z_][A-Z0-9_]*)';
+export const CONFIG_NAME_RULE =
+  'must be upper-case letters, digits and underscores, not starting with a digit ([A-Z_][A-Z0-9_]*)';
 const NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
 export const MAX_VALUE_BYTES = 32 * 1024;
 export const MAX_VARS = 200;
@@ -15,10 +16,13 @@ export function isReserved(name: string): boolean {
 /** Throws a ValidationError naming the variable and the rule it breaks. */
 export function checkConfigName(name: unknown): string {
   if (typeof name !== 'string' || name.length > 128 || !NAME_RE.test(name)) {
-    throw new ValidationError(`Invalid config var name ${JSON.stringify(name)}: a name ${CONFIG_NAME_RULE}.`, {
-      code: 'invalid_config_name',
-      hint: 'Use a name such as DATABASE_URL.',
-    });
+    throw new ValidationError(
+      `Invalid config var name ${JSON.stringify(name)}: a name ${CONFIG_NAME_RULE}.`,
+      {
+        code: 'invalid_config_name',
+        hint: 'Use a name such as DATABASE_URL.',
+      },
+    );
   }
   if (isReserved(name)) {
     throw new ValidationError(`${name} is reserved: the platform sets PORT and RORO_* in every container.`, {
@@ -32,7 +36,10 @@ export function checkConfigName(name: unknown): string {
 /** Checks a value without ever quoting it: error messages may end up in logs. */
 export function checkConfigValue(name: string, value: unknown): string {
   if (typeof value !== 'string') throw new ValidationError(`The value of ${name} must be a string.`);
-  if (value.includes('\0')) throw new ValidationError(`The value of ${name} contains a NUL byte, which an environment variable cannot hold.`);
+  if (value.includes('\0'))
+    throw new ValidationError(
+      `The value of ${name} contains a NUL byte, which an environment variable cannot hold.`,
+    );
   if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
     throw new ValidationError(`The value of ${name} is longer than ${MAX_VALUE_BYTES / 1024} KiB.`, {
       hint: 'Put large data in a file on a volume (roro cp) and its path in the config var.',
@@ -45,7 +52,9 @@ export function checkConfigValue(name: string, value: unknown): string {
 export function parseAssignment(arg: string): [string, string] {
   const i = arg.indexOf('=');
   if (i <= 0) {
-    throw new ValidationError(`${JSON.stringify(arg.slice(0, 40))} is not NAME=VALUE.`, { hint: 'Run roro config:set NAME=VALUE.' });
+    throw new ValidationError(`${JSON.stringify(arg.slice(0, 40))} is not NAME=VALUE.`, {
+      hint: 'Run roro config:set NAME=VALUE.',
+    });
   }
   const name = arg.slice(0, i);
   return [checkConfigName(name), checkConfigValue(name, arg.slice(i + 1))];
@@ -59,7 +68,12 @@ export interface ConfigVar {
   updatedAt: string;
 }
 
-export async function listConfig(db: Pool, home: string, projectId: string, withValues: boolean): Promise<ConfigVar[]> {
+export async function listConfig(
+  db: Pool,
+  home: string,
+  projectId: string,
+  withValues: boolean,
+): Promise<ConfigVar[]> {
   const res = await db.query<{ name: string; value_enc: string; updated_at: Date }>(
     'SELECT name, value_enc, updated_at FROM config_vars WHERE project_id = $1 ORDER BY name',
     [projectId],
@@ -96,12 +110,20 @@ export async function changeConfig(
       changed.push(name);
     }
     for (const name of change.unset) {
-      const del = await client.query('DELETE FROM config_vars WHERE project_id = $1 AND name = $2', [projectId, name]);
+      const del = await client.query('DELETE FROM config_vars WHERE project_id = $1 AND name = $2', [
+        projectId,
+        name,
+      ]);
       if (del.rowCount) changed.push(name);
     }
-    const count = await client.query<{ n: string }>('SELECT count(*) AS n FROM config_vars WHERE project_id = $1', [projectId]);
+    const count = await client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM config_vars WHERE project_id = $1',
+      [projectId],
+    );
     if (Number(count.rows[0]?.n) > MAX_VARS) {
-      throw new ValidationError(`A project may have at most ${MAX_VARS} config vars.`, { hint: 'Unset some with roro config:unset.' });
+      throw new ValidationError(`A project may have at most ${MAX_VARS} config vars.`, {
+        hint: 'Unset some with roro config:unset.',
+      });
     }
     await client.query('COMMIT');
   } catch (err) {
@@ -117,7 +139,11 @@ export async function changeConfig(
  * The decrypted config vars of a project, for a container's environment. Called by the activity that
  * starts the container, so values never pass through workflow inputs or outputs.
  */
-export async function loadConfigEnv(db: Pool, home: string, projectId: string): Promise<Record<string, string>> {
+export async function loadConfigEnv(
+  db: Pool,
+  home: string,
+  projectId: string,
+): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   for (const v of await listConfig(db, home, projectId, true)) {
     if (!isReserved(v.name) && v.value !== undefined) env[v.name] = v.value;

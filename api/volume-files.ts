@@ -8,7 +8,14 @@ import { createGzip } from 'node:zlib';
 import type { Response } from 'express';
 import { extractArchive } from '../core/archive/index.js';
 import { ConflictError, NotFoundError, RoroError, ValidationError } from '../core/errors.js';
-import { chownForContainers, chownTree, isInside, resolveInVolume, showPath, type Resolved } from './volumes.js';
+import {
+  chownForContainers,
+  chownTree,
+  isInside,
+  resolveInVolume,
+  showPath,
+  type Resolved,
+} from './volumes.js';
 import { tarTree } from './volume-tar.js';
 
 /**
@@ -33,17 +40,31 @@ export interface UploadInput {
 const tmpName = () => `.roro-upload-${crypto.randomBytes(6).toString('hex')}`;
 
 function tooLarge(max: number): RoroError {
-  return new RoroError(`The upload is larger than the server's limit of ${Math.floor(max / 1024 / 1024)} MiB.`, {
-    status: 413,
-    code: 'too_large',
-    hint: 'Split the data into smaller files, or ask the admin to raise RORO_VOLUME_MAX_UPLOAD_BYTES.',
-  });
+  return new RoroError(
+    `The upload is larger than the server's limit of ${Math.floor(max / 1024 / 1024)} MiB.`,
+    {
+      status: 413,
+      code: 'too_large',
+      hint: 'Split the data into smaller files, or ask the admin to raise RORO_VOLUME_MAX_UPLOAD_BYTES.',
+    },
+  );
 }
 
 function checkBaseName(name: string | undefined, volume: string, dest: string): string {
-  if (!name) throw new ValidationError(`${showPath(volume, dest)} is a directory: say which name to write in it.`, { hint: 'Add the file name to the destination path.' });
-  if (name === '.' || name === '..' || name.includes('/') || name.includes('\0') || Buffer.byteLength(name) > 255) {
-    throw new ValidationError(`${JSON.stringify(name)} is not a valid file name.`, { code: 'path_outside_volume' });
+  if (!name)
+    throw new ValidationError(`${showPath(volume, dest)} is a directory: say which name to write in it.`, {
+      hint: 'Add the file name to the destination path.',
+    });
+  if (
+    name === '.' ||
+    name === '..' ||
+    name.includes('/') ||
+    name.includes('\0') ||
+    Buffer.byteLength(name) > 255
+  ) {
+    throw new ValidationError(`${JSON.stringify(name)} is not a valid file name.`, {
+      code: 'path_outside_volume',
+    });
   }
   return name;
 }
@@ -76,11 +97,17 @@ async function* metered(body: AsyncIterable<Buffer>, input: UploadInput): AsyncG
   for await (const chunk of body) {
     bytes += chunk.length;
     if (bytes > input.maxBytes) throw tooLarge(input.maxBytes);
-    if (input.length !== undefined && bytes > input.length) throw new ValidationError(`The upload sent more than the ${input.length} bytes it announced.`, { code: 'size_mismatch' });
+    if (input.length !== undefined && bytes > input.length)
+      throw new ValidationError(`The upload sent more than the ${input.length} bytes it announced.`, {
+        code: 'size_mismatch',
+      });
     yield chunk;
   }
   if (input.length !== undefined && bytes !== input.length) {
-    throw new ValidationError(`The upload ended after ${bytes} of ${input.length} bytes; nothing was written.`, { code: 'size_mismatch', hint: 'Run roro cp again.' });
+    throw new ValidationError(
+      `The upload ended after ${bytes} of ${input.length} bytes; nothing was written.`,
+      { code: 'size_mismatch', hint: 'Run roro cp again.' },
+    );
   }
 }
 
@@ -98,13 +125,23 @@ export async function receiveFile(volumeRoot: string, body: AsyncIterable<Buffer
   const r = await resolveInVolume(volumeRoot, input.volume, input.path);
   const target = await targetOf(r, input);
   const existing = await fs.lstat(target).catch(() => undefined);
-  if (existing?.isDirectory()) throw new ConflictError(`${showPath(input.volume, path.relative(r.root, target))} is a directory; a file cannot replace it.`);
+  if (existing?.isDirectory())
+    throw new ConflictError(
+      `${showPath(input.volume, path.relative(r.root, target))} is a directory; a file cannot replace it.`,
+    );
   const tmp = path.join(path.dirname(target), tmpName());
-  const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  const handle = await fs.open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o644,
+  );
   let bytes = 0;
   try {
     const real = await fdPath(handle);
-    if (real !== undefined && !isInside(r.root, real)) throw new ValidationError(`${showPath(input.volume, input.path)} leads outside the volume.`, { code: 'path_outside_volume' });
+    if (real !== undefined && !isInside(r.root, real))
+      throw new ValidationError(`${showPath(input.volume, input.path)} leads outside the volume.`, {
+        code: 'path_outside_volume',
+      });
     for await (const chunk of metered(body, input)) {
       await handle.write(chunk);
       bytes += chunk.length;
@@ -127,13 +164,23 @@ export async function receiveDirectory(volumeRoot: string, body: AsyncIterable<B
   if (input.length !== undefined && input.length > input.maxBytes) throw tooLarge(input.maxBytes);
   const r = await resolveInVolume(volumeRoot, input.volume, input.path);
   const st = r.exists ? await fs.stat(r.abs) : undefined;
-  if (st && !st.isDirectory()) throw new ConflictError(`${showPath(input.volume, r.rel)} is a file; a directory cannot be copied onto it.`);
-  const target = st ? path.join(r.abs, checkBaseName(input.name, input.volume, input.path)) : r.abs;
+  if (st && !st.isDirectory())
+    throw new ConflictError(
+      `${showPath(input.volume, r.rel)} is a file; a directory cannot be copied onto it.`,
+    );
+  // Like a file, a directory copied to an existing directory, or to a path ending in `/`, goes inside it.
+  const into = Boolean(st) || input.path.endsWith('/');
+  const target = into ? path.join(r.abs, checkBaseName(input.name, input.volume, input.path)) : r.abs;
   if (target === r.root) throw new ValidationError('The volume root cannot be replaced.');
   const shown = showPath(input.volume, path.relative(r.root, target));
   const before = await fs.lstat(target).catch(() => undefined);
-  if (before && !input.force) throw new ConflictError(`${shown} already exists.`, 'Pass --force to replace it, or copy to another path.');
-  if (before && !before.isDirectory()) throw new ConflictError(`${shown} is not a directory; remove it first.`);
+  if (before && !input.force)
+    throw new ConflictError(
+      `${shown} already exists.`,
+      'Pass --force to replace it, or copy to another path.',
+    );
+  if (before && !before.isDirectory())
+    throw new ConflictError(`${shown} is not a directory; remove it first.`);
   await mkdirs(path.dirname(target));
   // The archive waits beside the volumes (volume names never start with a dot), on the same disk.
   const staging = path.join(path.dirname(r.root), '.uploads');
@@ -141,7 +188,10 @@ export async function receiveDirectory(volumeRoot: string, body: AsyncIterable<B
   const archive = path.join(staging, `${tmpName()}.tar.gz`);
   const tmp = path.join(path.dirname(target), tmpName());
   try {
-    await pipeline(Readable.from(metered(body, input)), (await fs.open(archive, 'wx', 0o600)).createWriteStream());
+    await pipeline(
+      Readable.from(metered(body, input)),
+      (await fs.open(archive, 'wx', 0o600)).createWriteStream(),
+    );
     const res = await extractArchive(archive, tmp, { maxBytes: input.maxBytes });
     await chownTree(tmp);
     if (before) {
@@ -151,7 +201,9 @@ export async function receiveDirectory(volumeRoot: string, body: AsyncIterable<B
       await fs.rm(old, { recursive: true, force: true });
     } else {
       await fs.rename(tmp, target).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOTEMPTY' || err.code === 'EEXIST' ? new ConflictError(`${shown} appeared while copying.`, 'Run roro cp again with --force.') : err;
+        throw err.code === 'ENOTEMPTY' || err.code === 'EEXIST'
+          ? new ConflictError(`${shown} appeared while copying.`, 'Run roro cp again with --force.')
+          : err;
       });
     }
     await syncDir(path.dirname(target));
@@ -163,14 +215,28 @@ export async function receiveDirectory(volumeRoot: string, body: AsyncIterable<B
 }
 
 /** Sends one file (octet-stream with its length) or, with `recursive`, a directory as a gzip tar. */
-export async function sendVolumePath(res: Response, volumeRoot: string, volume: string, raw: string, recursive: boolean): Promise<void> {
+export async function sendVolumePath(
+  res: Response,
+  volumeRoot: string,
+  volume: string,
+  raw: string,
+  recursive: boolean,
+): Promise<void> {
   const r = await resolveInVolume(volumeRoot, volume, raw);
-  if (!r.exists) throw new NotFoundError(`${showPath(volume, r.rel)} does not exist.`, `Run roro volumes:ls ${volume} to see what is there.`);
+  if (!r.exists)
+    throw new NotFoundError(
+      `${showPath(volume, r.rel)} does not exist.`,
+      `Run roro volumes:ls ${volume} to see what is there.`,
+    );
   const st = await fs.stat(r.abs);
   const name = r.rel === '' ? volume : path.basename(r.abs);
   res.setHeader('x-roro-name', encodeURIComponent(name));
   if (st.isDirectory()) {
-    if (!recursive) throw new ValidationError(`${showPath(volume, r.rel)} is a directory.`, { code: 'is_directory', hint: 'Pass -r to copy a directory.' });
+    if (!recursive)
+      throw new ValidationError(`${showPath(volume, r.rel)} is a directory.`, {
+        code: 'is_directory',
+        hint: 'Pass -r to copy a directory.',
+      });
     res.status(200).type('application/gzip').setHeader('x-roro-type', 'dir');
     await pipeline(Readable.from(tarTree(r.abs, { checkFd: true })), createGzip({ level: 1 }), res);
     return;
@@ -179,7 +245,10 @@ export async function sendVolumePath(res: Response, volumeRoot: string, volume: 
   const handle = await fs.open(r.abs, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const real = await fdPath(handle);
-    if (real !== undefined && !isInside(r.root, real)) throw new ValidationError(`${showPath(volume, raw)} leads outside the volume.`, { code: 'path_outside_volume' });
+    if (real !== undefined && !isInside(r.root, real))
+      throw new ValidationError(`${showPath(volume, raw)} leads outside the volume.`, {
+        code: 'path_outside_volume',
+      });
     const size = (await handle.stat()).size;
     res.status(200).type('application/octet-stream');
     res.setHeader('x-roro-type', 'file');

@@ -54,7 +54,10 @@ function header(item: Item): Buffer[] {
 async function assertFdInside(handle: FileHandle, root: string, rel: string): Promise<void> {
   const actual = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
   if (actual !== undefined && !(actual === root || actual.startsWith(root + path.sep))) {
-    throw new ValidationError(`${rel} changed into a link out of the volume while it was read; it was not sent.`, { code: 'path_outside_volume' });
+    throw new ValidationError(
+      `${rel} changed into a link out of the volume while it was read; it was not sent.`,
+      { code: 'path_outside_volume' },
+    );
   }
 }
 
@@ -66,7 +69,11 @@ async function* fileBody(root: string, item: Item, opts: TreeOptions): AsyncGene
     while (left > 0) {
       const buf = Buffer.alloc(Math.min(READ_CHUNK, left));
       const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) throw new RoroError(`${item.rel} shrank while it was copied; copy it again once it stops changing.`, { code: 'file_changed', status: 409 });
+      if (bytesRead === 0)
+        throw new RoroError(`${item.rel} shrank while it was copied; copy it again once it stops changing.`, {
+          code: 'file_changed',
+          status: 409,
+        });
       left -= bytesRead;
       opts.onBytes?.(bytesRead);
       yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
@@ -78,10 +85,16 @@ async function* fileBody(root: string, item: Item, opts: TreeOptions): AsyncGene
   if (pad) yield Buffer.alloc(pad);
 }
 
-async function* walk(root: string, rel: string, opts: TreeOptions, count: { n: number }): AsyncGenerator<Item> {
+async function* walk(
+  root: string,
+  rel: string,
+  opts: TreeOptions,
+  count: { n: number },
+): AsyncGenerator<Item> {
   const names = (await readdir(path.join(root, rel))).sort();
   for (const name of names) {
-    if (++count.n > MAX_ENTRIES) throw new ValidationError(`The directory has more than ${MAX_ENTRIES} entries; copy it in parts.`);
+    if (++count.n > MAX_ENTRIES)
+      throw new ValidationError(`The directory has more than ${MAX_ENTRIES} entries; copy it in parts.`);
     const childRel = rel === '' ? name : `${rel}/${name}`;
     const st = await lstat(path.join(root, childRel)).catch(() => undefined);
     if (!st) continue; // removed while walking
@@ -93,7 +106,14 @@ async function* walk(root: string, rel: string, opts: TreeOptions, count: { n: n
       yield { ...base, kind: 'file', size: st.size, mode: st.mode & 0o111 ? 0o755 : 0o644 };
     } else if (st.isSymbolicLink()) {
       const verdict = await resolveLink(root, childRel).catch(() => 'outside' as const);
-      if (verdict === 'inside') yield { ...base, kind: 'symlink', size: 0, mode: 0o777, linkpath: await readlink(path.join(root, childRel)) };
+      if (verdict === 'inside')
+        yield {
+          ...base,
+          kind: 'symlink',
+          size: 0,
+          mode: 0o777,
+          linkpath: await readlink(path.join(root, childRel)),
+        };
       else opts.onSkip?.(childRel, `a symlink that leads outside the directory (${verdict})`);
     } else {
       opts.onSkip?.(childRel, 'not a file, directory or symlink');

@@ -33,7 +33,8 @@ export function normalizeVolumePath(volume: string, raw: string): string {
   if (raw.startsWith('/') || raw.startsWith('~')) throw escapeError(volume, raw, 'is absolute');
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw escapeError(volume, raw, "contains '..'");
-  if (parts.some((p) => Buffer.byteLength(p) > 255)) throw escapeError(volume, raw, 'has a name longer than 255 bytes');
+  if (parts.some((p) => Buffer.byteLength(p) > 255))
+    throw escapeError(volume, raw, 'has a name longer than 255 bytes');
   return parts.join('/');
 }
 
@@ -53,7 +54,10 @@ export interface Resolved {
 export async function resolveInVolume(volumeRoot: string, volume: string, raw: string): Promise<Resolved> {
   const rel = normalizeVolumePath(volume, raw);
   const root = await fs.realpath(volumeRoot).catch(() => {
-    throw new NotFoundError(`Volume ${volume} has no directory on this server.`, 'Run `roro volumes:add` again to recreate it.');
+    throw new NotFoundError(
+      `Volume ${volume} has no directory on this server.`,
+      'Run `roro volumes:add` again to recreate it.',
+    );
   });
   const parts = rel === '' ? [] : rel.split('/');
   // Walk down from the deepest existing ancestor: realpath fails on the first missing component.
@@ -70,7 +74,10 @@ export async function resolveInVolume(volumeRoot: string, volume: string, raw: s
         if (st?.isSymbolicLink()) throw escapeError(volume, raw, 'goes through a symlink that leads nowhere');
         continue;
       }
-      if (code === 'ENOTDIR') throw new ValidationError(`The path ${showPath(volume, raw)} goes through a file.`, { code: 'not_a_directory' });
+      if (code === 'ENOTDIR')
+        throw new ValidationError(`The path ${showPath(volume, raw)} goes through a file.`, {
+          code: 'not_a_directory',
+        });
       throw err;
     }
     if (!isInside(root, real)) throw escapeError(volume, raw, 'leads outside the volume through a symlink');
@@ -99,7 +106,11 @@ export async function getVolume(db: Pool, project: Project, name: string): Promi
     [project.id, name],
   );
   const row = res.rows[0];
-  if (!row) throw new NotFoundError(`Volume ${name} not found in ${project.name}.`, 'Run `roro volumes` to list the volumes.');
+  if (!row)
+    throw new NotFoundError(
+      `Volume ${name} not found in ${project.name}.`,
+      'Run `roro volumes` to list the volumes.',
+    );
   return { name: row.name, createdAt: row.created_at.toISOString() };
 }
 
@@ -110,7 +121,8 @@ export async function addVolume(db: Pool, home: string, project: Project, rawNam
     [project.id, name],
   );
   const row = ins.rows[0];
-  if (!row) throw new ConflictError(`Volume ${name} already exists in ${project.name}.`, 'Choose another name.');
+  if (!row)
+    throw new ConflictError(`Volume ${name} already exists in ${project.name}.`, 'Choose another name.');
   const dir = volumeDir(home, project.id, name);
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
   await chownForContainers(dir);
@@ -121,7 +133,13 @@ export async function addVolume(db: Pool, home: string, project: Project, rawNam
  * Deletes a volume and its files. `running` names the project's running containers: every one of
  * them mounts every volume of the project, so any running container means the volume is in use.
  */
-export async function removeVolume(db: Pool, home: string, project: Project, name: string, running: string[]): Promise<void> {
+export async function removeVolume(
+  db: Pool,
+  home: string,
+  project: Project,
+  name: string,
+  running: string[],
+): Promise<void> {
   await getVolume(db, project, name);
   if (running.length) {
     throw new ConflictError(
@@ -159,11 +177,20 @@ async function entry(abs: string, name: string): Promise<DirEntry> {
 const MAX_LIST = 10_000;
 
 /** Lists a directory of a volume (or describes one file); symlinks are shown, never followed. */
-export async function listVolumePath(volumeRoot: string, volume: string, raw: string): Promise<{ path: string; entries: DirEntry[]; truncated: boolean }> {
+export async function listVolumePath(
+  volumeRoot: string,
+  volume: string,
+  raw: string,
+): Promise<{ path: string; entries: DirEntry[]; truncated: boolean }> {
   const r = await resolveInVolume(volumeRoot, volume, raw);
-  if (!r.exists) throw new NotFoundError(`${showPath(volume, r.rel)} does not exist.`, `Run roro volumes:ls ${volume} to see what is there.`);
+  if (!r.exists)
+    throw new NotFoundError(
+      `${showPath(volume, r.rel)} does not exist.`,
+      `Run roro volumes:ls ${volume} to see what is there.`,
+    );
   const st = await fs.stat(r.abs);
-  if (!st.isDirectory()) return { path: r.rel, entries: [await entry(r.abs, path.basename(r.abs))], truncated: false };
+  if (!st.isDirectory())
+    return { path: r.rel, entries: [await entry(r.abs, path.basename(r.abs))], truncated: false };
   const names = (await fs.readdir(r.abs)).sort();
   const entries: DirEntry[] = [];
   for (const name of names.slice(0, MAX_LIST)) {

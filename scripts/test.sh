@@ -7,6 +7,14 @@ cd "$REPO"
 
 npx tsc -p tsconfig.json
 
+# The function server's protocol suite runs on the host's Python, in a venv of its own.
+PYVENV=runtimes/python/.venv-test
+if [ ! -x "$PYVENV/bin/pytest" ]; then
+  /usr/bin/python3 -m venv "$PYVENV"
+  "$PYVENV/bin/pip" install -q --disable-pip-version-check pytest numpy pandas
+fi
+(cd runtimes/python && .venv-test/bin/python -m pytest -q -p no:cacheprovider tests)
+
 export RORO_HOME=${RORO_TEST_HOME:-$(mktemp -d /tmp/roro-test.XXXXXX)}
 export RORO_PORT_BASE=${RORO_TEST_PORT_BASE:-17400}
 export RORO_ADMIN_EMAIL=admin@roro.test

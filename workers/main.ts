@@ -16,8 +16,8 @@ async function main(): Promise<void> {
     taskQueue: env.taskQueue,
     workflowsPath: fileURLToPath(new URL('../workflows/index.js', import.meta.url)),
     activities: createActivities({ env, db, docker }),
-    // Two cores: keep concurrent image builds and rollouts from starving each other.
-    maxConcurrentActivityTaskExecutions: 20,
+    // Each running job holds an activity slot while it follows the job's logs; they mostly wait.
+    maxConcurrentActivityTaskExecutions: 200,
   });
   console.log(`worker polling task queue ${env.taskQueue} on ${env.temporalAddress}`);
   // Worker.run() handles SIGTERM/SIGINT: it stops polling and lets running activities finish.

@@ -128,6 +128,12 @@ export async function deployProject(
     await rollout.retireInstances({ project: plan.project, service: name });
   await quick.removeRoutes({ projectId: plan.projectId, services: plan.removedServices });
   const release = await quick.recordRelease(plan, image);
+  if (plan.kind === 'deploy' || plan.kind === 'rollback') {
+    // Scheduled runs use the latest release's image, so schedules follow the release just recorded.
+    await quick.emit(plan.deployId, 'phase', 'Updating scheduled jobs');
+    await quick.syncSchedules({ projectId: plan.projectId, project: plan.project, tasks: plan.tasks });
+    await quick.emit(plan.deployId, 'phase_done', 'Updating scheduled jobs');
+  }
   const outcome = { ...release, restarted: plan.services.length, ...(plan.rollbackOf ? { rollbackOf: plan.rollbackOf } : {}) };
   await quick.finishDeploy(plan.deployId, outcome);
   return release;

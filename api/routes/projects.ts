@@ -30,7 +30,7 @@ export function projectRoutes(deps: AppDeps): Router {
     await deps.temporal?.workflow.start('removeProject', {
       taskQueue: deps.env.taskQueue,
       workflowId: `remove:${project.name}:${project.id}`,
-      args: [{ project: project.name }],
+      args: [{ project: project.name, projectId: project.id }],
     });
     res.json({ deleted: req.params.name });
   });

@@ -16,7 +16,9 @@ export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
 
 /** Names of the project's running containers (services, jobs, notebooks): each mounts every volume. */
 async function runningContainers(docker: Docker, project: string): Promise<string[]> {
-  const list = await docker.listContainers({ filters: { label: [`roro.project=${project}`], status: ['running'] } });
+  const list = await docker.listContainers({
+    filters: { label: [`roro.project=${project}`], status: ['running'] },
+  });
   return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
 }
 
@@ -24,7 +26,8 @@ function contentLength(req: Request): number | undefined {
   const raw = req.get('content-length');
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw new ValidationError('The Content-Length header is not a byte count.');
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ValidationError('The Content-Length header is not a byte count.');
   return n;
 }
 
@@ -72,7 +75,10 @@ export function volumeRoutes(deps: AppDeps): Router {
       force: req.query.force === '1',
     };
     const body = req as unknown as AsyncIterable<Buffer>;
-    const done = req.query.type === 'dir' ? await receiveDirectory(root, body, input) : await receiveFile(root, body, input);
+    const done =
+      req.query.type === 'dir'
+        ? await receiveDirectory(root, body, input)
+        : await receiveFile(root, body, input);
     res.status(201).json({ volume: v.name, ...done });
   });
   return r;

@@ -5,6 +5,7 @@ import { info, out, printJson, table } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
 import { detachOrFollow } from './deploy.js';
 import type { Deploy } from './deploy.js';
+import { jobsSection, stopJobOrService } from './jobs.js';
 
 export interface Service {
   name: string;
@@ -61,7 +62,7 @@ export const servicesSection: PsSection = {
   empty: (project) => `No services in ${project}. Add them to roro.yml under services: and run roro deploy.`,
 };
 
-export const PS_SECTIONS: PsSection[] = [servicesSection];
+export const PS_SECTIONS: PsSection[] = [servicesSection, jobsSection];
 
 export async function psCommand(opts: PsOptions): Promise<void> {
   const project = resolveProject(opts.project);
@@ -106,6 +107,6 @@ async function serviceAction(
 export const startCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
   serviceAction('start', service, opts);
 export const stopCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
-  serviceAction('stop', service, opts);
+  stopJobOrService(service, opts, () => serviceAction('stop', service, opts));
 export const restartCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
   serviceAction('restart', service, opts);

@@ -140,12 +140,12 @@ test(
 
     await t.test('deleting the project removes its containers, images and route', async () => {
       assert.equal((await api('DELETE', `/v1/projects/${project}`, { token })).status, 200);
-      for (let i = 0; i < 60 && (await serviceContainers(project)).length > 0; i++) {
+      const images = () => docker.listImages({ filters: { label: [`roro.project=${project}`] } });
+      for (let i = 0; i < 60 && ((await serviceContainers(project)).length > 0 || (await images()).length > 0); i++) {
         await new Promise((r) => setTimeout(r, 500));
       }
       assert.equal((await serviceContainers(project)).length, 0);
-      const images = await docker.listImages({ filters: { label: [`roro.project=${project}`] } });
-      assert.equal(images.length, 0);
+      assert.equal((await images()).length, 0);
       const gone = await gatewayRequest(`/${project}/hello`, { body: {} });
       assert.equal(gone.status, 404);
     });

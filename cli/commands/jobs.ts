@@ -1,0 +1,235 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, RoroError } from '../../core/errors.js';
+import { ApiClient } from '../client.js';
+import { ago, info, out, printJson, table } from '../output.js';
+import { projectPath, resolveProject } from '../project.js';
+import type { PsOptions, PsSection } from './services.js';
+
+export interface Job {
+  id: string;
+  status: 'running' | 'success' | 'failed' | 'cancelled';
+  command: string[];
+  size: string;
+  task?: string;
+  exitCode?: number;
+  error?: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+interface LogLine {
+  seq: number;
+  ts: string;
+  stream: string;
+  line: string;
+}
+
+// ---------- roro run ----------
+
+export interface RunArgs {
+  size?: string;
+  project?: string;
+  url?: string;
+  json: boolean;
+  command: string[];
+}
+
+const VALUE_OPTIONS: Record<string, keyof RunArgs> = { '-s': 'size', '--size': 'size', '--project': 'project', '--url': 'url' };
+
+/**
+ * Reads `roro [global options] run [options] CMD...` from the raw argv: options end at the first
+ * word of CMD (or at `--`), and everything after belongs to CMD, even `-s` or `--url`.
+ */
+export function parseRunArgv(argv: string[]): RunArgs {
+  const args: RunArgs = { json: false, command: [] };
+  let i = 0;
+  let inRun = false;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!inRun) {
+      if (a === 'run') inRun = true;
+      else if (VALUE_OPTIONS[a]) i++;
+      continue;
+    }
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (!a.startsWith('-')) break;
+    const eq = a.indexOf('=');
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const key = VALUE_OPTIONS[flag];
+    if (key) {
+      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') throw new ConfigError(`${flag} needs a value.`, 'Run e.g. `roro run -s S2 python train.py`.');
+      (args as unknown as Record<string, string>)[key] = value;
+    } else if (a === '--json') args.json = true;
+    else if (a !== '--debug') {
+      throw new ConfigError(`Unknown option ${a} before the command.`, 'Options of roro run (-s SIZE, --project, --json) go before the command; everything after it is passed to the command.');
+    }
+  }
+  args.command = argv.slice(i);
+  return args;
+}
+
+export async function runCommand(): Promise<void> {
+  const args = parseRunArgv(process.argv.slice(2));
+  if (args.command.length === 0) throw new ConfigError('roro run needs a command.', 'Run e.g. `roro run python train.py`.');
+  const project = resolveProject(args.project);
+  const client = ApiClient.forCli(args.url);
+  const { job } = await client.request<{ job: Job }>(`${projectPath(project)}/jobs`, {
+    method: 'POST',
+    body: { command: args.command, ...(args.size ? { size: args.size } : {}) },
+  });
+  if (args.json) return printJson({ jobid: job.id });
+  out(`Started new job ${job.id}`);
+  info(`Follow its output with: roro logs ${job.id} -f`);
+}
+
+// ---------- roro ps ----------
+
+/** `1m 05s`, `12s`, `2h 03m`. */
+export function duration(fromIso: string | undefined, toIso: string | undefined, now = Date.now()): string {
+  if (!fromIso) return '';
+  const s = Math.max(0, Math.round(((toIso ? Date.parse(toIso) : now) - Date.parse(fromIso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Task runs are `sh -c SCRIPT`: show the script as written in roro.yml. */
+export function commandText(job: Pick<Job, 'command' | 'task'>): string {
+  const c = job.command;
+  const text = c.length === 3 && c[0] === '/bin/sh' && c[1] === '-c' ? c[2]! : c.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+  return job.task ? `[${job.task}] ${text}` : text;
+}
+
+export function jobRows(jobs: Job[], now = Date.now()): string[][] {
+  return jobs.map((j) => [
+    j.id,
+    j.exitCode !== undefined && j.status === 'failed' ? `failed (exit ${j.exitCode})` : j.status,
+    ago(j.createdAt, now),
+    duration(j.startedAt ?? j.createdAt, j.finishedAt, now),
+    j.size,
+    commandText(j),
+  ]);
+}
+
+export async function fetchJobs(client: ApiClient, project: string, opts: { all?: boolean }): Promise<Job[]> {
+  const { jobs } = await client.request<{ jobs: Job[] }>(`${projectPath(project)}/jobs${opts.all ? '?all=1' : ''}`);
+  return jobs;
+}
+
+export const JOB_HEADERS = ['JOBID', 'STATUS', 'WHEN', 'TIME', 'SIZE', 'CMD'];
+
+export async function printJobs(client: ApiClient, project: string, opts: { all?: boolean; json?: boolean }): Promise<void> {
+  const jobs = await fetchJobs(client, project, opts);
+  if (opts.json) return printJson({ jobs });
+  if (jobs.length === 0) info(jobsSection.empty(project));
+  else table(JOB_HEADERS, jobRows(jobs));
+}
+
+/** The jobs block of `roro ps`, after the services. */
+export const jobsSection: PsSection = {
+  key: 'jobs',
+  async load(client, project, opts: PsOptions) {
+    const jobs = await fetchJobs(client, project, opts);
+    return { items: jobs, headers: JOB_HEADERS, rows: jobRows(jobs) };
+  },
+  empty: (project) => `No running jobs in ${project} (roro ps -a shows finished ones). Start one with: roro run CMD`,
+};
+
+// ---------- roro logs ----------
+
+interface LogsOptions {
+  project?: string;
+  follow?: boolean;
+  timestamps?: boolean;
+  url?: string;
+}
+
+const printLine = (l: { ts: string; line: string }, timestamps: boolean | undefined) => out(timestamps ? `${l.ts} ${l.line}` : l.line);
+
+async function findJob(client: ApiClient, project: string, target: string): Promise<Job | undefined> {
+  try {
+    return (await client.request<{ job: Job }>(`${projectPath(project)}/jobs/${encodeURIComponent(target)}`)).job;
+  } catch (err) {
+    if (err instanceof RoroError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Prints the stored output; with follow, until the job ends, then exits with its status. */
+async function jobLogs(client: ApiClient, project: string, job: Job, opts: LogsOptions): Promise<void> {
+  let after = 0;
+  const limit = 1000;
+  for (;;) {
+    const path = `${projectPath(project)}/jobs/${encodeURIComponent(job.id)}/logs?after=${after}&limit=${limit}`;
+    const res = await client.request<{ job: Job; lines: LogLine[] }>(path);
+    for (const l of res.lines) printLine(l, opts.timestamps);
+    after = res.lines.at(-1)?.seq ?? after;
+    if (res.lines.length === limit) continue;
+    if (!opts.follow) return;
+    // The status is read before the lines, so once it is final every line has been printed.
+    if (res.job.status !== 'running') {
+      const code = res.job.exitCode === undefined ? '' : ` (exit code ${res.job.exitCode})`;
+      info(`Job ${job.id} ${res.job.status}${code}.${res.job.error && res.job.status !== 'success' ? ` ${res.job.error}` : ''}`);
+      process.exitCode = res.job.status === 'success' ? 0 : 1;
+      return;
+    }
+    await sleep(500);
+  }
+}
+
+async function serviceLogs(client: ApiClient, project: string, service: string, opts: LogsOptions): Promise<void> {
+  let since: string | undefined;
+  for (;;) {
+    const q = since ? `since=${encodeURIComponent(since)}&tail=5000` : 'tail=200';
+    const { lines } = await client.request<{ lines: LogLine[] }>(`${projectPath(project)}/services/${encodeURIComponent(service)}/logs?${q}`);
+    for (const l of lines) {
+      if (since !== undefined && l.ts <= since) continue;
+      printLine(l, opts.timestamps);
+      since = l.ts;
+    }
+    if (!opts.follow) return;
+    since ??= new Date().toISOString();
+    await sleep(1000);
+  }
+}
+
+export async function logsCommand(target: unknown, opts: LogsOptions): Promise<void> {
+  if (typeof target !== 'string' || target === '') throw new ConfigError('roro logs needs a job id or a service name.', 'Run `roro ps -a` to list them.');
+  const project = resolveProject(opts.project);
+  const client = ApiClient.forCli(opts.url);
+  const job = await findJob(client, project, target);
+  if (job) return jobLogs(client, project, job, opts);
+  await serviceLogs(client, project, target, opts);
+}
+
+// ---------- roro stop ----------
+
+/** `roro stop JOBID` cancels the job; any other name is handed to the service stop. */
+export async function stopJobOrService(target: unknown, opts: PsOptions & { detach?: boolean }, stopService: () => Promise<void>): Promise<void> {
+  if (typeof target !== 'string' || target === '') return stopService();
+  const project = resolveProject(opts.project);
+  const client = ApiClient.forCli(opts.url);
+  const job = await findJob(client, project, target);
+  if (!job) return stopService();
+  if (job.status !== 'running') {
+    info(`Job ${job.id} already ended: ${job.status}.`);
+    return;
+  }
+  await client.request(`${projectPath(project)}/jobs/${encodeURIComponent(job.id)}/stop`, { method: 'POST', body: {} });
+  info(`Stopping job ${job.id} (SIGTERM, then SIGKILL after 10 s)...`);
+  if (opts.detach) return;
+  for (let i = 0; i < 120; i++) {
+    await sleep(500);
+    const now = await findJob(client, project, job.id);
+    if (now && now.status !== 'running') {
+      out(`Job ${job.id} ${now.status}.`);
+      return;
+    }
+  }
+  info(`Job ${job.id} is still stopping; check with: roro ps -a`);
+}
