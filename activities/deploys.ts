@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type { PoolClient } from 'pg';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './index.js';
 import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
@@ -42,6 +43,20 @@ export interface DeployPlan {
   tasks: TaskSpec[];
   /** Services of earlier releases that the new roro.yml no longer has. */
   removedServices: string[];
+}
+
+async function inTransaction(deps: ActivityDeps, fn: (client: PoolClient) => Promise<void>): Promise<void> {
+  const client = await deps.db.connect();
+  try {
+    await client.query('BEGIN');
+    await fn(client);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 /** Turns a thrown user error into a failure Temporal will not retry. */
@@ -212,7 +227,7 @@ export function createDeployActivities(deps: ActivityDeps) {
           ]);
         }
         await client.query(
-          `UPDATE deploys SET status = 'succeeded', version = $2, image = $3, finished_at = now() WHERE id = $1`,
+          `UPDATE deploys SET version = $2, image = $3 WHERE id = $1`,
           [plan.deployId, plan.release, image],
         );
         await client.query('COMMIT');
@@ -238,25 +253,32 @@ export function createDeployActivities(deps: ActivityDeps) {
 
     async recordStop(plan: DeployPlan): Promise<void> {
       await deps.db.query(
-        `UPDATE deploys SET status = 'succeeded', version = $2, finished_at = now() WHERE id = $1`,
+        `UPDATE deploys SET version = $2 WHERE id = $1`,
         [plan.deployId, plan.release],
       );
     },
 
     async finishDeploy(
       deployId: string,
-      outcome: { version: number; urls: Record<string, string>; restarted: number },
+      outcome: { version: number; urls: Record<string, string>; restarted: number; rollbackOf?: number },
     ): Promise<void> {
-      await emitEvent(deps.db, deployId, 'done', `Deployed version ${outcome.version}`, outcome);
+      // The event and the status change land together: a reader that sees the deploy ended has its last event.
+      await inTransaction(deps, async (client) => {
+        await emitEvent(client, deployId, 'done', `Deployed version ${outcome.version}`, outcome);
+        await client.query(`UPDATE deploys SET status = 'succeeded', finished_at = now() WHERE id = $1`, [deployId]);
+      });
     },
 
     async failDeploy(deployId: string, message: string, logs: string[] = []): Promise<void> {
       const d = await loadDeploy(deps, deployId);
-      await deps.db.query(
-        `UPDATE deploys SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`,
-        [deployId, message],
-      );
-      await emitEvent(deps.db, deployId, 'failed', message, { logs });
+      await inTransaction(deps, async (client) => {
+        const res = await client.query(
+          `UPDATE deploys SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`,
+          [deployId, message],
+        );
+        // A retried call finds the deploy already failed and adds no second event.
+        if (res.rowCount) await emitEvent(client, deployId, 'failed', message, { logs });
+      });
       if (d.code_dir) await fs.rm(d.code_dir, { recursive: true, force: true });
     },
   };

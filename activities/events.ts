@@ -1,10 +1,10 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 export type DeployEventKind = 'phase' | 'phase_done' | 'log' | 'info' | 'warn' | 'done' | 'failed';
 
 /** Appends one progress event that `roro deploy` streams; events outlive the workflow run. */
 export async function emitEvent(
-  db: Pool,
+  db: Pool | PoolClient,
   deployId: string,
   kind: DeployEventKind,
   message: string,
