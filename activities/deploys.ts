@@ -167,7 +167,8 @@ export function createDeployActivities(deps: ActivityDeps) {
           ...(d.kind === 'rollback' && d.source_version ? { rollbackOf: d.source_version } : {}),
           services,
           tasks: config.tasks,
-          removedServices: only || allRunning ? [] : existing.rows.map((r) => r.name).filter((n) => !keep.has(n)),
+          removedServices:
+            only || allRunning ? [] : existing.rows.map((r) => r.name).filter((n) => !keep.has(n)),
         };
       } catch (err) {
         return userFailure(err);
@@ -226,10 +227,11 @@ export function createDeployActivities(deps: ActivityDeps) {
             plan.removedServices,
           ]);
         }
-        await client.query(
-          `UPDATE deploys SET version = $2, image = $3 WHERE id = $1`,
-          [plan.deployId, plan.release, image],
-        );
+        await client.query(`UPDATE deploys SET version = $2, image = $3 WHERE id = $1`, [
+          plan.deployId,
+          plan.release,
+          image,
+        ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
@@ -252,10 +254,7 @@ export function createDeployActivities(deps: ActivityDeps) {
     },
 
     async recordStop(plan: DeployPlan): Promise<void> {
-      await deps.db.query(
-        `UPDATE deploys SET version = $2 WHERE id = $1`,
-        [plan.deployId, plan.release],
-      );
+      await deps.db.query(`UPDATE deploys SET version = $2 WHERE id = $1`, [plan.deployId, plan.release]);
     },
 
     async finishDeploy(
@@ -265,7 +264,9 @@ export function createDeployActivities(deps: ActivityDeps) {
       // The event and the status change land together: a reader that sees the deploy ended has its last event.
       await inTransaction(deps, async (client) => {
         await emitEvent(client, deployId, 'done', `Deployed version ${outcome.version}`, outcome);
-        await client.query(`UPDATE deploys SET status = 'succeeded', finished_at = now() WHERE id = $1`, [deployId]);
+        await client.query(`UPDATE deploys SET status = 'succeeded', finished_at = now() WHERE id = $1`, [
+          deployId,
+        ]);
       });
     },
 

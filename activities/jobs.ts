@@ -91,7 +91,15 @@ export class JobLogSink {
     );
     const r = res.rows[0];
     if (!r) throw ApplicationFailure.nonRetryable(`Job ${jobId} has no record.`, 'not_found');
-    const sink = new JobLogSink(db, jobId, Number(r.seq ?? 0), r.log_lines, Number(r.log_bytes), r.log_dropped, r.dts ?? undefined);
+    const sink = new JobLogSink(
+      db,
+      jobId,
+      Number(r.seq ?? 0),
+      r.log_lines,
+      Number(r.log_bytes),
+      r.log_dropped,
+      r.dts ?? undefined,
+    );
     sink.timer = setInterval(() => void sink.flush().catch(() => undefined), 250);
     return sink;
   }
@@ -106,10 +114,15 @@ export class JobLogSink {
     // The engine's `since` is inclusive: skip what is already stored.
     if (this.lastDts !== undefined && dts <= this.lastDts) return;
     this.lastDts = dts;
-    const line = l.line.length > MAX_LINE_CHARS ? `${l.line.slice(0, MAX_LINE_CHARS)} [roro] line cut` : l.line;
+    const line =
+      l.line.length > MAX_LINE_CHARS ? `${l.line.slice(0, MAX_LINE_CHARS)} [roro] line cut` : l.line;
     const size = Buffer.byteLength(line);
     if (this.dropped > 0 || this.lines + 1 > JOB_LOG_MAX_LINES || this.bytes + size > JOB_LOG_MAX_BYTES) {
-      if (this.dropped === 0) this.note(dts, `${TRUNCATED}: later lines are dropped (limit ${JOB_LOG_MAX_LINES} lines / ${JOB_LOG_MAX_BYTES / 1024 / 1024} MB per job)`);
+      if (this.dropped === 0)
+        this.note(
+          dts,
+          `${TRUNCATED}: later lines are dropped (limit ${JOB_LOG_MAX_LINES} lines / ${JOB_LOG_MAX_BYTES / 1024 / 1024} MB per job)`,
+        );
       this.dropped += 1;
       return;
     }
@@ -135,15 +148,21 @@ export class JobLogSink {
            SELECT $1, s, d::timestamptz, d, st, l FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(s, d, st, l)
            ON CONFLICT DO NOTHING RETURNING 1)
          UPDATE jobs SET log_lines = $6, log_bytes = $7, log_dropped = $8 WHERE id = $1`,
-        [this.jobId, batch.map((b) => b.seq), batch.map((b) => b.dts), batch.map((b) => b.stream), batch.map((b) => b.line), ...counters],
+        [
+          this.jobId,
+          batch.map((b) => b.seq),
+          batch.map((b) => b.dts),
+          batch.map((b) => b.stream),
+          batch.map((b) => b.line),
+          ...counters,
+        ],
       );
       // Remember how far dropped lines went, so a re-attached follower does not count them twice.
       if (counters[2]! > 0 && this.lastDts) {
-        await this.db.query(`UPDATE job_logs SET dts = $2 WHERE job_id = $1 AND stream = 'roro' AND line LIKE $3 AND dts < $2`, [
-          this.jobId,
-          this.lastDts,
-          `${TRUNCATED}%`,
-        ]);
+        await this.db.query(
+          `UPDATE job_logs SET dts = $2 WHERE job_id = $1 AND stream = 'roro' AND line LIKE $3 AND dts < $2`,
+          [this.jobId, this.lastDts, `${TRUNCATED}%`],
+        );
       }
     });
     return this.flushing;
@@ -173,9 +192,15 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
   const { driver, db } = deps;
 
   /** Copies the container's output into the sink until it ends, the stream breaks, or the activity is cancelled. */
-  async function copyLogs(name: string, sink: JobLogSink, follow: boolean, signal?: AbortSignal): Promise<void> {
+  async function copyLogs(
+    name: string,
+    sink: JobLogSink,
+    follow: boolean,
+    signal?: AbortSignal,
+  ): Promise<void> {
     try {
-      for await (const l of driver.logs(name, { follow, timestamps: true, since: sink.since(), signal })) sink.push(l);
+      for await (const l of driver.logs(name, { follow, timestamps: true, since: sink.since(), signal }))
+        sink.push(l);
     } catch (err) {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 404 && !(err instanceof NotFoundError)) throw err;
@@ -185,7 +210,15 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
 
   return {
     /** Creates the job's row (a scheduled run has none yet) or marks a retried attempt as running again. */
-    async registerJob(input: JobRef & { projectId: string; workflowId: string; command: string[]; size?: string; task?: string }): Promise<void> {
+    async registerJob(
+      input: JobRef & {
+        projectId: string;
+        workflowId: string;
+        command: string[];
+        size?: string;
+        task?: string;
+      },
+    ): Promise<void> {
       const res = await db.query(
         `INSERT INTO jobs (id, project_id, workflow_id, task, command, size, attempt)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -193,7 +226,15 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
            finished_at = NULL, started_at = NULL
          WHERE jobs.attempt < EXCLUDED.attempt
          RETURNING xmax <> 0 AS retried`,
-        [input.jobId, input.projectId, input.workflowId, input.task ?? null, input.command, (input.size ?? 'S1').toUpperCase(), input.attempt],
+        [
+          input.jobId,
+          input.projectId,
+          input.workflowId,
+          input.task ?? null,
+          input.command,
+          (input.size ?? 'S1').toUpperCase(),
+          input.attempt,
+        ],
       );
       if (res.rows[0]?.retried) {
         const sink = await JobLogSink.open(db, input.jobId);
@@ -206,7 +247,9 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
     async startJobContainer(ref: JobRef): Promise<{ name: string }> {
       const name = jobContainerName(ref);
       if (await inspectOrGone(driver, name)) return { name };
-      const job = (await db.query('SELECT project_id, command, size, task FROM jobs WHERE id = $1', [ref.jobId])).rows[0];
+      const job = (
+        await db.query('SELECT project_id, command, size, task FROM jobs WHERE id = $1', [ref.jobId])
+      ).rows[0];
       if (!job) throw ApplicationFailure.nonRetryable(`Job ${ref.jobId} has no record.`, 'not_found');
       const projectId = String(job.project_id);
       const rel = await db.query<{ version: number; image: string }>(
@@ -214,7 +257,11 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
         [projectId],
       );
       const release = rel.rows[0];
-      if (!release) throw ApplicationFailure.nonRetryable('The project has no release yet: run `roro deploy` first.', 'no_release');
+      if (!release)
+        throw ApplicationFailure.nonRetryable(
+          'The project has no release yet: run `roro deploy` first.',
+          'no_release',
+        );
       let limits;
       try {
         const size = resolveSize(job.size, localHostCapacity());
@@ -222,15 +269,29 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
       } catch (err) {
         return userFailure(err);
       }
-      const vols = await db.query<{ name: string }>('SELECT name FROM volumes WHERE project_id = $1 ORDER BY name', [projectId]);
+      const vols = await db.query<{ name: string }>(
+        'SELECT name FROM volumes WHERE project_id = $1 ORDER BY name',
+        [projectId],
+      );
       await driver.run({
         image: release.image,
         name,
         cmd: job.command,
-        env: await jobEnv({ db, home: deps.env.home }, { projectId, project: ref.project, jobId: ref.jobId, task: job.task }),
-        labels: { 'roro.managed': 'true', 'roro.kind': 'job', 'roro.project': ref.project, 'roro.job': ref.jobId },
+        env: await jobEnv(
+          { db, home: deps.env.home },
+          { projectId, project: ref.project, jobId: ref.jobId, task: job.task },
+        ),
+        labels: {
+          'roro.managed': 'true',
+          'roro.kind': 'job',
+          'roro.project': ref.project,
+          'roro.job': ref.jobId,
+        },
         workdir: '/app',
-        mounts: vols.rows.map((v) => ({ source: volumeDir(deps.env.home, projectId, v.name), target: `/volumes/${v.name}` })),
+        mounts: vols.rows.map((v) => ({
+          source: volumeDir(deps.env.home, projectId, v.name),
+          target: `/volumes/${v.name}`,
+        })),
         limits,
       });
       await db.query('UPDATE jobs SET started_at = now(), image = $2, release_version = $3 WHERE id = $1', [
@@ -259,12 +320,20 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
           if (timer === undefined && input.timeoutSeconds && st.startedAt) {
             // The deadline counts from the container's start, so it survives a worker restart.
             const left = Date.parse(st.startedAt) + input.timeoutSeconds * 1000 - Date.now();
-            timer = setTimeout(() => {
-              timedOut = true;
-              void driver.stop(name, JOB_STOP_GRACE_SECONDS).catch(() => undefined);
-            }, Math.max(0, left));
+            timer = setTimeout(
+              () => {
+                timedOut = true;
+                void driver.stop(name, JOB_STOP_GRACE_SECONDS).catch(() => undefined);
+              },
+              Math.max(0, left),
+            );
           }
-          await copyLogs(name, sink, st.state === 'running' || st.state === 'created', ctx.cancellationSignal);
+          await copyLogs(
+            name,
+            sink,
+            st.state === 'running' || st.state === 'created',
+            ctx.cancellationSignal,
+          );
           if (ctx.cancellationSignal.aborted) await ctx.cancelled;
           const after = await inspectOrGone(driver, name);
           if (!after) return goneResult(name);
@@ -294,7 +363,9 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
       }
     },
 
-    async finishJob(input: JobRef & { status: 'success' | 'failed' | 'cancelled'; exitCode?: number; error?: string }): Promise<void> {
+    async finishJob(
+      input: JobRef & { status: 'success' | 'failed' | 'cancelled'; exitCode?: number; error?: string },
+    ): Promise<void> {
       await db.query(
         `UPDATE jobs SET status = $2, exit_code = $3, error = $4, finished_at = now() WHERE id = $1 AND attempt = $5`,
         [input.jobId, input.status, input.exitCode ?? null, input.error ?? null, input.attempt],

@@ -19,7 +19,7 @@ export function createRouteActivities(deps: ActivityDeps) {
     await (await gateway).applyRoutes(await loadRoutes(deps.db));
   };
   return {
-    /** Points the service's route at the new instances; nginx reloads gracefully, so no request is dropped. */
+    /** Points the service's route at the new instances: the gateway updates its route table in place, with no reload, so no request is dropped. */
     async switchRoute(input: {
       projectId: string;
       service: string;

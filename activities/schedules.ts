@@ -47,7 +47,11 @@ export interface TaskMemo {
 }
 
 /** The full schedule for one task; pure, so the mapping is unit-tested. */
-export function taskScheduleOptions(env: Pick<PlatformEnv, 'taskQueue'>, input: Omit<SyncSchedulesInput, 'tasks'>, task: TaskSpec): ScheduleOptions {
+export function taskScheduleOptions(
+  env: Pick<PlatformEnv, 'taskQueue'>,
+  input: Omit<SyncSchedulesInput, 'tasks'>,
+  task: TaskSpec,
+): ScheduleOptions {
   const id = workflowIds.task(input.project, task.name);
   const args: RunJobInput = {
     projectId: input.projectId,
@@ -95,7 +99,10 @@ export function memoOf(action: { memo?: Record<string, unknown> } | undefined): 
 async function knownScheduleIds(client: Client, db: Pool, input: SyncSchedulesInput): Promise<Set<string>> {
   const prefix = workflowIds.task(input.project, '');
   const ids = new Set<string>();
-  const rows = await db.query<{ schedule_id: string }>('SELECT schedule_id FROM tasks WHERE project_id = $1', [input.projectId]);
+  const rows = await db.query<{ schedule_id: string }>(
+    'SELECT schedule_id FROM tasks WHERE project_id = $1',
+    [input.projectId],
+  );
   for (const r of rows.rows) ids.add(r.schedule_id);
   let seen = 0;
   // The server's list is eventually consistent; the tasks table covers schedules it does not show yet.
@@ -160,7 +167,10 @@ export async function syncProjectSchedules(
     result.deleted.push(id.slice(workflowIds.task(input.project, '').length));
   }
   const keep = input.tasks.map((t) => t.name);
-  await deps.db.query('DELETE FROM tasks WHERE project_id = $1 AND NOT (name = ANY($2))', [input.projectId, keep]);
+  await deps.db.query('DELETE FROM tasks WHERE project_id = $1 AND NOT (name = ANY($2))', [
+    input.projectId,
+    keep,
+  ]);
   return result;
 }
 

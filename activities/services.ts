@@ -54,8 +54,12 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       const { service: svc } = input;
       const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
       // Config values are read at container start, so they never pass through workflow history.
-      const ids = await deps.db.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [input.project]);
-      const configEnv = ids.rows[0] ? await loadConfigEnv(deps.db, deps.env.home, String(ids.rows[0].id)) : {};
+      const ids = await deps.db.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [
+        input.project,
+      ]);
+      const configEnv = ids.rows[0]
+        ? await loadConfigEnv(deps.db, deps.env.home, String(ids.rows[0].id))
+        : {};
       const out: Instance[] = [];
       for (let i = 0; i < svc.replicas; i++) {
         const name = `roro-${input.project}-${svc.name}-${input.deployId}-${i}`;
@@ -150,7 +154,11 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       const containers = await driver.list({ 'roro.project': project });
       await Promise.all(containers.map((c) => driver.remove(c.id)));
       const images = await deps.docker.listImages({ filters: { label: [`roro.project=${project}`] } });
-      for (const img of images) await deps.docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+      for (const img of images)
+        await deps.docker
+          .getImage(img.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       return containers.length;
     },
 

@@ -220,7 +220,10 @@ export async function createOperation(
  * operation without a service; null when the project has no running service.
  */
 export async function restartRunningServices(deps: DeployDeps, project: Project, userId: string) {
-  const running = await deps.db.query(`SELECT 1 FROM services WHERE project_id = $1 AND desired = 'running' LIMIT 1`, [project.id]);
+  const running = await deps.db.query(
+    `SELECT 1 FROM services WHERE project_id = $1 AND desired = 'running' LIMIT 1`,
+    [project.id],
+  );
   if (!running.rowCount) return null;
   return createOperation(deps, project, userId, 'restart', {});
 }

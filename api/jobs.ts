@@ -84,15 +84,21 @@ function toJob(r: JobRow): Job {
 /** `command` is argv (strings), so options after the program belong to it and nothing is re-split. */
 export function checkCommand(raw: unknown): string[] {
   if (!Array.isArray(raw) || raw.length === 0 || !raw.every((a) => typeof a === 'string')) {
-    throw new ValidationError('"command" must be a non-empty list of strings (the program and its arguments).', {
-      hint: 'Run e.g. `roro run python train.py`.',
-    });
+    throw new ValidationError(
+      '"command" must be a non-empty list of strings (the program and its arguments).',
+      {
+        hint: 'Run e.g. `roro run python train.py`.',
+      },
+    );
   }
   const bytes = raw.reduce((n: number, a: string) => n + Buffer.byteLength(a), 0);
   if (raw.length > MAX_ARGS || bytes > MAX_COMMAND_BYTES || raw[0] === '') {
-    throw new ValidationError(`The command is empty or too long (at most ${MAX_ARGS} arguments, ${MAX_COMMAND_BYTES / 1024} KiB).`, {
-      hint: 'Put long inputs in a file on a volume and pass its path.',
-    });
+    throw new ValidationError(
+      `The command is empty or too long (at most ${MAX_ARGS} arguments, ${MAX_COMMAND_BYTES / 1024} KiB).`,
+      {
+        hint: 'Put long inputs in a file on a volume and pass its path.',
+      },
+    );
   }
   return raw as string[];
 }
@@ -105,14 +111,18 @@ export async function startJob(
   body: { command?: unknown; size?: unknown },
 ): Promise<Job> {
   const command = checkCommand(body.command);
-  if (body.size !== undefined && typeof body.size !== 'string') throw new ValidationError('"size" must be a size name such as S1.');
+  if (body.size !== undefined && typeof body.size !== 'string')
+    throw new ValidationError('"size" must be a size name such as S1.');
   const size = resolveSize(body.size, localHostCapacity()).name;
   const rel = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 LIMIT 1', [project.id]);
   if (!rel.rowCount) {
-    throw new ValidationError(`Project ${project.name} has no deployed code yet: a job runs the last deployed release.`, {
-      code: 'no_release',
-      hint: 'Deploy first with `roro deploy`, then run the job again.',
-    });
+    throw new ValidationError(
+      `Project ${project.name} has no deployed code yet: a job runs the last deployed release.`,
+      {
+        code: 'no_release',
+        hint: 'Deploy first with `roro deploy`, then run the job again.',
+      },
+    );
   }
   const id = newJobId();
   const workflowId = workflowIds.job(project.name, id);
@@ -148,7 +158,10 @@ export async function listJobs(db: Pool, projectId: string, all: boolean, limit 
 }
 
 async function jobRow(db: Pool, projectId: string, id: string) {
-  const res = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = $1 AND id = $2`, [projectId, id]);
+  const res = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE project_id = $1 AND id = $2`, [
+    projectId,
+    id,
+  ]);
   const row = res.rows[0];
   if (!row) throw new NotFoundError(`Job ${id} not found.`, 'Run `roro ps -a` to list jobs.');
   return row;
@@ -165,12 +178,21 @@ export async function jobLogs(db: Pool, projectId: string, id: string, after: nu
     'SELECT seq, ts, stream, line FROM job_logs WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
     [id, after, Math.min(Math.max(1, limit), 5000)],
   );
-  const lines: JobLogLine[] = res.rows.map((r) => ({ seq: r.seq, ts: r.ts.toISOString(), stream: r.stream, line: r.line }));
+  const lines: JobLogLine[] = res.rows.map((r) => ({
+    seq: r.seq,
+    ts: r.ts.toISOString(),
+    stream: r.stream,
+    line: r.line,
+  }));
   return { job, lines };
 }
 
 /** Cancels the job's workflow; its cleanup stops the container (SIGTERM, then SIGKILL) and records `cancelled`. */
-export async function stopJob(deps: { db: Pool; temporal: Client }, projectId: string, id: string): Promise<Job> {
+export async function stopJob(
+  deps: { db: Pool; temporal: Client },
+  projectId: string,
+  id: string,
+): Promise<Job> {
   const row = await jobRow(deps.db, projectId, id);
   if (row.status === 'running') {
     try {
@@ -192,13 +214,21 @@ export async function serviceLogs(
   service: string,
   opts: { tail: number; since?: string },
 ): Promise<{ lines: (JobLogLine & { instance: string })[] }> {
-  const svc = await db.query<{ release_version: number }>('SELECT release_version FROM services WHERE project_id = $1 AND name = $2', [
-    project.id,
-    service,
-  ]);
+  const svc = await db.query<{ release_version: number }>(
+    'SELECT release_version FROM services WHERE project_id = $1 AND name = $2',
+    [project.id, service],
+  );
   const row = svc.rows[0];
-  if (!row) throw new NotFoundError(`No job or service ${service} in ${project.name}.`, 'Run `roro ps -a` to list jobs and services.');
-  const containers = await driver.list({ 'roro.project': project.name, 'roro.service': service, 'roro.kind': 'service' });
+  if (!row)
+    throw new NotFoundError(
+      `No job or service ${service} in ${project.name}.`,
+      'Run `roro ps -a` to list jobs and services.',
+    );
+  const containers = await driver.list({
+    'roro.project': project.name,
+    'roro.service': service,
+    'roro.kind': 'service',
+  });
   const current = containers.filter((c) => c.labels['roro.release'] === String(row.release_version));
   const lines: (JobLogLine & { instance: string })[] = [];
   for (const c of current.length ? current : containers) {
@@ -227,21 +257,35 @@ export interface TaskInfo {
   paused: boolean;
 }
 
-async function describeTask(temporal: Client, db: Pool, project: Project, name: string, spec: TaskSpec): Promise<TaskInfo> {
-  const base = { name, command: spec.command, schedule: describeSchedule(spec.schedule), overlap: spec.overlap, size: spec.size };
+async function describeTask(
+  temporal: Client,
+  db: Pool,
+  project: Project,
+  name: string,
+  spec: TaskSpec,
+): Promise<TaskInfo> {
+  const base = {
+    name,
+    command: spec.command,
+    schedule: describeSchedule(spec.schedule),
+    overlap: spec.overlap,
+    size: spec.size,
+  };
   let d;
   try {
     d = await temporal.schedule.getHandle(workflowIds.task(project.name, name)).describe();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return { ...base, running: 0, paused: false, lastStatus: 'missing' };
+    if (err instanceof ScheduleNotFoundError)
+      return { ...base, running: 0, paused: false, lastStatus: 'missing' };
     throw err;
   }
   const last = d.info.recentActions.at(-1);
   let lastJob: { id: string; status: string } | undefined;
   if (last) {
-    const res = await db.query<{ id: string; status: string }>('SELECT id, status FROM jobs WHERE workflow_id = $1 ORDER BY created_at DESC LIMIT 1', [
-      last.action.workflow.workflowId,
-    ]);
+    const res = await db.query<{ id: string; status: string }>(
+      'SELECT id, status FROM jobs WHERE workflow_id = $1 ORDER BY created_at DESC LIMIT 1',
+      [last.action.workflow.workflowId],
+    );
     lastJob = res.rows[0];
   }
   return {
@@ -256,15 +300,31 @@ async function describeTask(temporal: Client, db: Pool, project: Project, name: 
 }
 
 export async function listTasks(temporal: Client, db: Pool, project: Project): Promise<TaskInfo[]> {
-  const rows = await db.query<{ name: string; spec: TaskSpec }>('SELECT name, spec FROM tasks WHERE project_id = $1 ORDER BY name', [project.id]);
+  const rows = await db.query<{ name: string; spec: TaskSpec }>(
+    'SELECT name, spec FROM tasks WHERE project_id = $1 ORDER BY name',
+    [project.id],
+  );
   return Promise.all(rows.rows.map((r) => describeTask(temporal, db, project, r.name, r.spec)));
 }
 
 /** pause | resume | run (trigger now, even while another run is going). */
-export async function taskAction(temporal: Client, db: Pool, project: Project, name: string, action: string): Promise<TaskInfo> {
-  const row = await db.query<{ spec: TaskSpec }>('SELECT spec FROM tasks WHERE project_id = $1 AND name = $2', [project.id, name]);
+export async function taskAction(
+  temporal: Client,
+  db: Pool,
+  project: Project,
+  name: string,
+  action: string,
+): Promise<TaskInfo> {
+  const row = await db.query<{ spec: TaskSpec }>(
+    'SELECT spec FROM tasks WHERE project_id = $1 AND name = $2',
+    [project.id, name],
+  );
   const spec = row.rows[0]?.spec;
-  if (!spec) throw new NotFoundError(`Task ${name} not found in ${project.name}.`, 'Run `roro tasks` to list tasks; tasks come from roro.yml on deploy.');
+  if (!spec)
+    throw new NotFoundError(
+      `Task ${name} not found in ${project.name}.`,
+      'Run `roro tasks` to list tasks; tasks come from roro.yml on deploy.',
+    );
   const handle = temporal.schedule.getHandle(workflowIds.task(project.name, name));
   if (action === 'pause') await handle.pause('Paused with roro tasks:pause');
   else if (action === 'resume') await handle.unpause('Resumed with roro tasks:resume');
@@ -274,10 +334,14 @@ export async function taskAction(temporal: Client, db: Pool, project: Project, n
 }
 
 /** Re-syncs the schedules from the current release's roro.yml (what a deploy does in its tasks phase). */
-export async function syncTasksFromRelease(deps: { env: PlatformEnv; db: Pool; temporal: Client }, project: Project) {
-  const rel = await deps.db.query<{ roro_yml: string }>('SELECT roro_yml FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1', [
-    project.id,
-  ]);
+export async function syncTasksFromRelease(
+  deps: { env: PlatformEnv; db: Pool; temporal: Client },
+  project: Project,
+) {
+  const rel = await deps.db.query<{ roro_yml: string }>(
+    'SELECT roro_yml FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
+    [project.id],
+  );
   const yml = rel.rows[0]?.roro_yml;
   const tasks = yml === undefined ? [] : parseRoroYml(yml, { project: project.name }).tasks;
   return syncProjectSchedules(deps.temporal, deps, { projectId: project.id, project: project.name, tasks });

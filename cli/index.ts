@@ -8,7 +8,12 @@ import { serverCommand } from './commands/server.js';
 import { deployCommand } from './commands/deploy.js';
 import { releasesCommand, rollbackCommand } from './commands/releases.js';
 import { psCommand, restartCommand, startCommand, stopCommand } from './commands/services.js';
-import { volumesAddCommand, volumesCommand, volumesLsCommand, volumesRemoveCommand } from './commands/volumes.js';
+import {
+  volumesAddCommand,
+  volumesCommand,
+  volumesLsCommand,
+  volumesRemoveCommand,
+} from './commands/volumes.js';
 import { cpCommand } from './commands/cp.js';
 import { configCommand, configSetCommand, configUnsetCommand } from './commands/config.js';
 import { logsCommand, runCommand } from './commands/jobs.js';
@@ -73,7 +78,7 @@ cli
   .option('--json', 'JSON output: the final deploy')
   .action(run(rollbackCommand));
 cli
-  .command('ps', 'Show the services of the project')
+  .command('ps', 'Show the services and jobs of the project')
   .option('-a, --all', 'Include finished jobs')
   .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .option('--json', 'JSON output')
@@ -101,31 +106,54 @@ cli
   .option('-n, --lines <n>', 'Lines of log to show (logs)', { default: 100 })
   .action(run(serverCommand));
 
-const PROJECT_FLAG = ['--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)'] as const;
-cli.command('volumes', 'List the volumes of the project').option(...PROJECT_FLAG).option('--json', 'JSON output').action(run(volumesCommand));
-cli.command('volumes:add <name>', 'Add a volume, mounted at /volumes/NAME').option(...PROJECT_FLAG).option('--json', 'JSON output').action(run(volumesAddCommand));
-cli.command('volumes:remove <name>', 'Remove a volume and its files (refused while a container of the project runs)')
+const PROJECT_FLAG = [
+  '--project <name>',
+  'Project (default: RORO_PROJECT, or project: in ./roro.yml)',
+] as const;
+cli
+  .command('volumes', 'List the volumes of the project')
+  .option(...PROJECT_FLAG)
+  .option('--json', 'JSON output')
+  .action(run(volumesCommand));
+cli
+  .command('volumes:add <name>', 'Add a volume, mounted at /volumes/NAME')
+  .option(...PROJECT_FLAG)
+  .option('--json', 'JSON output')
+  .action(run(volumesAddCommand));
+cli
+  .command(
+    'volumes:remove <name>',
+    'Remove a volume and its files (refused while a container of the project runs)',
+  )
   .option(...PROJECT_FLAG)
   .option('-y, --yes', 'Do not ask for confirmation')
   .action(run(volumesRemoveCommand));
-cli.command('volumes:ls <spec>', 'List VOLUME[:DIR]: mode, size, modified time, name').option(...PROJECT_FLAG).option('--json', 'JSON output').action(run(volumesLsCommand));
-cli.command('cp <src> <dest>', 'Copy files to or from a volume; one side is VOLUME:PATH (e.g. data:models/)')
+cli
+  .command('volumes:ls <spec>', 'List VOLUME[:DIR]: mode, size, modified time, name')
+  .option(...PROJECT_FLAG)
+  .option('--json', 'JSON output')
+  .action(run(volumesLsCommand));
+cli
+  .command('cp <src> <dest>', 'Copy files to or from a volume; one side is VOLUME:PATH (e.g. data:models/)')
   .option('-r, --recursive', 'Copy a directory')
   .option('--force', 'Replace an existing directory on the volume (-r uploads)')
   .option(...PROJECT_FLAG)
   .action(run(cpCommand));
-cli.command('config', 'List config vars (values hidden unless --show)')
+cli
+  .command('config', 'List config vars (values hidden unless --show)')
   .option(...PROJECT_FLAG)
   .option('--show', 'Show the values')
   .option('--json', 'JSON output, with values')
   .action(run(configCommand));
-cli.command('config:set [...pairs]', 'Set config vars NAME=VALUE and roll the running services onto them')
+cli
+  .command('config:set [...pairs]', 'Set config vars NAME=VALUE and roll the running services onto them')
   .option(...PROJECT_FLAG)
   .option('--no-restart', 'Do not restart the services')
   .option('--detach', 'Do not follow the restart')
   .option('--json', 'JSON output')
   .action(run(configSetCommand));
-cli.command('config:unset [...names]', 'Unset config vars and roll the running services')
+cli
+  .command('config:unset [...names]', 'Unset config vars and roll the running services')
   .option(...PROJECT_FLAG)
   .option('--no-restart', 'Do not restart the services')
   .option('--detach', 'Do not follow the restart')
@@ -145,13 +173,21 @@ cli
   .option('-t, --timestamps', 'Show timestamps')
   .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .action(run(logsCommand));
-cli.command('tasks', 'List the scheduled tasks of the project').option('--project <name>', 'Project').option('--json', 'JSON output').action(run(tasksCommand));
+cli
+  .command('tasks', 'List the scheduled tasks of the project')
+  .option('--project <name>', 'Project')
+  .option('--json', 'JSON output')
+  .action(run(tasksCommand));
 for (const [verb, action, what] of [
   ['pause', tasksPauseCommand, 'Pause a task: no scheduled runs until resumed'],
   ['resume', tasksResumeCommand, 'Resume a paused task'],
   ['run', tasksRunCommand, 'Run a task now'],
 ] as const) {
-  cli.command(`tasks:${verb} <name>`, what).option('--project <name>', 'Project').option('--json', 'JSON output').action(run(action));
+  cli
+    .command(`tasks:${verb} <name>`, what)
+    .option('--project <name>', 'Project')
+    .option('--json', 'JSON output')
+    .action(run(action));
 }
 
 cli.help();

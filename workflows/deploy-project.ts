@@ -134,7 +134,11 @@ export async function deployProject(
     await quick.syncSchedules({ projectId: plan.projectId, project: plan.project, tasks: plan.tasks });
     await quick.emit(plan.deployId, 'phase_done', 'Updating scheduled jobs');
   }
-  const outcome = { ...release, restarted: plan.services.length, ...(plan.rollbackOf ? { rollbackOf: plan.rollbackOf } : {}) };
+  const outcome = {
+    ...release,
+    restarted: plan.services.length,
+    ...(plan.rollbackOf ? { rollbackOf: plan.rollbackOf } : {}),
+  };
   await quick.finishDeploy(plan.deployId, outcome);
   return release;
 }

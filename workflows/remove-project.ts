@@ -7,9 +7,13 @@ const act = proxyActivities<PlatformActivities>({
 });
 
 /** remove:<project>:<id> — after a project's rows are deleted, nothing it ran may keep running or routing. */
-export async function removeProject(input: { project: string; projectId?: string }): Promise<{ containers: number }> {
+export async function removeProject(input: {
+  project: string;
+  projectId?: string;
+}): Promise<{ containers: number }> {
   await act.syncGateway();
-  if (input.projectId) await act.syncSchedules({ projectId: input.projectId, project: input.project, tasks: [] });
+  if (input.projectId)
+    await act.syncSchedules({ projectId: input.projectId, project: input.project, tasks: [] });
   const containers = await act.removeProjectResources(input.project);
   return { containers };
 }

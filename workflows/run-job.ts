@@ -58,7 +58,10 @@ function fnv(text: string): number {
 export function scheduledJobId(workflowId: string, project: string, task: string | undefined): string {
   const prefix = `task:${project}:${task ?? ''}-`;
   const fired = workflowId.startsWith(prefix) ? Date.parse(workflowId.slice(prefix.length)) : NaN;
-  const tag = fnv(`${project}:${task ?? ''}`).toString(36).padStart(4, '0').slice(-4);
+  const tag = fnv(`${project}:${task ?? ''}`)
+    .toString(36)
+    .padStart(4, '0')
+    .slice(-4);
   if (Number.isNaN(fired)) return `t${fnv(workflowId).toString(36)}${tag}`;
   return `t${Math.floor(fired / 1000).toString(36)}${tag}`;
 }
@@ -71,8 +74,18 @@ function failureMessage(err: unknown): string {
 
 function verdict(r: WaitResult, timeoutSeconds?: number): Omit<JobOutcome, 'jobId'> {
   if (r.error) return { status: 'failed', error: r.error };
-  if (r.timedOut) return { status: 'failed', exitCode: r.exitCode, error: `The job ran longer than its timeout of ${timeoutSeconds} s and was stopped.` };
-  if (r.oomKilled) return { status: 'failed', exitCode: r.exitCode, error: 'The job used more memory than its size allows and was killed; choose a larger size.' };
+  if (r.timedOut)
+    return {
+      status: 'failed',
+      exitCode: r.exitCode,
+      error: `The job ran longer than its timeout of ${timeoutSeconds} s and was stopped.`,
+    };
+  if (r.oomKilled)
+    return {
+      status: 'failed',
+      exitCode: r.exitCode,
+      error: 'The job used more memory than its size allows and was killed; choose a larger size.',
+    };
   if (r.exitCode === 0) return { status: 'success', exitCode: 0 };
   return { status: 'failed', exitCode: r.exitCode, error: `The job exited with code ${r.exitCode}.` };
 }
@@ -88,7 +101,14 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
   const ref: JobRef = { jobId, project: input.project, attempt: info.attempt };
   let result: WaitResult;
   try {
-    await quick.registerJob({ ...ref, projectId: input.projectId, workflowId: info.workflowId, command: input.command, size: input.size, task: input.task });
+    await quick.registerJob({
+      ...ref,
+      projectId: input.projectId,
+      workflowId: info.workflowId,
+      command: input.command,
+      size: input.size,
+      task: input.task,
+    });
     await quick.startJobContainer(ref);
     result = await follow.waitJob({ ...ref, timeoutSeconds: input.timeoutSeconds });
   } catch (err) {
@@ -101,12 +121,20 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       await quick.removeJobContainer(ref);
     });
     if (cancelled) throw err;
-    throw ApplicationFailure.create({ message: `Job ${jobId} could not run: ${message}`, type: 'job_failed' });
+    throw ApplicationFailure.create({
+      message: `Job ${jobId} could not run: ${message}`,
+      type: 'job_failed',
+    });
   }
   const outcome = verdict(result, input.timeoutSeconds);
   await quick.finishJob({ ...ref, ...outcome });
   await quick.removeJobContainer(ref);
   // A failed run fails the workflow, so a task's retry policy runs it again and its schedule shows the failure.
-  if (outcome.status === 'failed') throw ApplicationFailure.create({ message: `Job ${jobId} failed: ${outcome.error}`, type: 'job_failed', details: [outcome] });
+  if (outcome.status === 'failed')
+    throw ApplicationFailure.create({
+      message: `Job ${jobId} failed: ${outcome.error}`,
+      type: 'job_failed',
+      details: [outcome],
+    });
   return { jobId, ...outcome };
 }

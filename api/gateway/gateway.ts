@@ -1,18 +1,27 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { RoroError } from '../../core/errors.js';
-import { prepareRoutes, renderNginxConfig, type NginxConfigInput, type Route } from './nginx-config.js';
+import {
+  prepareRoutes,
+  renderNginxConfig,
+  renderRouteTable,
+  type NginxConfigInput,
+  type Route,
+} from './nginx-config.js';
+import { adminSocket, routeTableFile } from './nginx-lua.js';
+import { putRouteTable, servedGeneration, tcpAnswers, type Served } from './gateway-http.js';
+import { childPids, stoppedAccepting } from './nginx-process.js';
 import { ensureTls } from './tls.js';
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const newGeneration = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+const GENERATION_LINE = /^# generation (\S+)$|^generation (\S+)$/m;
 
-export type GatewayOptions = Omit<NginxConfigInput, 'routes' | 'generation'> & {
+export type GatewayOptions = Omit<NginxConfigInput, 'generation'> & {
   /** nginx binary; Debian's nginx-light by default. */
   nginxBin?: string;
   /**
@@ -24,21 +33,26 @@ export type GatewayOptions = Omit<NginxConfigInput, 'routes' | 'generation'> & {
 };
 
 export interface ApplyResult {
-  /** False when the rendered config equals the one already installed (nothing was reloaded). */
+  /** False when nginx already served exactly these routes with this config. */
   changed: boolean;
-  /** True when a running nginx was reloaded and now serves the new routes. */
+  /** True when nginx had to be reloaded (new config or re-issued certificate); route changes alone never reload. */
   reloaded: boolean;
+  /** The route table generation nginx now serves. */
   generation: string;
 }
 
 /**
- * Owns the gateway's nginx config in runDir. The supervisor starts nginx with `command()`; route
- * changes go through `applyRoutes`, which installs a config only after `nginx -t` accepts it and
- * returns once the reloaded nginx serves it, so a failed change leaves the old routes serving.
+ * Owns the gateway's nginx config and route table in runDir. The supervisor starts nginx with
+ * `command()`; `applyRoutes` writes the route table file (loaded by a starting nginx) and pushes it to
+ * the running nginx through its admin socket, so routes change without a reload and without closing
+ * a client connection. nginx is reloaded only when the config itself changes, after `nginx -t`
+ * accepted it, so a failed change leaves the old config serving.
  */
 export class Gateway {
   readonly configFile: string;
   readonly pidFile: string;
+  readonly tableFile: string;
+  readonly adminSocket: string;
   /** Fast shutdown; SIGQUIT would wait for open WebSockets up to worker_shutdown_timeout. */
   readonly stopSignal: NodeJS.Signals = 'SIGTERM';
   private readonly opts: GatewayOptions;
@@ -51,15 +65,20 @@ export class Gateway {
     this.bin = opts.nginxBin ?? '/usr/sbin/nginx';
     this.configFile = path.join(this.opts.runDir, 'nginx.conf');
     this.pidFile = path.join(this.opts.runDir, 'nginx.pid');
+    this.tableFile = routeTableFile(this.opts.runDir);
+    this.adminSocket = adminSocket(this.opts.runDir);
   }
 
-  /** Writes a first, validated config (no route yet unless given); call before `command()` is run. */
+  /** Writes a first, validated config and route table (no route unless given); call before `command()` is run. */
   async prepare(routes: Route[] = []): Promise<void> {
-    fs.mkdirSync(path.join(this.opts.runDir, 'tmp'), { recursive: true });
-    fs.mkdirSync(this.opts.logDir, { recursive: true });
+    renderRouteTable(routes, '0');
+    this.ensureDirs();
     await this.serialized(async () => {
       await this.syncCertificate(routes);
-      return this.install(routes, true);
+      await this.install(true);
+      this.writeTable(routes);
+      // A killed nginx leaves its socket behind, and a new one could not bind it.
+      if (this.masterPid() === undefined) fs.rmSync(this.adminSocket, { force: true });
     });
   }
 
@@ -69,16 +88,30 @@ export class Gateway {
     return { cmd: this.bin, args: ['-c', this.configFile, '-p', `${this.opts.runDir}/`, '-e', 'stderr'] };
   }
 
-  /** Installs the route table; when nginx runs, reloads it and waits until the new routes serve. */
+  /**
+   * Installs the route table; when nginx runs, sends it to nginx and returns once nginx serves it.
+   * nginx is reloaded only when the config must change (a re-issued certificate, new settings).
+   */
   async applyRoutes(routes: Route[], opts: { timeoutMs?: number } = {}): Promise<ApplyResult> {
+    renderRouteTable(routes, '0'); // refuses a bad table before anything changes
+    const timeoutMs = opts.timeoutMs ?? 10_000;
     return this.serialized(async () => {
-      await this.syncCertificate(routes);
-      const result = await this.install(routes, false);
+      this.ensureDirs();
+      const certChanged = await this.syncCertificate(routes);
+      const config = await this.install(certChanged);
+      const table = this.writeTable(routes);
       const pid = this.masterPid();
-      if (!result.changed || pid === undefined) return result;
-      process.kill(pid, 'SIGHUP');
-      await this.waitGeneration(result.generation, opts.timeoutMs ?? 10_000);
-      return { ...result, reloaded: true };
+      if (pid === undefined) return { ...table, changed: config.changed || table.changed, reloaded: false };
+      let served = await servedGeneration(this.opts.httpPort);
+      let reloaded = false;
+      if (config.changed || (served && served.config !== config.generation)) {
+        served = await this.reload(pid, config.generation, timeoutMs);
+        reloaded = true;
+      }
+      if (served?.generation === table.generation) {
+        return { changed: config.changed || table.changed, reloaded, generation: table.generation };
+      }
+      return { changed: true, reloaded, generation: await this.pushTable(timeoutMs) };
     });
   }
 
@@ -87,7 +120,9 @@ export class Gateway {
    * activity) may have applied newer routes than this instance knows.
    */
   async ready(): Promise<boolean> {
-    return (await this.servedGeneration()) !== undefined && (await tcpAnswers(this.opts.httpsPort));
+    return (
+      (await servedGeneration(this.opts.httpPort)) !== undefined && (await tcpAnswers(this.opts.httpsPort))
+    );
   }
 
   /** The running nginx master's pid, read from the pid file and checked against /proc to rule out a reused pid. */
@@ -102,19 +137,30 @@ export class Gateway {
     }
   }
 
+  /** runDir is 0700 because the admin socket inside is all that guards route changes. */
+  private ensureDirs(): void {
+    fs.mkdirSync(path.join(this.opts.runDir, 'tmp'), { recursive: true, mode: 0o700 });
+    fs.chmodSync(this.opts.runDir, 0o700);
+    fs.mkdirSync(this.opts.logDir, { recursive: true });
+  }
+
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  /** Re-issues the roro leaf certificate when the set of service hosts it must name has changed. */
-  private async syncCertificate(routes: Route[]): Promise<void> {
+  /**
+   * Re-issues the roro leaf certificate when the set of service hosts it must name has changed;
+   * true when the certificate file changed, which nginx only picks up on a reload.
+   */
+  private async syncCertificate(routes: Route[]): Promise<boolean> {
     const { tlsDir, domain } = this.opts;
-    if (!tlsDir || domain.includes('.')) return;
+    if (!tlsDir || domain.includes('.')) return false;
     const hosts = prepareRoutes(routes).map((r) => `${r.label}.${domain}`);
     const key = hosts.join(' ');
-    if (key === this.certHosts) return;
+    if (key === this.certHosts) return false;
+    const before = readOr(this.opts.tls.cert, '');
     const files = await ensureTls(tlsDir, domain, { hosts });
     if (files.cert !== this.opts.tls.cert || files.key !== this.opts.tls.key) {
       throw new RoroError(
@@ -122,23 +168,21 @@ export class Gateway {
       );
     }
     this.certHosts = key;
-  }
-
-  private render(routes: Route[], generation: string): string {
-    return renderNginxConfig({ ...this.opts, routes, generation });
+    return readOr(files.cert, '') !== before;
   }
 
   /** Renders, validates with `nginx -t` and renames into place; the installed file is never a half-written one. */
-  private async install(routes: Route[], force: boolean): Promise<ApplyResult> {
-    const current = fs.existsSync(this.configFile) ? fs.readFileSync(this.configFile, 'utf8') : undefined;
+  private async install(force: boolean): Promise<{ changed: boolean; generation: string }> {
+    const render = (generation: string) => renderNginxConfig({ ...this.opts, generation });
+    const current = readOr(this.configFile, '');
     // The generation is read from the file, so a no-op is recognised whichever process wrote it.
-    const installed = /^# generation (\S+)$/m.exec(current ?? '')?.[1];
-    if (!force && installed !== undefined && current === this.render(routes, installed)) {
-      return { changed: false, reloaded: false, generation: installed };
+    const installed = GENERATION_LINE.exec(current)?.[1];
+    if (!force && installed !== undefined && current === render(installed)) {
+      return { changed: false, generation: installed };
     }
-    const generation = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const generation = newGeneration();
     const next = `${this.configFile}.${process.pid}.next`;
-    fs.writeFileSync(next, this.render(routes, generation), { mode: 0o644 });
+    fs.writeFileSync(next, render(generation), { mode: 0o644 });
     try {
       await execFileP(this.bin, ['-t', '-q', '-c', next, '-p', `${this.opts.runDir}/`, '-e', 'stderr'], {
         timeout: 30_000,
@@ -146,81 +190,112 @@ export class Gateway {
     } catch (err) {
       const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
       throw new RoroError(
-        `The gateway refused the new routes, so the previous routes keep serving: ${detail}`,
+        `The gateway refused its new config, so the previous one keeps serving: ${detail}`,
         {
           code: 'gateway_config',
-          hint: `Inspect ${next} and the route table; nginx's message above names the line.`,
+          hint: `Inspect ${next}; nginx's message above names the line.`,
           cause: err,
         },
       );
     }
     fs.renameSync(next, this.configFile);
-    return { changed: true, reloaded: false, generation };
+    return { changed: true, generation };
   }
 
-  private async waitGeneration(generation: string, timeoutMs: number): Promise<void> {
+  /**
+   * Reloads nginx and waits until no worker with the old config accepts connections: nginx lets old
+   * workers accept for a moment after the new ones answer, and those still serve the old certificate.
+   */
+  private async reload(pid: number, generation: string, timeoutMs: number): Promise<Served> {
+    const oldWorkers = childPids(pid);
+    process.kill(pid, 'SIGHUP');
+    const served = await this.waitServed((s) => s.config === generation, timeoutMs, 'load the new config');
+    const deadline = Date.now() + timeoutMs;
+    while (!oldWorkers.every(stoppedAccepting)) {
+      if (Date.now() > deadline) {
+        throw new RoroError(
+          `nginx's old workers still accept connections ${timeoutMs / 1000} s after a reload.`,
+          {
+            code: 'gateway_reload',
+            hint: `Read ${path.join(this.opts.logDir, 'gateway-error.log')}; restarting the platform restarts the gateway.`,
+          },
+        );
+      }
+      await sleep(20);
+    }
+    return served;
+  }
+
+  /** Writes the route table file unless it already holds these routes; it is what a starting nginx loads. */
+  private writeTable(routes: Route[]): { changed: boolean; generation: string } {
+    const current = readOr(this.tableFile, '');
+    const installed = GENERATION_LINE.exec(current)?.[2];
+    if (installed !== undefined && current === renderRouteTable(routes, installed)) {
+      return { changed: false, generation: installed };
+    }
+    const generation = newGeneration();
+    const next = `${this.tableFile}.${process.pid}.next`;
+    fs.writeFileSync(next, renderRouteTable(routes, generation), { mode: 0o600 });
+    fs.renameSync(next, this.tableFile);
+    return { changed: true, generation };
+  }
+
+  /**
+   * Sends the table file, as it is now, to nginx: should another process have written a newer table
+   * meanwhile, nginx gets that one rather than ours. Returns the generation nginx then serves.
+   */
+  private async pushTable(timeoutMs: number): Promise<string> {
+    const table = fs.readFileSync(this.tableFile, 'utf8');
+    const generation = GENERATION_LINE.exec(table)?.[2] ?? '';
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let refused: string | undefined;
+      try {
+        refused = await putRouteTable(this.adminSocket, table);
+        if (refused === undefined) break;
+      } catch (err) {
+        // nginx may be starting or reloading: its socket answers shortly
+        if (Date.now() < deadline) {
+          await sleep(100);
+          continue;
+        }
+        refused = (err as Error).message;
+      }
+      throw new RoroError(`nginx did not take the new routes through ${this.adminSocket}: ${refused}`, {
+        code: 'gateway_routes',
+        hint: `Read ${path.join(this.opts.logDir, 'gateway-error.log')}; restarting the platform loads ${this.tableFile}.`,
+      });
+    }
+    await this.waitServed((s) => s.generation === generation, timeoutMs, 'serve the new routes');
+    return generation;
+  }
+
+  private async waitServed(done: (s: Served) => boolean, timeoutMs: number, what: string): Promise<Served> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if ((await this.servedGeneration()) === generation) return;
+      const served = await servedGeneration(this.opts.httpPort);
+      if (served && done(served)) return served;
       await sleep(50);
     }
     const log = tail(path.join(this.opts.logDir, 'gateway-error.log'), 5);
     throw new RoroError(
-      `nginx did not load the new routes within ${timeoutMs / 1000} s: ${log || 'see the gateway error log'}`,
+      `nginx did not ${what} within ${timeoutMs / 1000} s: ${log || 'see the gateway error log'}`,
       {
         code: 'gateway_reload',
         hint: `Read ${path.join(this.opts.logDir, 'gateway-error.log')}; restarting the platform reloads the gateway.`,
       },
     );
   }
-
-  /** The generation the running nginx reports on the plain HTTP port, or undefined when it does not answer. */
-  private servedGeneration(): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      const req = http.get(
-        {
-          host: '127.0.0.1',
-          port: this.opts.httpPort,
-          path: '/.roro/generation',
-          agent: false,
-          timeout: 1000,
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c.length < 1000 ? c : ''));
-          res.on('end', () => {
-            try {
-              resolve((JSON.parse(body) as { generation?: string }).generation);
-            } catch {
-              resolve(undefined);
-            }
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(undefined));
-    });
-  }
 }
 
-function tcpAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ port, host: '127.0.0.1' });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(1000, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
 }
 
 function tail(file: string, n: number): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-n).join(' | ');
-  } catch {
-    return '';
-  }
+  return readOr(file, '').trim().split('\n').slice(-n).join(' | ');
 }

@@ -1,11 +1,14 @@
 import { isValidName, NAME_RULE } from '../../core/names.js';
 import { ValidationError } from '../../core/errors.js';
+import { adminSocket, luaInit, routeTableFile, SHARED_DICT, TABLE_HEADER } from './nginx-lua.js';
 import {
+  adminServer,
   errorPages,
   hostServer,
   bareServer,
   catchAllServer,
   redirectServer,
+  servicesUpstream,
   upstreamBlock,
 } from './nginx-servers.js';
 
@@ -13,18 +16,21 @@ import {
 export interface Route {
   project: string;
   service: string;
-  /** `127.0.0.1:PORT` (or `host:port`) of each running instance; empty means no instance is up. */
+  /** `<ipv4>:<port>` of each running instance (the balancer cannot resolve names); empty means no instance is up. */
   upstreams: string[];
 }
 
+/**
+ * What the nginx config depends on. Routes are not part of it: they live in the route table file and
+ * in nginx's shared dict, so a route change never rewrites or reloads the config.
+ */
 export interface NginxConfigInput {
-  routes: Route[];
   domain: string;
   httpsPort: number;
   /** Plain HTTP port that redirects to HTTPS and answers `/.roro/generation`. */
   httpPort: number;
   tls: { cert: string; key: string };
-  /** Holds the pid file and nginx's temporary directories. */
+  /** Private (0700): holds the pid file, the admin socket, the route table file and nginx's temporary directories. */
   runDir: string;
   logDir: string;
   /** `host:port` of the platform API, served under `/api/` of the bare host. */
@@ -34,21 +40,21 @@ export interface NginxConfigInput {
   /** nginx worker processes; 1 measured best on 2 shared cores (see bench/gateway). */
   workers?: number | 'auto';
   http2?: boolean;
-  /** Changes on every apply so the caller can see when a reload took effect. */
+  /** Changes whenever the config does, so the caller can see when a reload took effect. */
   generation?: string;
 }
 
-/** A route after validation, with the names the config uses for it. */
+/** A route after validation, under the label requests name it by. */
 export interface RenderedRoute {
   project: string;
   service: string;
   upstreams: string[];
   /** `<project>` for the default service, `<project>--<service>` otherwise. */
   label: string;
-  upstreamName: string;
 }
 
 const ADDRESS_RE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?):(\d{1,5})$/;
+const PEER_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
 const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** Throws unless `address` is `host:port` with nothing nginx could read as syntax. */
@@ -58,6 +64,18 @@ export function checkAddress(address: string): string {
   if (!m || port < 1 || port > 65535) {
     throw new ValidationError(
       `Upstream address ${JSON.stringify(address)} is not host:port: use an address such as "127.0.0.1:8080".`,
+    );
+  }
+  return address;
+}
+
+/** Throws unless `address` is `<ipv4>:<port>`, the only form the Lua balancer can connect to. */
+export function checkPeer(address: string): string {
+  const m = typeof address === 'string' ? PEER_RE.exec(address) : null;
+  const port = Number(m?.[5]);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || port < 1 || port > 65535) {
+    throw new ValidationError(
+      `Instance address ${JSON.stringify(address)} is not <ipv4>:<port>: use an address such as "127.0.0.1:8080".`,
     );
   }
   return address;
@@ -79,7 +97,7 @@ export function quotePath(p: string): string {
   return `"${p}"`;
 }
 
-/** Validates the route table, merges duplicate rows and names each route's upstream block. */
+/** Validates the route table, merges duplicate rows and labels each route. */
 export function prepareRoutes(routes: Route[]): RenderedRoute[] {
   const byLabel = new Map<string, RenderedRoute>();
   for (const r of routes) {
@@ -99,12 +117,24 @@ export function prepareRoutes(routes: Route[]): RenderedRoute[] {
       service: r.service,
       upstreams: [],
       label,
-      upstreamName: `roro-${r.project}--${r.service}`,
     };
-    for (const u of r.upstreams) if (!entry.upstreams.includes(checkAddress(u))) entry.upstreams.push(u);
+    for (const u of r.upstreams) if (!entry.upstreams.includes(checkPeer(u))) entry.upstreams.push(u);
     byLabel.set(label, entry);
   }
   return [...byLabel.values()].sort((a, b) => a.label.localeCompare(b.label));
+}
+
+const GENERATION_RE = /^[a-z0-9-]{1,64}$/;
+
+/** The route table in the line format the Lua side parses (see nginx-lua.ts); validates every entry. */
+export function renderRouteTable(routes: Route[], generation: string): string {
+  if (!GENERATION_RE.test(generation)) {
+    throw new ValidationError(
+      `Route table generation ${JSON.stringify(generation)} is invalid: use [a-z0-9-], at most 64 characters.`,
+    );
+  }
+  const lines = prepareRoutes(routes).map((r) => [r.label, ...r.upstreams].join(' '));
+  return [TABLE_HEADER, `generation ${generation}`, ...lines, ''].join('\n');
 }
 
 function mainBlock(input: NginxConfigInput): string[] {
@@ -113,8 +143,10 @@ function mainBlock(input: NginxConfigInput): string[] {
     throw new ValidationError(`Gateway workers ${workers} is invalid: use a number from 1 to 64 or "auto".`);
   }
   return [
-    '# Generated by roro; edits are overwritten on the next route change.',
+    '# Generated by roro; edits are overwritten when the gateway settings change (routes live in routes.table).',
     `# generation ${input.generation ?? '0'}`,
+    'load_module /usr/lib/nginx/modules/ndk_http_module.so;',
+    'load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;',
     'daemon off;',
     'master_process on;',
     `worker_processes ${workers};`,
@@ -171,10 +203,14 @@ function httpSettings(input: NginxConfigInput): string[] {
     'ssl_protocols TLSv1.2 TLSv1.3;',
     'ssl_session_cache shared:roro_tls:10m;',
     'ssl_session_timeout 1h;',
+    `lua_shared_dict ${SHARED_DICT} 16m;`,
+    'init_by_lua_block {',
+    ...luaInit(routeTableFile(input.runDir), input.generation ?? '0').map((l) => (l ? `  ${l}` : l)),
+    '}',
   ];
 }
 
-/** Renders the whole nginx configuration for the route table; pure, so it is unit-tested. */
+/** Renders the whole nginx configuration (routes excluded, see renderRouteTable); pure, so it is unit-tested. */
 export function renderNginxConfig(input: NginxConfigInput): string {
   if (!DOMAIN_RE.test(input.domain) || input.domain.length > 253) {
     throw new ValidationError(
@@ -185,18 +221,28 @@ export function renderNginxConfig(input: NginxConfigInput): string {
   checkPort('httpPort', input.httpPort);
   checkPort('plainHttpPort', input.plainHttpPort);
   if (input.apiUpstream !== undefined) checkAddress(input.apiUpstream);
-  const routes = prepareRoutes(input.routes);
-  const ctx = { ...input, routes, errors: errorPages() };
+  if (input.generation !== undefined && !GENERATION_RE.test(input.generation)) {
+    throw new ValidationError(
+      `Config generation ${JSON.stringify(input.generation)} is invalid: use [a-z0-9-].`,
+    );
+  }
+  quotePath(input.runDir);
+  // sun_path holds 108 bytes
+  if (Buffer.byteLength(adminSocket(input.runDir)) > 100) {
+    throw new ValidationError(
+      `Gateway runDir ${input.runDir} is too long for a unix socket path: use a path under 90 characters.`,
+    );
+  }
+  const ctx = { ...input, errors: errorPages() };
   const http = [
     ...httpSettings(input),
-    ...routes.filter((r) => r.upstreams.length > 0).flatMap(upstreamBlock),
-    ...(input.apiUpstream
-      ? upstreamBlock({ upstreamName: 'roro-platform-api', upstreams: [input.apiUpstream] })
-      : []),
+    ...servicesUpstream(),
+    ...(input.apiUpstream ? upstreamBlock('roro-platform-api', [input.apiUpstream]) : []),
     ...redirectServer(ctx),
     ...catchAllServer(ctx),
     ...bareServer(ctx),
-    ...routes.flatMap((r) => hostServer(ctx, r)),
+    ...hostServer(ctx),
+    ...adminServer(ctx),
   ];
   return [...mainBlock(input), 'http {', ...http.map((l) => (l ? `  ${l}` : l)), '}', ''].join('\n');
 }

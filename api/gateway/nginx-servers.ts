@@ -1,8 +1,8 @@
-import type { NginxConfigInput, RenderedRoute } from './nginx-config.js';
+import type { NginxConfigInput } from './nginx-config.js';
+import { adminSocket } from './nginx-lua.js';
 
 /** What the server renderers need: the validated input plus the shared error-page lines. */
-export interface ServerContext extends Omit<NginxConfigInput, 'routes'> {
-  routes: RenderedRoute[];
+export interface ServerContext extends NginxConfigInput {
   errors: string[];
 }
 
@@ -56,29 +56,48 @@ function server(lines: string[]): string[] {
   return ['server {', ...lines.map((l) => `  ${l}`), '}'];
 }
 
-export function upstreamBlock(r: Pick<RenderedRoute, 'upstreamName' | 'upstreams'>): string[] {
+/** A static upstream (the platform API). */
+export function upstreamBlock(name: string, upstreams: string[]): string[] {
   return [
-    `upstream ${r.upstreamName} {`,
-    ...r.upstreams.map((u) => `  server ${u} max_fails=1 fail_timeout=5s;`),
+    `upstream ${name} {`,
+    ...upstreams.map((u) => `  server ${u} max_fails=1 fail_timeout=5s;`),
     '  keepalive 32;',
-    // Shorter than most app servers' idle limit would be better, but nginx retries a reused connection that fails.
     '  keepalive_timeout 30s;',
     '}',
   ];
 }
 
-/** Where a route's requests go: its upstream block, or a JSON 503 when no instance runs. */
-function routeTarget(r: RenderedRoute, uri: string): string {
-  if (r.upstreams.length === 0) {
-    return json(
-      503,
-      `${r.service} of project ${r.project} has no running instance: start it with \`roro start ${r.service}\` or ${HINT}`,
-    );
-  }
-  return `proxy_pass http://${r.upstreamName}${uri};`;
+/**
+ * Every service's requests: the Lua balancer picks the instance from the route table per request.
+ * `keepalive` must follow `balancer_by_lua_block`, which would otherwise replace it; idle
+ * connections are kept per instance address.
+ */
+export function servicesUpstream(): string[] {
+  return [
+    'upstream roro_services {',
+    '  server 0.0.0.1:1; # never used: the balancer sets every peer',
+    '  balancer_by_lua_block { roro.balance() }',
+    '  keepalive 128;',
+    // Shorter than most app servers' idle limit; nginx retries a reused connection that fails.
+    '  keepalive_timeout 30s;',
+    '}',
+  ];
 }
 
-/** Plain HTTP: redirects to HTTPS with the same host and path, and reports the config generation. */
+/** Answers for a route the table does not have, or has without a running instance. */
+function routeMisses(notFound: string): string[] {
+  return [
+    `location @roro_unknown { ${json(404, notFound)} }`,
+    `location @roro_idle { ${json(
+      503,
+      `$roro_service of project $roro_project has no running instance: start it with \`roro start $roro_service\` or ${HINT}`,
+    )} }`,
+  ];
+}
+
+const ROUTE_VARS = ['set $roro_prefix "";', 'set $roro_project "";', 'set $roro_service "";'];
+
+/** Plain HTTP: redirects to HTTPS with the same host and path, and reports the served generations. */
 export function redirectServer(ctx: ServerContext): string[] {
   const port = ctx.httpsPort === 443 ? '' : `:${ctx.httpsPort}`;
   return server([
@@ -86,10 +105,12 @@ export function redirectServer(ctx: ServerContext): string[] {
     'server_name _;',
     'access_log off;',
     ...ctx.errors.filter((l) => !l.includes('497')),
-    `location = /.roro/generation { return 200 '{"generation": "${ctx.generation ?? '0'}"}\\n'; }`,
+    'location = /.roro/generation { content_by_lua_block { roro.generation() } }',
     `location / { return 308 https://$host${port}$request_uri; }`,
   ]);
 }
+
+const HOST_NOT_FOUND = `no service at $roro_where: the host names no project; ${HINT}`;
 
 /** Any host that is neither the bare domain nor a service's host. */
 export function catchAllServer(ctx: ServerContext): string[] {
@@ -98,41 +119,58 @@ export function catchAllServer(ctx: ServerContext): string[] {
     'server_name _;',
     'set $roro_prefix "";',
     ...ctx.errors,
-    `location / { ${json(404, `no service at $roro_where: the host names no project; ${HINT}`)} }`,
+    `location / { ${json(404, HOST_NOT_FOUND)} }`,
   ]);
 }
 
 /** The bare domain: services by path prefix (`/<project>/`, `/<project>--<service>/`) and the API under `/api/`. */
 export function bareServer(ctx: ServerContext): string[] {
   const names = ctx.domain === 'localhost' ? 'localhost 127.0.0.1' : ctx.domain;
-  const locations: string[] = [];
-  for (const r of ctx.routes) {
-    // The platform API owns /api/; a project called "api" is still reachable by its host name.
-    if (ctx.apiUpstream && r.label === 'api') continue;
-    locations.push(`location = /${r.label} { return 308 /${r.label}/$is_args$args; }`);
-    locations.push(`location /${r.label}/ { set $roro_prefix /${r.label}; ${routeTarget(r, '/')} }`);
-  }
-  if (ctx.apiUpstream) {
-    locations.push('location = /api { return 308 /api/$is_args$args; }');
-    locations.push('location /api/ { set $roro_prefix /api; proxy_pass http://roro-platform-api/; }');
-  }
+  // The platform API owns /api/; a project called "api" is still reachable by its host name.
+  const api = ctx.apiUpstream
+    ? [
+        'location = /api { return 308 /api/$is_args$args; }',
+        'location ^~ /api/ { set $roro_prefix /api; proxy_pass http://roro-platform-api/; }',
+      ]
+    : [];
   return server([
     ...listens(ctx, false),
     `server_name ${names};`,
-    'set $roro_prefix "";',
+    ...ROUTE_VARS,
     ...ctx.errors,
-    ...locations,
-    `location / { ${json(404, `no service at $roro_where: the path must start with /<project>/ or /<project>--<service>/; ${HINT}`)} }`,
+    ...routeMisses(
+      `no service at $roro_where: the path must start with /<project>/ or /<project>--<service>/; ${HINT}`,
+    ),
+    ...api,
+    'location / { rewrite_by_lua_block { roro.route_prefix() } proxy_pass http://roro_services; }',
   ]);
 }
 
-/** `<project>.<domain>` or `<project>--<service>.<domain>`. */
-export function hostServer(ctx: ServerContext, r: RenderedRoute): string[] {
+/** `<project>.<domain>` or `<project>--<service>.<domain>`, for every label in the route table. */
+export function hostServer(ctx: ServerContext): string[] {
+  const domain = ctx.domain.replace(/\./g, '\\.');
   return server([
     ...listens(ctx, false),
-    `server_name ${r.label}.${ctx.domain};`,
-    'set $roro_prefix "";',
+    `server_name ~^(?<roro_host>[a-z0-9-]+)\\.${domain}$;`,
+    ...ROUTE_VARS,
     ...ctx.errors,
-    `location / { ${routeTarget(r, '')} }`,
+    ...routeMisses(HOST_NOT_FOUND),
+    'location / { rewrite_by_lua_block { roro.route(ngx.var.roro_host) } proxy_pass http://roro_services; }',
+  ]);
+}
+
+/**
+ * Route table updates, on a unix socket in the private runDir so no user can reach it. The body
+ * stays in memory: workers could not write a temp file into runDir.
+ */
+export function adminServer(ctx: ServerContext): string[] {
+  return server([
+    `listen "unix:${adminSocket(ctx.runDir)}";`,
+    'server_name _;',
+    'access_log off;',
+    'client_max_body_size 4m;',
+    'client_body_buffer_size 4m;',
+    'location = /routes { content_by_lua_block { roro.admin() } }',
+    `location / { ${json(404, 'the admin socket serves PUT /routes only')} }`,
   ]);
 }

@@ -139,11 +139,9 @@ export function deployRoutes(deps: AppDeps): Router {
         `Release ${version} of ${p.name} does not exist.`,
         'Run `roro releases` to list versions.',
       );
-    res
-      .status(202)
-      .json({
-        deploy: await createOperation(deployDeps(deps), p, currentUser(req).id, 'rollback', { version }),
-      });
+    res.status(202).json({
+      deploy: await createOperation(deployDeps(deps), p, currentUser(req).id, 'rollback', { version }),
+    });
   });
   r.get('/services', async (req, res) => {
     const p = await project(req);

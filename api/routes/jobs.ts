@@ -3,14 +3,25 @@ import Docker from 'dockerode';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
-import { getJob, jobLogs, listJobs, listTasks, serviceLogs, startJob, stopJob, syncTasksFromRelease, taskAction } from '../jobs.js';
+import {
+  getJob,
+  jobLogs,
+  listJobs,
+  listTasks,
+  serviceLogs,
+  startJob,
+  stopJob,
+  syncTasksFromRelease,
+  taskAction,
+} from '../jobs.js';
 import { RoroError } from '../../core/errors.js';
 import { checkName } from '../../core/names.js';
 import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
 import type { ContainerDriver } from '../../activities/docker/driver.js';
 
 function temporalOf(deps: AppDeps) {
-  if (!deps.temporal) throw new RoroError('The API has no Temporal connection.', { code: 'unavailable', status: 503 });
+  if (!deps.temporal)
+    throw new RoroError('The API has no Temporal connection.', { code: 'unavailable', status: 503 });
   return deps.temporal;
 }
 
@@ -30,7 +41,12 @@ export function jobRoutes(deps: AppDeps): Router {
 
   r.post('/jobs', async (req, res) => {
     const p = await project(req);
-    const job = await startJob({ env: deps.env, db: deps.db, temporal: temporalOf(deps) }, p, currentUser(req).id, req.body ?? {});
+    const job = await startJob(
+      { env: deps.env, db: deps.db, temporal: temporalOf(deps) },
+      p,
+      currentUser(req).id,
+      req.body ?? {},
+    );
     res.status(202).json({ job });
   });
   r.get('/jobs', async (req, res) => {
@@ -44,17 +60,32 @@ export function jobRoutes(deps: AppDeps): Router {
   });
   r.get('/jobs/:id/logs', async (req, res) => {
     const p = await project(req);
-    res.json(await jobLogs(deps.db, p.id, String(req.params.id), intParam(req.query.after, 0), intParam(req.query.limit, 1000)));
+    res.json(
+      await jobLogs(
+        deps.db,
+        p.id,
+        String(req.params.id),
+        intParam(req.query.after, 0),
+        intParam(req.query.limit, 1000),
+      ),
+    );
   });
   r.post('/jobs/:id/stop', async (req, res) => {
     const p = await project(req);
-    res.status(202).json({ job: await stopJob({ db: deps.db, temporal: temporalOf(deps) }, p.id, String(req.params.id)) });
+    res
+      .status(202)
+      .json({ job: await stopJob({ db: deps.db, temporal: temporalOf(deps) }, p.id, String(req.params.id)) });
   });
   r.get('/services/:service/logs', async (req, res) => {
     const p = await project(req);
     const service = checkName('service', req.params.service);
     const since = typeof req.query.since === 'string' && req.query.since ? req.query.since : undefined;
-    res.json(await serviceLogs(docker(), deps.db, p, service, { tail: Math.min(intParam(req.query.tail, 200), 5000), since }));
+    res.json(
+      await serviceLogs(docker(), deps.db, p, service, {
+        tail: Math.min(intParam(req.query.tail, 200), 5000),
+        since,
+      }),
+    );
   });
   r.get('/tasks', async (req, res) => {
     const p = await project(req);
@@ -62,7 +93,9 @@ export function jobRoutes(deps: AppDeps): Router {
   });
   r.post('/tasks/sync', async (req, res) => {
     const p = await project(req);
-    res.json({ sync: await syncTasksFromRelease({ env: deps.env, db: deps.db, temporal: temporalOf(deps) }, p) });
+    res.json({
+      sync: await syncTasksFromRelease({ env: deps.env, db: deps.db, temporal: temporalOf(deps) }, p),
+    });
   });
   r.post('/tasks/:task/:action', async (req, res) => {
     const p = await project(req);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark roro-serve against firefly 0.1.15 (its own wsgiref CLI, and under gunicorn as rorodata
 # deployed it) serving the same function on 127.0.0.1, at concurrency 1 and 8.
+# The same comparison inside containers (same image and limits for every server): node dist/bench/function-server/container.js
 # Env: BENCH_VENV (default /tmp/roro-bench/venv), DURATION seconds per run (5), MAX_REQUESTS per run (50000).
 set -euo pipefail
 

@@ -1,6 +1,9 @@
 /**
  * What the gateway costs: wrk against a trivial JSON upstream directly, through the roro gateway
- * (HTTPS and plain HTTP, 1 worker and `auto`), and through a plain nginx reverse proxy as baseline.
+ * (Lua balancer over a shared-dict route table; HTTPS and plain HTTP, 1 worker and `auto`), through
+ * the earlier reload-based gateway config (one static upstream per route, kept in legacy/ for this
+ * comparison), and through a plain nginx reverse proxy as baseline. Both gateways also take five
+ * route switches under load, which shows what a reload costs clients.
  * Run: node dist/bench/gateway/run.js [seconds per run, default 3]
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Gateway } from '../../api/gateway/gateway.js';
-import { ensureTls } from '../../api/gateway/tls.js';
+import { ensureTls, type TlsFiles } from '../../api/gateway/tls.js';
+import { renderNginxConfig as renderLegacyConfig } from './legacy/nginx-config.js';
 
 const execFileP = promisify(execFile);
 const seconds = Math.min(Math.max(Number(process.argv[2] ?? 3), 1), 10);
@@ -99,8 +103,12 @@ async function measure(targets: Target[], results: Map<string, Result>): Promise
   }
 }
 
-async function gatewayRuns(dir: string, upstreamPort: number, results: Map<string, Result>): Promise<void> {
-  const tls = await ensureTls(path.join(dir, 'tls'), 'localhost');
+type Route = { project: string; service: string; upstreams: string[] };
+const benchRoute = (port: number): Route[] => [
+  { project: 'bench', service: 'default', upstreams: [`127.0.0.1:${port}`] },
+];
+
+async function gatewayRuns(dir: string, tls: TlsFiles, upstreams: number[], results: Map<string, Result>) {
   for (const workers of [1, 'auto'] as const) {
     const ports = { https: await freePort(), http: await freePort(), plain: await freePort() };
     const gw = new Gateway({
@@ -113,20 +121,24 @@ async function gatewayRuns(dir: string, upstreamPort: number, results: Map<strin
       httpPort: ports.http,
       plainHttpPort: ports.plain,
     });
-    await gw.prepare([{ project: 'bench', service: 'default', upstreams: [`127.0.0.1:${upstreamPort}`] }]);
+    await gw.prepare(benchRoute(upstreams[0]!));
     const { cmd, args } = gw.command();
     const child = await startNginx(cmd, args, () => gw.ready());
+    const w = `${workers} worker${workers === 1 ? '' : 's'}`;
     try {
-      if (workers === 1) await reloadUnderLoad(gw, `https://127.0.0.1:${ports.https}/`, upstreamPort);
+      if (workers === 1) {
+        const apply = async (routes: Route[]) => void (await gw.applyRoutes(routes));
+        await switchesUnderLoad('roro gateway (Lua route table)', apply, ports.https, upstreams);
+      }
       await measure(
         [
           {
-            name: `roro gateway HTTPS (${workers} worker${workers === 1 ? '' : 's'})`,
+            name: `roro gateway HTTPS (${w})`,
             url: `https://127.0.0.1:${ports.https}/`,
             host: 'bench.localhost',
           },
           {
-            name: `roro gateway plain HTTP (${workers} worker${workers === 1 ? '' : 's'})`,
+            name: `roro gateway plain HTTP (${w})`,
             url: `http://127.0.0.1:${ports.plain}/`,
             host: 'bench.localhost',
           },
@@ -139,22 +151,83 @@ async function gatewayRuns(dir: string, upstreamPort: number, results: Map<strin
   }
 }
 
-/** wrk at c=16 while the route table changes five times: a graceful reload shows no errors. */
-async function reloadUnderLoad(gw: Gateway, url: string, upstreamPort: number): Promise<void> {
-  const load = wrkRaw(url, 16, 3, 'bench.localhost');
-  const route = (extra: string[]) => [
-    { project: 'bench', service: 'default', upstreams: [`127.0.0.1:${upstreamPort}`] },
-    ...extra.map((s) => ({ project: 'bench', service: s, upstreams: [`127.0.0.1:${upstreamPort}`] })),
-  ];
+/** The reload-based config this gateway replaced: same settings, one upstream block per route. */
+async function legacyRuns(dir: string, tls: TlsFiles, upstreams: number[], results: Map<string, Result>) {
+  const runDir = path.join(dir, 'run-legacy');
+  fs.mkdirSync(path.join(runDir, 'tmp'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  const ports = { https: await freePort(), http: await freePort(), plain: await freePort() };
+  const conf = path.join(runDir, 'nginx.conf');
+  let generation = 0;
+  const write = (routes: Route[]) =>
+    fs.writeFileSync(
+      conf,
+      renderLegacyConfig({
+        routes,
+        runDir,
+        logDir: path.join(dir, 'logs'),
+        domain: 'localhost',
+        tls,
+        httpsPort: ports.https,
+        httpPort: ports.http,
+        plainHttpPort: ports.plain,
+        generation: `g${++generation}`,
+      }),
+    );
+  write(benchRoute(upstreams[0]!));
+  const served = async () => {
+    const res = await fetch(`http://127.0.0.1:${ports.http}/.roro/generation`).catch(() => undefined);
+    return res ? ((await res.json()) as { generation: string }).generation : undefined;
+  };
+  const child = await startNginx(
+    '/usr/sbin/nginx',
+    ['-c', conf, '-p', `${runDir}/`, '-e', 'stderr'],
+    async () => Boolean(await served()),
+  );
+  try {
+    const apply = async (routes: Route[]) => {
+      write(routes);
+      child.kill('SIGHUP');
+      for (let i = 0; i < 200 && (await served()) !== `g${generation}`; i++) await sleep(25);
+    };
+    await switchesUnderLoad('reload-based config (before)', apply, ports.https, upstreams);
+    await measure(
+      [
+        {
+          name: 'reload-based config HTTPS (1 worker)',
+          url: `https://127.0.0.1:${ports.https}/`,
+          host: 'bench.localhost',
+        },
+        {
+          name: 'reload-based config plain HTTP (1 worker)',
+          url: `http://127.0.0.1:${ports.plain}/`,
+          host: 'bench.localhost',
+        },
+      ],
+      results,
+    );
+  } finally {
+    await stop(child);
+  }
+}
+
+/** wrk at c=16 while the route switches between two instances five times; any error is a failed client request. */
+async function switchesUnderLoad(
+  name: string,
+  apply: (routes: Route[]) => Promise<void>,
+  httpsPort: number,
+  upstreams: number[],
+): Promise<void> {
+  const load = wrkRaw(`https://127.0.0.1:${httpsPort}/`, 16, 3, 'bench.localhost');
   for (let i = 0; i < 5; i++) {
     await sleep(400);
-    await gw.applyRoutes(route(i % 2 === 0 ? ['extra'] : []));
+    await apply(benchRoute(upstreams[(i + 1) % 2]!));
   }
   const out = await load;
   const errors = /(Socket errors:.*|Non-2xx or 3xx responses:.*)/g;
   const requests = /(\d+) requests in/.exec(out)?.[1];
   process.stdout.write(
-    `reload under load (5 reloads, c=16, 3 s): ${requests} requests, errors: ${out.match(errors)?.join('; ') ?? 'none'}\n`,
+    `${name}, 5 route switches under load (c=16, 3 s): ${requests} requests, errors: ${out.match(errors)?.join('; ') ?? 'none'}\n`,
   );
 }
 
@@ -178,16 +251,26 @@ function report(results: Map<string, Result>): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-gateway-bench-'));
+function jsonServer(): Promise<{ server: http.Server; port: number }> {
   const body = JSON.stringify({ ok: true, value: 42 });
-  const upstream = http.createServer((_req, res) => {
+  const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   });
-  upstream.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  const upPort = (upstream.address() as net.AddressInfo).port;
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as net.AddressInfo).port }),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-gateway-bench-'));
+  // two identical instances, so a route switch really moves traffic
+  const instances = [await jsonServer(), await jsonServer()];
+  const upstreams = instances.map((i) => i.port);
+  const upPort = upstreams[0]!;
   const results = new Map<string, Result>();
   try {
     await measure([{ name: 'direct', url: `http://127.0.0.1:${upPort}/` }], results);
@@ -204,9 +287,11 @@ async function main(): Promise<void> {
     } finally {
       await stop(base);
     }
-    await gatewayRuns(dir, upPort, results);
+    const tls = await ensureTls(path.join(dir, 'tls'), 'localhost');
+    await legacyRuns(dir, tls, upstreams, results);
+    await gatewayRuns(dir, tls, upstreams, results);
   } finally {
-    upstream.close();
+    for (const i of instances) i.server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   report(results);

@@ -27,7 +27,11 @@ function stats(xs: number[]) {
 function dockerFirstLine(image: string): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['run', '--rm', '--init', '-w', '/app', image, 'python', '-c', 'print("first")'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      'docker',
+      ['run', '--rm', '--init', '-w', '/app', image, 'python', '-c', 'print("first")'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let done = false;
     child.stdout.on('data', () => {
       if (!done) resolve(performance.now() - t0);
@@ -51,7 +55,10 @@ async function roroFirstLine(token: string, project: string, env: NodeJS.Process
 }
 
 async function sameMinute(token: string, project: string, dir: string): Promise<void> {
-  const tasks = Array.from({ length: taskCount }, (_, i) => `  - name: due${i}\n    command: echo due${i}\n    cron: "* * * * *"\n`).join('');
+  const tasks = Array.from(
+    { length: taskCount },
+    (_, i) => `  - name: due${i}\n    command: echo due${i}\n    cron: "* * * * *"\n`,
+  ).join('');
   fs.appendFileSync(path.join(dir, 'roro.yml'), `tasks:\n${tasks}`);
   const d = await deployAndWait(token, project, dir);
   if (d.final.kind !== 'done') throw new Error(`deploy failed: ${d.final.message}`);
@@ -60,16 +67,24 @@ async function sameMinute(token: string, project: string, dir: string): Promise<
   console.log(`${taskCount} tasks due at ${new Date(minute).toISOString()}; waiting...`);
   await sleep(Math.max(0, minute + 60_000 - Date.now()));
   const { client, connection } = await connectTemporal(testEnv());
-  for (let i = 0; i < taskCount; i++) await client.schedule.getHandle(workflowIds.task(project, `due${i}`)).pause('bench done');
-  const jobs = (await api('GET', `/v1/projects/${project}/jobs?all=1&limit=1000`, { token })).body.jobs as { task?: string; id: string }[];
+  for (let i = 0; i < taskCount; i++)
+    await client.schedule.getHandle(workflowIds.task(project, `due${i}`)).pause('bench done');
+  const jobs = (await api('GET', `/v1/projects/${project}/jobs?all=1&limit=1000`, { token })).body.jobs as {
+    task?: string;
+    id: string;
+  }[];
   const delays: number[] = [];
   for (const j of jobs.filter((x) => x.task)) {
     const logs = await api('GET', `/v1/projects/${project}/jobs/${j.id}/logs?limit=1`, { token });
     const ts = logs.body.lines?.[0]?.ts;
-    if (ts && Date.parse(ts) >= minute && Date.parse(ts) < minute + 60_000) delays.push(Date.parse(ts) - minute);
+    if (ts && Date.parse(ts) >= minute && Date.parse(ts) < minute + 60_000)
+      delays.push(Date.parse(ts) - minute);
   }
-  console.log(`started (first line) within the minute: ${delays.length}/${taskCount}; ${delays.length ? stats(delays) : ''} after the fire time`);
-  for (let i = 0; i < taskCount; i++) await client.schedule.getHandle(workflowIds.task(project, `due${i}`)).delete();
+  console.log(
+    `started (first line) within the minute: ${delays.length}/${taskCount}; ${delays.length ? stats(delays) : ''} after the fire time`,
+  );
+  for (let i = 0; i < taskCount; i++)
+    await client.schedule.getHandle(workflowIds.task(project, `due${i}`)).delete();
   await connection.close();
 }
 
@@ -81,7 +96,8 @@ async function main(): Promise<void> {
   const dir = projectCopy('hello', project);
   const d = await deployAndWait(user.token, project, dir);
   if (d.final.kind !== 'done') throw new Error(`deploy failed: ${d.final.message}`);
-  const image = (await api('GET', `/v1/projects/${project}/releases`, { token: user.token })).body.releases[0].image as string;
+  const image = (await api('GET', `/v1/projects/${project}/releases`, { token: user.token })).body.releases[0]
+    .image as string;
   const roroTimes: number[] = [];
   const dockerTimes: number[] = [];
   await dockerFirstLine(image); // warm the page cache for both sides
@@ -91,7 +107,9 @@ async function main(): Promise<void> {
   }
   console.log(`image ${image}`);
   console.log(`docker run → first line: ${stats(dockerTimes)}`);
-  console.log(`roro run   → first line: ${stats(roroTimes)}  (CLI start, API, workflow, container, log store)`);
+  console.log(
+    `roro run   → first line: ${stats(roroTimes)}  (CLI start, API, workflow, container, log store)`,
+  );
   await sameMinute(user.token, project, dir);
 }
 

@@ -35,7 +35,12 @@ export interface RunArgs {
   command: string[];
 }
 
-const VALUE_OPTIONS: Record<string, keyof RunArgs> = { '-s': 'size', '--size': 'size', '--project': 'project', '--url': 'url' };
+const VALUE_OPTIONS: Record<string, keyof RunArgs> = {
+  '-s': 'size',
+  '--size': 'size',
+  '--project': 'project',
+  '--url': 'url',
+};
 
 /**
  * Reads `roro [global options] run [options] CMD...` from the raw argv: options end at the first
@@ -62,11 +67,15 @@ export function parseRunArgv(argv: string[]): RunArgs {
     const key = VALUE_OPTIONS[flag];
     if (key) {
       const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === '') throw new ConfigError(`${flag} needs a value.`, 'Run e.g. `roro run -s S2 python train.py`.');
+      if (value === undefined || value === '')
+        throw new ConfigError(`${flag} needs a value.`, 'Run e.g. `roro run -s S2 python train.py`.');
       (args as unknown as Record<string, string>)[key] = value;
     } else if (a === '--json') args.json = true;
     else if (a !== '--debug') {
-      throw new ConfigError(`Unknown option ${a} before the command.`, 'Options of roro run (-s SIZE, --project, --json) go before the command; everything after it is passed to the command.');
+      throw new ConfigError(
+        `Unknown option ${a} before the command.`,
+        'Options of roro run (-s SIZE, --project, --json) go before the command; everything after it is passed to the command.',
+      );
     }
   }
   args.command = argv.slice(i);
@@ -75,7 +84,8 @@ export function parseRunArgv(argv: string[]): RunArgs {
 
 export async function runCommand(): Promise<void> {
   const args = parseRunArgv(process.argv.slice(2));
-  if (args.command.length === 0) throw new ConfigError('roro run needs a command.', 'Run e.g. `roro run python train.py`.');
+  if (args.command.length === 0)
+    throw new ConfigError('roro run needs a command.', 'Run e.g. `roro run python train.py`.');
   const project = resolveProject(args.project);
   const client = ApiClient.forCli(args.url);
   const { job } = await client.request<{ job: Job }>(`${projectPath(project)}/jobs`, {
@@ -101,7 +111,10 @@ export function duration(fromIso: string | undefined, toIso: string | undefined,
 /** Task runs are `sh -c SCRIPT`: show the script as written in roro.yml. */
 export function commandText(job: Pick<Job, 'command' | 'task'>): string {
   const c = job.command;
-  const text = c.length === 3 && c[0] === '/bin/sh' && c[1] === '-c' ? c[2]! : c.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+  const text =
+    c.length === 3 && c[0] === '/bin/sh' && c[1] === '-c'
+      ? c[2]!
+      : c.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
   return job.task ? `[${job.task}] ${text}` : text;
 }
 
@@ -117,13 +130,19 @@ export function jobRows(jobs: Job[], now = Date.now()): string[][] {
 }
 
 export async function fetchJobs(client: ApiClient, project: string, opts: { all?: boolean }): Promise<Job[]> {
-  const { jobs } = await client.request<{ jobs: Job[] }>(`${projectPath(project)}/jobs${opts.all ? '?all=1' : ''}`);
+  const { jobs } = await client.request<{ jobs: Job[] }>(
+    `${projectPath(project)}/jobs${opts.all ? '?all=1' : ''}`,
+  );
   return jobs;
 }
 
 export const JOB_HEADERS = ['JOBID', 'STATUS', 'WHEN', 'TIME', 'SIZE', 'CMD'];
 
-export async function printJobs(client: ApiClient, project: string, opts: { all?: boolean; json?: boolean }): Promise<void> {
+export async function printJobs(
+  client: ApiClient,
+  project: string,
+  opts: { all?: boolean; json?: boolean },
+): Promise<void> {
   const jobs = await fetchJobs(client, project, opts);
   if (opts.json) return printJson({ jobs });
   if (jobs.length === 0) info(jobsSection.empty(project));
@@ -137,7 +156,8 @@ export const jobsSection: PsSection = {
     const jobs = await fetchJobs(client, project, opts);
     return { items: jobs, headers: JOB_HEADERS, rows: jobRows(jobs) };
   },
-  empty: (project) => `No running jobs in ${project} (roro ps -a shows finished ones). Start one with: roro run CMD`,
+  empty: (project) =>
+    `No running jobs in ${project} (roro ps -a shows finished ones). Start one with: roro run CMD`,
 };
 
 // ---------- roro logs ----------
@@ -149,11 +169,13 @@ interface LogsOptions {
   url?: string;
 }
 
-const printLine = (l: { ts: string; line: string }, timestamps: boolean | undefined) => out(timestamps ? `${l.ts} ${l.line}` : l.line);
+const printLine = (l: { ts: string; line: string }, timestamps: boolean | undefined) =>
+  out(timestamps ? `${l.ts} ${l.line}` : l.line);
 
 async function findJob(client: ApiClient, project: string, target: string): Promise<Job | undefined> {
   try {
-    return (await client.request<{ job: Job }>(`${projectPath(project)}/jobs/${encodeURIComponent(target)}`)).job;
+    return (await client.request<{ job: Job }>(`${projectPath(project)}/jobs/${encodeURIComponent(target)}`))
+      .job;
   } catch (err) {
     if (err instanceof RoroError && err.status === 404) return undefined;
     throw err;
@@ -174,7 +196,9 @@ async function jobLogs(client: ApiClient, project: string, job: Job, opts: LogsO
     // The status is read before the lines, so once it is final every line has been printed.
     if (res.job.status !== 'running') {
       const code = res.job.exitCode === undefined ? '' : ` (exit code ${res.job.exitCode})`;
-      info(`Job ${job.id} ${res.job.status}${code}.${res.job.error && res.job.status !== 'success' ? ` ${res.job.error}` : ''}`);
+      info(
+        `Job ${job.id} ${res.job.status}${code}.${res.job.error && res.job.status !== 'success' ? ` ${res.job.error}` : ''}`,
+      );
       process.exitCode = res.job.status === 'success' ? 0 : 1;
       return;
     }
@@ -182,11 +206,18 @@ async function jobLogs(client: ApiClient, project: string, job: Job, opts: LogsO
   }
 }
 
-async function serviceLogs(client: ApiClient, project: string, service: string, opts: LogsOptions): Promise<void> {
+async function serviceLogs(
+  client: ApiClient,
+  project: string,
+  service: string,
+  opts: LogsOptions,
+): Promise<void> {
   let since: string | undefined;
   for (;;) {
     const q = since ? `since=${encodeURIComponent(since)}&tail=5000` : 'tail=200';
-    const { lines } = await client.request<{ lines: LogLine[] }>(`${projectPath(project)}/services/${encodeURIComponent(service)}/logs?${q}`);
+    const { lines } = await client.request<{ lines: LogLine[] }>(
+      `${projectPath(project)}/services/${encodeURIComponent(service)}/logs?${q}`,
+    );
     for (const l of lines) {
       if (since !== undefined && l.ts <= since) continue;
       printLine(l, opts.timestamps);
@@ -199,7 +230,8 @@ async function serviceLogs(client: ApiClient, project: string, service: string, 
 }
 
 export async function logsCommand(target: unknown, opts: LogsOptions): Promise<void> {
-  if (typeof target !== 'string' || target === '') throw new ConfigError('roro logs needs a job id or a service name.', 'Run `roro ps -a` to list them.');
+  if (typeof target !== 'string' || target === '')
+    throw new ConfigError('roro logs needs a job id or a service name.', 'Run `roro ps -a` to list them.');
   const project = resolveProject(opts.project);
   const client = ApiClient.forCli(opts.url);
   const job = await findJob(client, project, target);
@@ -210,7 +242,11 @@ export async function logsCommand(target: unknown, opts: LogsOptions): Promise<v
 // ---------- roro stop ----------
 
 /** `roro stop JOBID` cancels the job; any other name is handed to the service stop. */
-export async function stopJobOrService(target: unknown, opts: PsOptions & { detach?: boolean }, stopService: () => Promise<void>): Promise<void> {
+export async function stopJobOrService(
+  target: unknown,
+  opts: PsOptions & { detach?: boolean },
+  stopService: () => Promise<void>,
+): Promise<void> {
   if (typeof target !== 'string' || target === '') return stopService();
   const project = resolveProject(opts.project);
   const client = ApiClient.forCli(opts.url);
@@ -220,7 +256,10 @@ export async function stopJobOrService(target: unknown, opts: PsOptions & { deta
     info(`Job ${job.id} already ended: ${job.status}.`);
     return;
   }
-  await client.request(`${projectPath(project)}/jobs/${encodeURIComponent(job.id)}/stop`, { method: 'POST', body: {} });
+  await client.request(`${projectPath(project)}/jobs/${encodeURIComponent(job.id)}/stop`, {
+    method: 'POST',
+    body: {},
+  });
   info(`Stopping job ${job.id} (SIGTERM, then SIGKILL after 10 s)...`);
   if (opts.detach) return;
   for (let i = 0; i < 120; i++) {

@@ -63,15 +63,23 @@ const DONE: Record<string, (t: TaskInfo) => string> = {
   run: (t) => `Started task ${t.name} now. See it with: roro ps`,
 };
 
-async function taskAction(action: 'pause' | 'resume' | 'run', name: unknown, opts: TaskOptions): Promise<void> {
-  if (typeof name !== 'string' || name === '') throw new ConfigError(`roro tasks:${action} needs a task name.`, 'Run `roro tasks` to list them.');
+async function taskAction(
+  action: 'pause' | 'resume' | 'run',
+  name: unknown,
+  opts: TaskOptions,
+): Promise<void> {
+  if (typeof name !== 'string' || name === '')
+    throw new ConfigError(`roro tasks:${action} needs a task name.`, 'Run `roro tasks` to list them.');
   checkName('task', name);
   const project = resolveProject(opts.project);
   const client = ApiClient.forCli(opts.url);
-  const { task } = await client.request<{ task: TaskInfo }>(`${projectPath(project)}/tasks/${encodeURIComponent(name)}/${action}`, {
-    method: 'POST',
-    body: {},
-  });
+  const { task } = await client.request<{ task: TaskInfo }>(
+    `${projectPath(project)}/tasks/${encodeURIComponent(name)}/${action}`,
+    {
+      method: 'POST',
+      body: {},
+    },
+  );
   if (opts.json) return printJson({ task });
   out(DONE[action]!(task));
 }

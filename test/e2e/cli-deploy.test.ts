@@ -5,41 +5,51 @@ import path from 'node:path';
 import { api, newUser, roro, tempConfigDir, unique } from '../helpers/platform.js';
 import { gatewayRequest, projectCopy } from '../helpers/deploy.js';
 
-test('roro deploy prints phases, URLs and the version; ps, releases and rollback follow', { timeout: 600_000 }, async () => {
-  const user = await newUser();
-  const cfg = tempConfigDir();
-  await roro(['login', '--email', user.email, '--password-stdin'], { configDir: cfg, input: user.password });
-  const project = unique('cli');
-  assert.equal((await roro(['create', project], { configDir: cfg })).code, 0);
-  const dir = projectCopy('hello', project);
+test(
+  'roro deploy prints phases, URLs and the version; ps, releases and rollback follow',
+  { timeout: 600_000 },
+  async () => {
+    const user = await newUser();
+    const cfg = tempConfigDir();
+    await roro(['login', '--email', user.email, '--password-stdin'], {
+      configDir: cfg,
+      input: user.password,
+    });
+    const project = unique('cli');
+    assert.equal((await roro(['create', project], { configDir: cfg })).code, 0);
+    const dir = projectCopy('hello', project);
 
-  const dep = await roro(['deploy'], { configDir: cfg, cwd: dir, timeoutMs: 300_000 });
-  assert.equal(dep.code, 0, dep.stderr);
-  assert.match(dep.stderr, /Building docker image\.\.\. done\./);
-  assert.match(dep.stderr, /Restarted one service\./);
-  assert.match(dep.stdout, new RegExp(`^  default: https://localhost:\\d+/${project}/$`, 'm'));
-  assert.match(dep.stdout, new RegExp(`^Deployed version 1 of ${project} project\\.$`, 'm'));
-  const url = /default: (\S+)/.exec(dep.stdout)![1]!;
-  const res = await gatewayRequest(`${new URL(url).pathname}hello`, { body: { name: 'cli' } });
-  assert.equal(res.body.greeting, 'hello cli');
+    const dep = await roro(['deploy'], { configDir: cfg, cwd: dir, timeoutMs: 300_000 });
+    assert.equal(dep.code, 0, dep.stderr);
+    assert.match(dep.stderr, /Building docker image\.\.\. done\./);
+    assert.match(dep.stderr, /Restarted one service\./);
+    assert.match(dep.stdout, new RegExp(`^  default: https://localhost:\\d+/${project}/$`, 'm'));
+    assert.match(dep.stdout, new RegExp(`^Deployed version 1 of ${project} project\\.$`, 'm'));
+    const url = /default: (\S+)/.exec(dep.stdout)![1]!;
+    const res = await gatewayRequest(`${new URL(url).pathname}hello`, { body: { name: 'cli' } });
+    assert.equal(res.body.greeting, 'hello cli');
 
-  const ps = await roro(['ps'], { configDir: cfg, cwd: dir });
-  assert.equal(ps.code, 0, ps.stderr);
-  assert.match(ps.stdout, /^default\s+running\s+v1\s+1\s+https:/m);
-  const psJson = JSON.parse((await roro(['ps', '--json'], { configDir: cfg, cwd: dir })).stdout);
-  assert.equal(psJson.services[0].name, 'default');
+    const ps = await roro(['ps'], { configDir: cfg, cwd: dir });
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.match(ps.stdout, /^default\s+running\s+v1\s+1\s+https:/m);
+    const psJson = JSON.parse((await roro(['ps', '--json'], { configDir: cfg, cwd: dir })).stdout);
+    assert.equal(psJson.services[0].name, 'default');
 
-  fs.writeFileSync(path.join(dir, 'greet.py'), fs.readFileSync(path.join(dir, 'greet.py'), 'utf8').replace('"v1"', '"v2"'));
-  const second = await roro(['deploy'], { configDir: cfg, cwd: dir, timeoutMs: 300_000 });
-  assert.match(second.stdout, /Deployed version 2 of/);
-  const rel = await roro(['releases'], { configDir: cfg, cwd: dir });
-  assert.match(rel.stdout, /^VERSION\s+KIND/m);
-  assert.match(rel.stdout, /^v2\s+deploy/m);
-  const back = await roro(['rollback'], { configDir: cfg, cwd: dir, timeoutMs: 300_000 });
-  assert.equal(back.code, 0, back.stderr);
-  assert.match(back.stdout + back.stderr, /version 1/);
-  assert.equal((await gatewayRequest(`/${project}/hello`, { body: {} })).body.version, 'v1');
-});
+    fs.writeFileSync(
+      path.join(dir, 'greet.py'),
+      fs.readFileSync(path.join(dir, 'greet.py'), 'utf8').replace('"v1"', '"v2"'),
+    );
+    const second = await roro(['deploy'], { configDir: cfg, cwd: dir, timeoutMs: 300_000 });
+    assert.match(second.stdout, /Deployed version 2 of/);
+    const rel = await roro(['releases'], { configDir: cfg, cwd: dir });
+    assert.match(rel.stdout, /^VERSION\s+KIND/m);
+    assert.match(rel.stdout, /^v2\s+deploy/m);
+    const back = await roro(['rollback'], { configDir: cfg, cwd: dir, timeoutMs: 300_000 });
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stdout + back.stderr, /version 1/);
+    assert.equal((await gatewayRequest(`/${project}/hello`, { body: {} })).body.version, 'v1');
+  },
+);
 
 test('roro deploy refuses a bad roro.yml before uploading, listing every problem with line and column', async () => {
   const user = await newUser();
@@ -72,7 +82,10 @@ test('a failing deploy exits 1 with the reason and the service log', { timeout: 
   const project = unique('fail');
   await roro(['create', project], { configDir: cfg });
   const dir = projectCopy('hello', project, (d) =>
-    fs.writeFileSync(path.join(d, 'roro.yml'), `project: ${project}\nservices:\n  - name: default\n    function: greet.nothere\n`),
+    fs.writeFileSync(
+      path.join(d, 'roro.yml'),
+      `project: ${project}\nservices:\n  - name: default\n    function: greet.nothere\n`,
+    ),
   );
   const res = await roro(['deploy'], { configDir: cfg, cwd: dir, timeoutMs: 300_000 });
   assert.equal(res.code, 1);

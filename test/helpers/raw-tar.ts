@@ -40,4 +40,3 @@ export function tarOf(entries: RawEntry[]): Buffer {
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
 }
-

@@ -19,7 +19,12 @@ async function upload(token: string, project: string, entries: RawEntry[], opts:
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'roro-up-')), 'code.tar.gz');
   fs.writeFileSync(file, gzipSync(tarOf(entries)));
   const sha = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  return uploadArchive(token, project, file, opts.badSha ? sha.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) : sha);
+  return uploadArchive(
+    token,
+    project,
+    file,
+    opts.badSha ? sha.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) : sha,
+  );
 }
 
 test('the deploy API refuses malicious archives, naming the entry, and keeps nothing', async () => {
@@ -30,7 +35,14 @@ test('the deploy API refuses malicious archives, naming the entry, and keeps not
   const cases: [string, RawEntry[]][] = [
     ['../escape.py', [yml(project), { name: '../escape.py', body: Buffer.from('x') }]],
     ['/etc/cron.d/evil', [yml(project), { name: '/etc/cron.d/evil', body: Buffer.from('x') }]],
-    ['link', [yml(project), { name: 'link', type: '2', linkname: '/etc' }, { name: 'link/passwd', body: Buffer.from('x') }]],
+    [
+      'link',
+      [
+        yml(project),
+        { name: 'link', type: '2', linkname: '/etc' },
+        { name: 'link/passwd', body: Buffer.from('x') },
+      ],
+    ],
     ['dev', [yml(project), { name: 'dev', type: '3' }]],
   ];
   for (const [entry, entries] of cases) {
@@ -41,7 +53,11 @@ test('the deploy API refuses malicious archives, naming the entry, and keeps not
   const bad = await upload(user.token, project, [yml(project)], { badSha: true });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error.code, 'checksum_mismatch');
-  assert.equal(fs.readdirSync(homePaths(testEnv().home).builds).length, buildsBefore, 'no upload left behind');
+  assert.equal(
+    fs.readdirSync(homePaths(testEnv().home).builds).length,
+    buildsBefore,
+    'no upload left behind',
+  );
   assert.equal(fs.existsSync('/etc/cron.d/evil'), false);
   const rel = await api('GET', `/v1/projects/${project}/releases`, { token: user.token });
   assert.deepEqual(rel.body.releases, []);

@@ -67,7 +67,7 @@ test(
       assert.equal(second.final.kind, 'done', JSON.stringify(second.events.slice(-5)));
       assert.equal(stats.failed, 0, stats.errors.slice(0, 5).join('\n'));
       assert.ok(stats.ok > 10);
-      assert.ok(stats.retried <= 4, `${stats.retried} keep-alive resends`);
+      assert.equal(stats.retried, 0, `${stats.retried} keep-alive resends`);
       assert.deepEqual([...stats.versions].sort(), ['v1', 'v2']);
       const containers = await serviceContainers(project);
       assert.equal(containers.length, 1, 'the old instance was retired');
@@ -141,7 +141,11 @@ test(
     await t.test('deleting the project removes its containers, images and route', async () => {
       assert.equal((await api('DELETE', `/v1/projects/${project}`, { token })).status, 200);
       const images = () => docker.listImages({ filters: { label: [`roro.project=${project}`] } });
-      for (let i = 0; i < 60 && ((await serviceContainers(project)).length > 0 || (await images()).length > 0); i++) {
+      for (
+        let i = 0;
+        i < 60 && ((await serviceContainers(project)).length > 0 || (await images()).length > 0);
+        i++
+      ) {
         await new Promise((r) => setTimeout(r, 500));
       }
       assert.equal((await serviceContainers(project)).length, 0);

@@ -2,16 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   renderNginxConfig,
+  renderRouteTable,
   prepareRoutes,
   quotePath,
   type NginxConfigInput,
   type Route,
 } from '../../api/gateway/nginx-config.js';
+import { luaInit } from '../../api/gateway/nginx-lua.js';
 import { ValidationError } from '../../core/errors.js';
 
-function input(routes: Route[], extra: Partial<NginxConfigInput> = {}): NginxConfigInput {
+function input(extra: Partial<NginxConfigInput> = {}): NginxConfigInput {
   return {
-    routes,
     domain: 'localhost',
     httpsPort: 7443,
     httpPort: 7480,
@@ -25,6 +26,7 @@ function input(routes: Route[], extra: Partial<NginxConfigInput> = {}): NginxCon
 const routes: Route[] = [
   { project: 'credit-risk', service: 'default', upstreams: ['127.0.0.1:9001'] },
   { project: 'credit-risk', service: 'web', upstreams: ['127.0.0.1:9002', '127.0.0.1:9003'] },
+  { project: 'idle', service: 'default', upstreams: [] },
 ];
 
 /** The text of the one server block that contains `needle`. */
@@ -35,113 +37,139 @@ function serverBlock(conf: string, needle: string): string {
   return block;
 }
 
-test('default service is served at <project>.<domain>, others at <project>--<service>.<domain>', () => {
-  const conf = renderNginxConfig(input(routes));
-  assert.match(
-    serverBlock(conf, 'credit-risk.localhost;'),
-    /location \/ \{ proxy_pass http:\/\/roro-credit-risk--default; \}/,
+test('the route table lists each label with its instances, default service under the project name', () => {
+  assert.equal(
+    renderRouteTable(routes, 'g1'),
+    [
+      'roro-routes v1',
+      'generation g1',
+      'credit-risk 127.0.0.1:9001',
+      'credit-risk--web 127.0.0.1:9002 127.0.0.1:9003',
+      'idle',
+      '',
+    ].join('\n'),
   );
+});
+
+test('routes are not part of the nginx config, so a route change never rewrites or reloads it', () => {
+  const conf = renderNginxConfig(input());
+  assert.doesNotMatch(conf, /credit-risk|900\d/);
+  assert.match(conf, /init_by_lua_block \{[^]*local TABLE_FILE = "\/srv\/roro\/gateway\/routes\.table"/);
+  assert.match(conf, /lua_shared_dict roro_routes \d+m;/);
+  assert.match(conf, /^load_module \/usr\/lib\/nginx\/modules\/ndk_http_module\.so;$/m);
+  assert.match(conf, /^load_module \/usr\/lib\/nginx\/modules\/ngx_http_lua_module\.so;$/m);
+});
+
+test('service hosts are routed by the label in <label>.<domain> through the Lua balancer', () => {
+  const conf = renderNginxConfig(input({ domain: 'roro.example.com' }));
+  const host = serverBlock(conf, 'roro_host');
+  assert.match(host, /server_name ~\^\(\?<roro_host>\[a-z0-9-\]\+\)\\\.roro\\\.example\\\.com\$;/);
   assert.match(
-    serverBlock(conf, 'credit-risk--web.localhost;'),
-    /proxy_pass http:\/\/roro-credit-risk--web;/,
+    host,
+    /location \/ \{ rewrite_by_lua_block \{ roro\.route\(ngx\.var\.roro_host\) \} proxy_pass http:\/\/roro_services; \}/,
   );
+  // keepalive after balancer_by_lua, which would otherwise replace the keepalive balancer
   assert.match(
     conf,
-    /upstream roro-credit-risk--web \{\n\s+server 127\.0\.0\.1:9002 [^\n]*\n\s+server 127\.0\.0\.1:9003 [^\n]*\n\s+keepalive 32;/,
+    /upstream roro_services \{\n[^}]*balancer_by_lua_block \{ roro\.balance\(\) \}\n\s+keepalive \d+;/,
   );
 });
 
-test('bare host routes by path prefix and strips the prefix', () => {
-  const bare = serverBlock(renderNginxConfig(input(routes)), 'server_name localhost 127.0.0.1;');
+test('bare host routes by path prefix in Lua; the platform API wins /api/ only when configured', () => {
+  const bare = serverBlock(renderNginxConfig(input()), 'server_name localhost 127.0.0.1;');
   assert.match(
     bare,
-    /location \/credit-risk\/ \{ set \$roro_prefix \/credit-risk; proxy_pass http:\/\/roro-credit-risk--default\/; \}/,
+    /location \/ \{ rewrite_by_lua_block \{ roro\.route_prefix\(\) \} proxy_pass http:\/\/roro_services; \}/,
   );
-  assert.match(bare, /location \/credit-risk--web\/ \{ [^}]*proxy_pass http:\/\/roro-credit-risk--web\/; \}/);
-  assert.match(bare, /location = \/credit-risk \{ return 308 \/credit-risk\/\$is_args\$args; \}/);
+  assert.doesNotMatch(bare, /roro-platform-api/);
+  const conf = renderNginxConfig(input({ apiUpstream: '127.0.0.1:7400' }));
+  const withApi = serverBlock(conf, 'server_name localhost');
+  assert.match(
+    withApi,
+    /location \^~ \/api\/ \{ set \$roro_prefix \/api; proxy_pass http:\/\/roro-platform-api\/; \}/,
+  );
+  assert.match(withApi, /location = \/api \{ return 308 \/api\/\$is_args\$args; \}/);
+  assert.match(conf, /upstream roro-platform-api \{\n\s+server 127\.0\.0\.1:7400 /);
 });
 
-test('platform API is under /api/ only when apiUpstream is given, and wins over a project named api', () => {
-  const withApi = [...routes, { project: 'api', service: 'default', upstreams: ['127.0.0.1:9100'] }];
-  assert.doesNotMatch(renderNginxConfig(input(withApi)), /roro-platform-api/);
-  const conf = renderNginxConfig(input(withApi, { apiUpstream: '127.0.0.1:7400' }));
-  const bare = serverBlock(conf, 'server_name localhost');
-  assert.match(bare, /location \/api\/ \{ [^}]*proxy_pass http:\/\/roro-platform-api\/; \}/);
-  assert.equal(bare.match(/location \/api\//g)?.length, 1);
-  assert.match(serverBlock(conf, 'api.localhost;'), /proxy_pass http:\/\/roro-api--default;/);
-});
-
-test('unknown host and unknown prefix answer a JSON 404 that names the address and roro ps', () => {
-  const conf = renderNginxConfig(input(routes));
+test('unknown host, unknown prefix and a route without instances answer JSON naming the fix', () => {
+  const conf = renderNginxConfig(input());
   assert.match(conf, /types \{ \}\n\s+default_type application\/json;/);
-  const catchAll = serverBlock(conf, 'ssl default_server;');
-  assert.match(catchAll, /listen 127\.0\.0\.1:7443 ssl default_server;/);
   const notFound = /return 404 '\{"error": "no service at \$roro_where: [^']*roro ps[^']*"\}\\n';/;
-  assert.match(catchAll, notFound);
-  assert.match(serverBlock(conf, 'server_name localhost'), notFound);
-});
-
-test('nginx error pages are JSON in every server, and a route without instances answers 503', () => {
-  const conf = renderNginxConfig(input([...routes, { project: 'idle', service: 'default', upstreams: [] }]));
-  for (const name of ['credit-risk.localhost;', 'server_name localhost', 'idle.localhost;']) {
+  assert.match(serverBlock(conf, 'ssl default_server;'), notFound);
+  for (const name of ['roro_host', 'server_name localhost']) {
     const block = serverBlock(conf, name);
+    assert.match(block, new RegExp(`location @roro_unknown \\{ ${notFound.source} \\}`));
+    assert.match(
+      block,
+      /location @roro_idle \{ return 503 '\{"error": "\$roro_service of project \$roro_project has no running instance: start it with `roro start \$roro_service`/,
+    );
     assert.match(block, /error_page 502 @roro_502;/);
     assert.match(block, /location @roro_502 \{ return 502 '\{"error": "[^']*"\}\\n'; \}/);
   }
-  assert.match(
-    serverBlock(conf, 'idle.localhost;'),
-    /location \/ \{ return 503 '\{"error": "default of project idle has no running instance/,
-  );
-  assert.doesNotMatch(conf, /upstream roro-idle--default/);
 });
 
-test('plain HTTP port redirects to HTTPS with the same host and path, and reports the generation', () => {
-  const conf = renderNginxConfig(input(routes, { generation: 'abc123' }));
-  const redirect = serverBlock(conf, 'access_log off;');
+test('plain HTTP port redirects to HTTPS and reports the served generations from Lua', () => {
+  const redirect = serverBlock(renderNginxConfig(input({ generation: 'abc123' })), 'access_log off;');
   assert.match(redirect, /listen 127\.0\.0\.1:7480 default_server;/);
   assert.match(redirect, /return 308 https:\/\/\$host:7443\$request_uri;/);
-  assert.match(redirect, /"generation": "abc123"/);
-  assert.match(redirect, /error_page 301 302 307 308 @roro_redirect;/);
   assert.match(
-    renderNginxConfig(input(routes, { httpsPort: 443 })),
-    /return 308 https:\/\/\$host\$request_uri;/,
+    redirect,
+    /location = \/\.roro\/generation \{ content_by_lua_block \{ roro\.generation\(\) \} \}/,
   );
+  assert.match(renderNginxConfig(input({ generation: 'abc123' })), /local CONFIG = "abc123"/);
+  assert.match(redirect, /error_page 301 302 307 308 @roro_redirect;/);
+  assert.match(renderNginxConfig(input({ httpsPort: 443 })), /return 308 https:\/\/\$host\$request_uri;/);
+});
+
+test('route updates come only through a unix socket in the private runDir', () => {
+  const conf = renderNginxConfig(input());
+  const admin = serverBlock(conf, 'admin.sock');
+  assert.match(admin, /listen "unix:\/srv\/roro\/gateway\/admin\.sock";/);
+  assert.match(admin, /location = \/routes \{ content_by_lua_block \{ roro\.admin\(\) \} \}/);
+  assert.equal(conf.match(/content_by_lua_block \{ roro\.admin\(\) \}/g)?.length, 1);
+  assert.doesNotMatch(conf, /listen (?!127\.0\.0\.1:|"unix:\/srv\/roro\/gateway\/)/);
 });
 
 test('nginx runs in the foreground with pid, logs and temp paths in the platform directories', () => {
-  const conf = renderNginxConfig(input(routes, { workers: 'auto' }));
+  const conf = renderNginxConfig(input({ workers: 'auto' }));
   assert.match(conf, /^daemon off;$/m);
   assert.match(conf, /^worker_processes auto;$/m);
   assert.match(conf, /^pid "\/srv\/roro\/gateway\/nginx\.pid";$/m);
   assert.match(conf, /^error_log "\/srv\/roro\/logs\/gateway-error\.log" warn;$/m);
   assert.match(conf, /client_body_temp_path "\/srv\/roro\/gateway\/tmp\/client_body";/);
-  assert.doesNotMatch(conf, /listen (?!127\.0\.0\.1:)/);
 });
 
-test('proxying keeps upstream connections alive and passes WebSocket upgrades', () => {
-  const conf = renderNginxConfig(input(routes));
+test('proxying keeps upstream connections alive, retries only unsent requests and passes WebSocket upgrades', () => {
+  const conf = renderNginxConfig(input());
   assert.match(conf, /proxy_http_version 1\.1;/);
+  assert.match(conf, /proxy_next_upstream error timeout;/);
   assert.match(conf, /map \$http_upgrade \$roro_connection \{ default upgrade; "" ""; \}/);
   assert.match(conf, /proxy_set_header Connection \$roro_connection;/);
+  assert.match(conf, /proxy_set_header X-Forwarded-For \$remote_addr;/);
+  assert.match(conf, /proxy_set_header X-Forwarded-Prefix \$roro_prefix;/);
   assert.match(conf, /proxy_set_header X-Request-Id \$roro_request_id;/);
 });
 
-test('bad names and addresses are refused before they reach the config', () => {
+test('bad names and addresses are refused before they reach the route table', () => {
   const bad: Route[] = [
     { project: 'x; include /etc/passwd', service: 'default', upstreams: [] },
     { project: 'ok-name', service: 'web}', upstreams: [] },
     { project: 'a--b', service: 'default', upstreams: [] },
     { project: 'Upper', service: 'default', upstreams: [] },
     { project: 'ok-name', service: 'default', upstreams: ['127.0.0.1:80; return 200'] },
+    { project: 'ok-name', service: 'default', upstreams: ['127.0.0.1:80\nevil 1.2.3.4:5'] },
     { project: 'ok-name', service: 'default', upstreams: ['127.0.0.1:99999'] },
+    { project: 'ok-name', service: 'default', upstreams: ['256.0.0.1:80'] },
+    // the balancer connects to addresses only; a name would need a resolver
+    { project: 'ok-name', service: 'default', upstreams: ['localhost:80'] },
     { project: 'ok-name', service: 'default', upstreams: ['unix:/tmp/x.sock'] },
   ];
-  for (const r of bad) assert.throws(() => renderNginxConfig(input([r])), ValidationError, JSON.stringify(r));
-  assert.throws(() => renderNginxConfig(input(routes, { domain: 'evil.com; }' })), ValidationError);
-  assert.throws(
-    () => renderNginxConfig(input(routes, { apiUpstream: '127.0.0.1:1 backup' })),
-    ValidationError,
-  );
+  for (const r of bad) assert.throws(() => renderRouteTable([r], 'g'), ValidationError, JSON.stringify(r));
+  assert.throws(() => renderRouteTable(routes, 'g\nx'), ValidationError);
+  assert.throws(() => renderNginxConfig(input({ domain: 'evil.com; }' })), ValidationError);
+  assert.throws(() => renderNginxConfig(input({ apiUpstream: '127.0.0.1:1 backup' })), ValidationError);
+  assert.throws(() => renderNginxConfig(input({ runDir: `/tmp/${'x'.repeat(100)}` })), ValidationError);
   assert.throws(() => quotePath('/tmp/$host/x'), ValidationError);
   assert.throws(() => quotePath('/tmp/a"b'), ValidationError);
   assert.throws(() => quotePath('relative/path'), ValidationError);
@@ -156,4 +184,10 @@ test('duplicate rows merge their upstreams', () => {
     '127.0.0.1:9001',
     '127.0.0.1:9004',
   ]);
+});
+
+test('the Lua block has balanced braces, which nginx needs to find its end', () => {
+  const lua = luaInit('/srv/roro/gateway/routes.table', 'g1').join('\n');
+  const code = lua.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/--[^\n]*/g, '');
+  assert.equal(code.split('{').length, code.split('}').length);
 });

@@ -28,7 +28,14 @@ test('a task becomes a schedule that starts runJob with its size, timeout, retri
   assert.equal(o.action.workflowType, 'runJob');
   assert.equal(o.action.workflowId, 'task:p1:train');
   assert.deepEqual(o.action.args, [
-    { projectId: '7', project: 'p1', command: ['/bin/sh', '-c', 'python train.py'], task: 'train', size: 'S2', timeoutSeconds: 3600 },
+    {
+      projectId: '7',
+      project: 'p1',
+      command: ['/bin/sh', '-c', 'python train.py'],
+      task: 'train',
+      size: 'S2',
+      timeoutSeconds: 3600,
+    },
   ]);
   assert.equal(o.action.retry?.maximumAttempts, 3);
   assert.deepEqual(o.policies, { overlap: 'CANCEL_OTHER', catchupWindow: TASK_CATCHUP_WINDOW });
@@ -37,8 +44,18 @@ test('a task becomes a schedule that starts runJob with its size, timeout, retri
   assert.equal(p.policies?.overlap, 'SKIP');
   assert.equal(p.action.retry?.maximumAttempts, 1);
   // The hash changes with the task and only with it, so an unchanged task is left alone on deploy.
-  assert.equal(memoOf(o.action)!.hash, memoOf(taskScheduleOptions({ taskQueue: 'roro' }, { projectId: '7', project: 'p1' }, train!).action)!.hash);
-  assert.notEqual(memoOf(o.action)!.hash, memoOf(taskScheduleOptions({ taskQueue: 'roro' }, { projectId: '7', project: 'p1' }, { ...train!, retries: 1 }).action)!.hash);
+  assert.equal(
+    memoOf(o.action)!.hash,
+    memoOf(taskScheduleOptions({ taskQueue: 'roro' }, { projectId: '7', project: 'p1' }, train!).action)!
+      .hash,
+  );
+  assert.notEqual(
+    memoOf(o.action)!.hash,
+    memoOf(
+      taskScheduleOptions({ taskQueue: 'roro' }, { projectId: '7', project: 'p1' }, { ...train!, retries: 1 })
+        .action,
+    )!.hash,
+  );
 });
 
 test('scheduled runs get short, stable job ids from the workflow id the server gives', () => {
@@ -54,7 +71,10 @@ test('engine timestamps: fixed nanoseconds sort as times; since resumes after th
   assert.equal(fixedNanos('2026-01-01T10:00:00.5Z'), '2026-01-01T10:00:00.500000000Z');
   assert.equal(fixedNanos('2026-01-01T10:00:00Z'), '2026-01-01T10:00:00.000000000Z');
   assert.ok(fixedNanos('2026-01-01T10:00:00.123Z') < fixedNanos('2026-01-01T10:00:00.123000001Z'));
-  assert.equal(sinceParam('2026-01-01T00:00:01.000000042Z'), `${Date.parse('2026-01-01T00:00:01Z') / 1000}.000000042`);
+  assert.equal(
+    sinceParam('2026-01-01T00:00:01.000000042Z'),
+    `${Date.parse('2026-01-01T00:00:01Z') / 1000}.000000042`,
+  );
   assert.equal(jobContainerName({ project: 'p1', jobId: 'j1', attempt: 1 }), 'roro-p1-job-j1');
   assert.equal(jobContainerName({ project: 'p1', jobId: 'j1', attempt: 2 }), 'roro-p1-job-j1-a2');
 });

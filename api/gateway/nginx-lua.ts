@@ -1,0 +1,161 @@
+/**
+ * The Lua half of the gateway: nginx keeps the route table in a shared dict and picks each request's
+ * instance in `balancer_by_lua`, so a route change is one write to the dict (through the admin socket)
+ * and never a reload, which would close idle client keep-alive connections.
+ *
+ * The table travels as lines, parsed with string functions (no JSON module needed):
+ *   roro-routes v1
+ *   generation <generation>
+ *   <label> <ip:port> <ip:port> ...     (a label alone: the service has no running instance)
+ */
+
+export const TABLE_HEADER = 'roro-routes v1';
+export const SHARED_DICT = 'roro_routes';
+
+/** Where the gateway keeps the route table a starting nginx loads. */
+export function routeTableFile(runDir: string): string {
+  return `${runDir}/routes.table`;
+}
+
+/** The unix socket of the admin server that takes route table updates; only runDir's owner can reach it. */
+export function adminSocket(runDir: string): string {
+  return `${runDir}/admin.sock`;
+}
+
+/** Lua for `init_by_lua_block`: defines the global `roro` used by the other Lua hooks. Paths are pre-validated. */
+export function luaInit(tableFile: string, configGeneration: string): string[] {
+  return `
+local dict = ngx.shared.${SHARED_DICT}
+local balancer = require "ngx.balancer"
+local TABLE_FILE = "${tableFile}"
+local CONFIG = "${configGeneration}"
+roro = {}
+
+-- Malformed lines and addresses are skipped: the TypeScript side validated them already.
+local function peer(addr)
+  local a, b, c, d, port = addr:match("^(%d+)%.(%d+)%.(%d+)%.(%d+):(%d+)$")
+  if not a then return nil end
+  for _, o in ipairs({ a, b, c, d }) do
+    if tonumber(o) > 255 then return nil end
+  end
+  port = tonumber(port)
+  if port < 1 or port > 65535 then return nil end
+  return { a .. "." .. b .. "." .. c .. "." .. d, port }
+end
+
+local function parse(text)
+  local lines = {}
+  for line in text:gmatch("[^\\n]+") do lines[#lines + 1] = line end
+  if lines[1] ~= "${TABLE_HEADER}" then return nil, "the first line is not ${TABLE_HEADER}" end
+  local gen = (lines[2] or ""):match("^generation ([%w%-]+)$")
+  if not gen or #gen > 64 then return nil, "the second line is not generation <id>" end
+  local routes = {}
+  for i = 3, #lines do
+    local label, rest = lines[i]:match("^([a-z][a-z0-9%-]*)( ?.*)$")
+    if label and #label <= 81 and (rest == "" or rest:sub(1, 1) == " ") then
+      local peers = {}
+      for addr in rest:gmatch("%S+") do peers[#peers + 1] = peer(addr) end
+      routes[label] = peers
+    end
+  end
+  return { generation = gen, routes = routes }
+end
+
+-- Replaces the whole table at once: workers compare the small generation key on each request
+-- and re-read the table, stored first, when it moved.
+function roro.store(text)
+  local parsed, err = parse(text)
+  if not parsed then return nil, err end
+  local ok, serr = dict:set("table", text)
+  if not ok then return nil, "shared dict: " .. tostring(serr) end
+  dict:set("generation", parsed.generation)
+  return parsed.generation
+end
+
+local cache = { generation = false, routes = {} }
+local function routes()
+  local gen = dict:get("generation")
+  if gen ~= cache.generation then
+    local text = dict:get("table")
+    cache = (text and parse(text)) or { generation = gen, routes = {} }
+  end
+  return cache.routes
+end
+
+function roro.route(label)
+  local peers = label and routes()[label]
+  if not peers then return ngx.exec("@roro_unknown") end
+  if #peers == 0 then
+    ngx.var.roro_project = label:match("^(.-)%-%-") or label
+    ngx.var.roro_service = label:match("%-%-(.+)$") or "default"
+    return ngx.exec("@roro_idle")
+  end
+  ngx.ctx.roro_label = label
+  ngx.ctx.roro_peers = peers
+end
+
+-- /<label>/rest goes to the label's service as /rest; /<label> alone is sent to /<label>/.
+function roro.route_prefix()
+  local label, rest = ngx.var.uri:match("^/([a-z][a-z0-9%-]*)(.*)$")
+  if not label or (rest ~= "" and rest:sub(1, 1) ~= "/") or not routes()[label] then
+    return ngx.exec("@roro_unknown")
+  end
+  if rest == "" then
+    local args = ngx.var.args
+    return ngx.redirect("/" .. label .. "/" .. (args and ("?" .. args) or ""), 308)
+  end
+  ngx.var.roro_prefix = "/" .. label
+  ngx.req.set_uri(rest)
+  return roro.route(label)
+end
+
+-- Round robin per worker; a retry after a connect error or timeout takes the next instance.
+local turn = {}
+function roro.balance()
+  local ctx = ngx.ctx
+  local peers = ctx.roro_peers
+  if not peers then return ngx.exit(500) end
+  local n = #peers
+  local i = ctx.roro_index
+  if i == nil then
+    i = (turn[ctx.roro_label] or 0) % n + 1
+    turn[ctx.roro_label] = i
+    if n > 1 then balancer.set_more_tries(n - 1) end
+  else
+    i = i % n + 1
+  end
+  ctx.roro_index = i
+  local ok, err = balancer.set_current_peer(peers[i][1], peers[i][2])
+  if not ok then
+    ngx.log(ngx.ERR, "roro: cannot use instance ", peers[i][1], ":", peers[i][2], ": ", err)
+    return ngx.exit(500)
+  end
+end
+
+function roro.admin()
+  if ngx.req.get_method() ~= "PUT" then return ngx.exit(405) end
+  ngx.req.read_body()
+  local gen, err = roro.store(ngx.req.get_body_data() or "")
+  if not gen then
+    ngx.status = 400
+    return ngx.say('{"error": "route table refused: ', err, '"}')
+  end
+  ngx.say('{"generation": "', gen, '"}')
+end
+
+function roro.generation()
+  ngx.say('{"generation": "', dict:get("generation") or "none", '", "config": "', CONFIG, '"}')
+end
+
+-- A (re)started nginx serves the table applyRoutes last wrote; without one the dict keeps what it has.
+local f = io.open(TABLE_FILE, "r")
+if f then
+  local text = f:read("*a")
+  f:close()
+  local ok, err = roro.store(text)
+  if not ok then ngx.log(ngx.ERR, "roro: ignoring ", TABLE_FILE, ": ", err) end
+end
+`
+    .trim()
+    .split('\n');
+}
