@@ -16,7 +16,11 @@ export interface Instance {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One HTTP GET on loopback; any answer counts unless a health path demands 2xx. */
+/**
+ * One HTTP GET on loopback; any HTTP answer counts unless a health path demands 2xx. A bare TCP
+ * connect would not do: Docker's port proxy accepts on the host port before the process inside
+ * listens. Services sit behind an HTTP gateway, so an HTTP answer is what "the port answers" means.
+ */
 function probe(port: number, path: string | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get(

@@ -3,6 +3,7 @@ import { parsePlatformEnv } from '../core/config.js';
 import { buildComponents } from './components.js';
 import { bootstrapDatabase } from './bootstrap.js';
 import { Supervisor } from './supervisor.js';
+import { reconcileServices } from './reconcile.js';
 import { supervisorPidPath } from './state.js';
 
 /** The long-running parent of every embedded component; `roro server up` starts it detached. */
@@ -13,8 +14,9 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const supervisor = new Supervisor(env, await buildComponents(env), {
     afterComponent: async (name) => {
-      if (name !== 'postgres') return;
-      return { admin: await bootstrapDatabase(env, log) };
+      if (name === 'postgres') return { admin: await bootstrapDatabase(env, log) };
+      if (name === 'worker') await reconcileServices(env, log).catch((err: Error) => log(`reconcile failed: ${err.message}`));
+      return undefined;
     },
   });
   let stopping = false;
