@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { PoolClient } from 'pg';
+import { withTransaction } from '../db/transaction.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './index.js';
 import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
@@ -43,20 +43,6 @@ export interface DeployPlan {
   tasks: TaskSpec[];
   /** Services of earlier releases that the new roro.yml no longer has. */
   removedServices: string[];
-}
-
-async function inTransaction(deps: ActivityDeps, fn: (client: PoolClient) => Promise<void>): Promise<void> {
-  const client = await deps.db.connect();
-  try {
-    await client.query('BEGIN');
-    await fn(client);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 /** Turns a thrown user error into a failure Temporal will not retry. */
@@ -189,9 +175,7 @@ export function createDeployActivities(deps: ActivityDeps) {
       image: string,
     ): Promise<{ version: number; urls: Record<string, string> }> {
       const d = await loadDeploy(deps, plan.deployId);
-      const client = await deps.db.connect();
-      try {
-        await client.query('BEGIN');
+      await withTransaction(deps.db, async (client) => {
         if (plan.newRelease) {
           await client.query(
             `INSERT INTO releases (project_id, version, deploy_id, kind, image, code_sha256, roro_yml, rollback_of, created_by)
@@ -232,13 +216,7 @@ export function createDeployActivities(deps: ActivityDeps) {
           plan.release,
           image,
         ]);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       const urls: Record<string, string> = {};
       for (const svc of plan.services) {
         urls[svc.name] = serviceUrls(
@@ -262,7 +240,7 @@ export function createDeployActivities(deps: ActivityDeps) {
       outcome: { version: number; urls: Record<string, string>; restarted: number; rollbackOf?: number },
     ): Promise<void> {
       // The event and the status change land together: a reader that sees the deploy ended has its last event.
-      await inTransaction(deps, async (client) => {
+      await withTransaction(deps.db, async (client) => {
         await emitEvent(client, deployId, 'done', `Deployed version ${outcome.version}`, outcome);
         await client.query(`UPDATE deploys SET status = 'succeeded', finished_at = now() WHERE id = $1`, [
           deployId,
@@ -272,7 +250,7 @@ export function createDeployActivities(deps: ActivityDeps) {
 
     async failDeploy(deployId: string, message: string, logs: string[] = []): Promise<void> {
       const d = await loadDeploy(deps, deployId);
-      await inTransaction(deps, async (client) => {
+      await withTransaction(deps.db, async (client) => {
         const res = await client.query(
           `UPDATE deploys SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`,
           [deployId, message],

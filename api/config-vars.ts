@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { ValidationError } from '../core/errors.js';
 import { masterKey, open, seal } from './secrets-box.js';
+import { withTransaction } from '../db/transaction.js';
 
 export const CONFIG_NAME_RULE =
   'must be upper-case letters, digits and underscores, not starting with a digit ([A-Z_][A-Z0-9_]*)';
@@ -96,10 +97,8 @@ export async function changeConfig(
 ): Promise<{ changed: string[] }> {
   const key = masterKey(home);
   const current = new Map((await listConfig(db, home, projectId, true)).map((v) => [v.name, v.value]));
-  const client = await db.connect();
   const changed: string[] = [];
-  try {
-    await client.query('BEGIN');
+  await withTransaction(db, async (client) => {
     for (const [name, value] of Object.entries(change.set)) {
       if (current.get(name) === value) continue;
       await client.query(
@@ -125,13 +124,7 @@ export async function changeConfig(
         hint: 'Unset some with roro config:unset.',
       });
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   return { changed };
 }
 

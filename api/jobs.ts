@@ -14,28 +14,8 @@ import type { ContainerDriver } from '../activities/docker/driver.js';
 import { fixedNanos, sinceParam } from '../activities/jobs.js';
 import { syncProjectSchedules } from '../activities/schedules.js';
 
-export interface Job {
-  id: string;
-  status: 'running' | 'success' | 'failed' | 'cancelled';
-  command: string[];
-  size: string;
-  task?: string;
-  exitCode?: number;
-  error?: string;
-  attempt: number;
-  release?: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  logDropped: number;
-}
-
-export interface JobLogLine {
-  seq: number;
-  ts: string;
-  stream: string;
-  line: string;
-}
+export type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
+import type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
 
 const MAX_ARGS = 1000;
 const MAX_COMMAND_BYTES = 64 * 1024;
@@ -242,20 +222,6 @@ export async function serviceLogs(
 }
 
 // ---------- tasks ----------
-
-export interface TaskInfo {
-  name: string;
-  command: string;
-  schedule: string;
-  overlap: string;
-  size?: string;
-  nextRun?: string;
-  lastRun?: string;
-  lastJob?: string;
-  lastStatus?: string;
-  running: number;
-  paused: boolean;
-}
 
 async function describeTask(
   temporal: Client,

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { homePaths } from '../core/config.js';
+import { withTransaction } from '../db/transaction.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 
@@ -73,10 +74,7 @@ export async function createProject(
   rawName: unknown,
 ): Promise<Project> {
   const name = checkName('project', rawName);
-  const client = await db.connect();
-  let projectId: string;
-  try {
-    await client.query('BEGIN');
+  await withTransaction(db, async (client) => {
     const ins = await client.query<{ id: string }>(
       'INSERT INTO projects (name, owner_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id',
       [name, userId],
@@ -88,7 +86,7 @@ export async function createProject(
         'Choose another name, for example by adding your team or a suffix.',
       );
     }
-    projectId = String(row.id);
+    const projectId = String(row.id);
     await client.query(`INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, 'owner')`, [
       projectId,
       userId,
@@ -97,13 +95,7 @@ export async function createProject(
       await client.query('INSERT INTO volumes (project_id, name) VALUES ($1, $2)', [projectId, vol]);
       await makeVolumeDir(volumeDir(home, projectId, vol));
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   return getProject(db, userId, name);
 }
 

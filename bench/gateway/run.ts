@@ -1,9 +1,8 @@
 /**
  * What the gateway costs: wrk against a trivial JSON upstream directly, through the roro gateway
- * (Lua balancer over a shared-dict route table; HTTPS and plain HTTP, 1 worker and `auto`), through
- * the earlier reload-based gateway config (one static upstream per route, kept in legacy/ for this
- * comparison), and through a plain nginx reverse proxy as baseline. Both gateways also take five
- * route switches under load, which shows what a reload costs clients.
+ * (Lua balancer over a shared-dict route table; HTTPS and plain HTTP, 1 worker and `auto`), and
+ * through a plain nginx reverse proxy as baseline. The gateway also takes five route switches under
+ * load, counting what clients see (the reload-based config it replaced failed 9–30 requests here).
  * Run: node dist/bench/gateway/run.js [seconds per run, default 3]
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +14,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Gateway } from '../../api/gateway/gateway.js';
 import { ensureTls, type TlsFiles } from '../../api/gateway/tls.js';
-import { renderNginxConfig as renderLegacyConfig } from './legacy/nginx-config.js';
 
 const execFileP = promisify(execFile);
 const seconds = Math.min(Math.max(Number(process.argv[2] ?? 3), 1), 10);
@@ -151,66 +149,6 @@ async function gatewayRuns(dir: string, tls: TlsFiles, upstreams: number[], resu
   }
 }
 
-/** The reload-based config this gateway replaced: same settings, one upstream block per route. */
-async function legacyRuns(dir: string, tls: TlsFiles, upstreams: number[], results: Map<string, Result>) {
-  const runDir = path.join(dir, 'run-legacy');
-  fs.mkdirSync(path.join(runDir, 'tmp'), { recursive: true });
-  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
-  const ports = { https: await freePort(), http: await freePort(), plain: await freePort() };
-  const conf = path.join(runDir, 'nginx.conf');
-  let generation = 0;
-  const write = (routes: Route[]) =>
-    fs.writeFileSync(
-      conf,
-      renderLegacyConfig({
-        routes,
-        runDir,
-        logDir: path.join(dir, 'logs'),
-        domain: 'localhost',
-        tls,
-        httpsPort: ports.https,
-        httpPort: ports.http,
-        plainHttpPort: ports.plain,
-        generation: `g${++generation}`,
-      }),
-    );
-  write(benchRoute(upstreams[0]!));
-  const served = async () => {
-    const res = await fetch(`http://127.0.0.1:${ports.http}/.roro/generation`).catch(() => undefined);
-    return res ? ((await res.json()) as { generation: string }).generation : undefined;
-  };
-  const child = await startNginx(
-    '/usr/sbin/nginx',
-    ['-c', conf, '-p', `${runDir}/`, '-e', 'stderr'],
-    async () => Boolean(await served()),
-  );
-  try {
-    const apply = async (routes: Route[]) => {
-      write(routes);
-      child.kill('SIGHUP');
-      for (let i = 0; i < 200 && (await served()) !== `g${generation}`; i++) await sleep(25);
-    };
-    await switchesUnderLoad('reload-based config (before)', apply, ports.https, upstreams);
-    await measure(
-      [
-        {
-          name: 'reload-based config HTTPS (1 worker)',
-          url: `https://127.0.0.1:${ports.https}/`,
-          host: 'bench.localhost',
-        },
-        {
-          name: 'reload-based config plain HTTP (1 worker)',
-          url: `http://127.0.0.1:${ports.plain}/`,
-          host: 'bench.localhost',
-        },
-      ],
-      results,
-    );
-  } finally {
-    await stop(child);
-  }
-}
-
 /** wrk at c=16 while the route switches between two instances five times; any error is a failed client request. */
 async function switchesUnderLoad(
   name: string,
@@ -288,7 +226,6 @@ async function main(): Promise<void> {
       await stop(base);
     }
     const tls = await ensureTls(path.join(dir, 'tls'), 'localhost');
-    await legacyRuns(dir, tls, upstreams, results);
     await gatewayRuns(dir, tls, upstreams, results);
   } finally {
     for (const i of instances) i.server.close();

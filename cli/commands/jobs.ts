@@ -5,25 +5,8 @@ import { ago, info, out, printJson, table } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
 import type { PsOptions, PsSection } from './services.js';
 
-export interface Job {
-  id: string;
-  status: 'running' | 'success' | 'failed' | 'cancelled';
-  command: string[];
-  size: string;
-  task?: string;
-  exitCode?: number;
-  error?: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
-interface LogLine {
-  seq: number;
-  ts: string;
-  stream: string;
-  line: string;
-}
+export type { Job } from '../../core/api-types.js';
+import type { Job, JobLogLine as LogLine } from '../../core/api-types.js';
 
 // ---------- roro run ----------
 

@@ -4,19 +4,7 @@ import { ApiClient } from '../client.js';
 import { ago, info, out, printJson, table } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
 
-export interface TaskInfo {
-  name: string;
-  command: string;
-  schedule: string;
-  overlap: string;
-  size?: string;
-  nextRun?: string;
-  lastRun?: string;
-  lastJob?: string;
-  lastStatus?: string;
-  running: number;
-  paused: boolean;
-}
+import type { TaskInfo } from '../../core/api-types.js';
 
 interface TaskOptions {
   project?: string;

@@ -45,6 +45,8 @@ test('ps rows: duration, exit code in the status, task scripts shown as written'
         exitCode: 2,
         command: ['false'],
         size: 'S1',
+        attempt: 1,
+        logDropped: 0,
         createdAt: '2026-01-01T00:00:00Z',
         startedAt: '2026-01-01T00:00:01Z',
         finishedAt: '2026-01-01T00:00:03Z',
