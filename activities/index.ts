@@ -10,6 +10,7 @@ import { createRouteActivities } from './routes.js';
 import { createBuildActivities } from './build.js';
 import { createJobActivities } from './jobs.js';
 import { createScheduleActivities } from './schedules.js';
+import { createNotebookActivities } from './notebooks.js';
 
 export interface ActivityDeps {
   env: PlatformEnv;
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRouteActivities(deps),
     ...createJobActivities({ ...deps, driver }),
     ...createScheduleActivities(deps),
+    ...createNotebookActivities({ ...deps, driver }),
   };
 }
 

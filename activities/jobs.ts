@@ -7,6 +7,7 @@ import { localHostCapacity, resolveSize } from '../core/sizes.js';
 import { volumeDir } from '../api/projects.js';
 import { userFailure } from './deploys.js';
 import { loadConfigEnv } from '../api/config-vars.js';
+import { platformAccess } from './platform-access.js';
 
 /** Per-job log cap: beyond it lines are counted, not stored, and one marker says so. */
 export const JOB_LOG_MAX_LINES = 50_000;
@@ -273,25 +274,35 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
         'SELECT name FROM volumes WHERE project_id = $1 ORDER BY name',
         [projectId],
       );
+      // A fresh token per container, made here so it never passes through workflow history.
+      const access = await platformAccess(deps, { projectId, project: ref.project, purpose: name });
       await driver.run({
         image: release.image,
         name,
         cmd: job.command,
-        env: await jobEnv(
-          { db, home: deps.env.home },
-          { projectId, project: ref.project, jobId: ref.jobId, task: job.task },
-        ),
+        env: {
+          ...(await jobEnv(
+            { db, home: deps.env.home },
+            { projectId, project: ref.project, jobId: ref.jobId, task: job.task },
+          )),
+          ...access.env,
+          RORO_RELEASE: String(release.version),
+        },
         labels: {
           'roro.managed': 'true',
           'roro.kind': 'job',
           'roro.project': ref.project,
           'roro.job': ref.jobId,
+          ...access.labels,
         },
         workdir: '/app',
-        mounts: vols.rows.map((v) => ({
-          source: volumeDir(deps.env.home, projectId, v.name),
-          target: `/volumes/${v.name}`,
-        })),
+        mounts: [
+          ...vols.rows.map((v) => ({
+            source: volumeDir(deps.env.home, projectId, v.name),
+            target: `/volumes/${v.name}`,
+          })),
+          ...access.mounts,
+        ],
         limits,
       });
       await db.query('UPDATE jobs SET started_at = now(), image = $2, release_version = $3 WHERE id = $1', [

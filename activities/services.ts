@@ -5,6 +5,7 @@ import type { ContainerDriver } from './docker/driver.js';
 import type { ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
 import { loadConfigEnv } from '../api/config-vars.js';
+import { platformAccess } from './platform-access.js';
 
 export { loadConfigEnv };
 
@@ -76,8 +77,20 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
           }
           await driver.remove(found.id);
         }
-        const env = { ...svc.container.env, ...configEnv }; // roro.yml env < config vars; PORT/RORO_* cannot be config vars
-        const started = await driver.run({ ...svc.container, env, image: input.image, name });
+        const projectId = ids.rows[0] ? String(ids.rows[0].id) : undefined;
+        // A fresh token per container, made here so it never passes through workflow history.
+        const access = projectId
+          ? await platformAccess(deps, { projectId, project: input.project, purpose: name })
+          : undefined;
+        const env = { ...svc.container.env, ...configEnv, ...access?.env }; // roro.yml env < config vars; PORT/RORO_* cannot be config vars
+        const started = await driver.run({
+          ...svc.container,
+          env,
+          image: input.image,
+          name,
+          labels: { ...svc.container.labels, ...access?.labels },
+          mounts: [...(svc.container.mounts ?? []), ...(access?.mounts ?? [])],
+        });
         if (!started.hostPort) throw new Error(`container ${name} has no published port`);
         out.push({ id: started.id, name, hostPort: started.hostPort });
       }

@@ -10,6 +10,8 @@ import { deployRoutes } from './routes/deploys.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { configRoutes } from './routes/config.js';
 import { jobRoutes } from './routes/jobs.js';
+import { notebookRoutes } from './routes/notebooks.js';
+import { modelRoutes } from './routes/models.js';
 
 export interface AppDeps {
   env: PlatformEnv;
@@ -35,6 +37,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/projects/:name', volumeRoutes(deps));
   app.use('/v1/projects/:name', configRoutes(deps));
   app.use('/v1/projects/:name', jobRoutes(deps));
+  app.use('/v1/projects/:name', modelRoutes(deps));
+  app.use('/v1/projects/:name', notebookRoutes(deps));
   app.use('/v1/projects', projectRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -3,11 +3,14 @@ import type { Pool } from 'pg';
 import { AuthError, ForbiddenError } from '../core/errors.js';
 import { toUser, type User } from './accounts.js';
 import { hashToken, newToken, verifyPassword } from './passwords.js';
+import { checkScopedPath, checkTokenContainer } from './scoped-tokens.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
     user?: User;
     tokenId?: string;
+    /** Set for a container's project-scoped token (activities/platform-access.ts). */
+    tokenProjectId?: string;
   }
 }
 
@@ -24,13 +27,22 @@ export function requireAuth(db: Pool) {
       `UPDATE api_tokens t SET last_used_at = now()
        FROM users u
        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id
-       RETURNING t.id AS token_id, u.id, u.email, u.is_admin, u.created_at`,
+       RETURNING t.id AS token_id, t.project_id AS scope_id,
+         (SELECT name FROM projects WHERE id = t.project_id) AS scope_name,
+         u.id, u.email, u.is_admin, u.created_at`,
       [hashToken(m[1])],
     );
     const row = res.rows[0];
     if (!row) throw new AuthError('Invalid or revoked API token.');
     req.user = toUser(row);
     req.tokenId = String(row.token_id);
+    if (row.scope_id !== null) {
+      checkScopedPath(req.originalUrl, String(row.scope_name));
+      await checkTokenContainer(db, req.tokenId);
+      req.tokenProjectId = String(row.scope_id);
+      // A container acts for its project only: never with the owner's admin rights.
+      req.user = { ...req.user, isAdmin: false };
+    }
     next();
   };
 }

@@ -3,6 +3,7 @@ import { createPool } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 import { connectTemporal } from '../temporal/connection.js';
 import { createApp } from './app.js';
+import { apiSocketPath, listenOnSocket } from './socket.js';
 
 async function main(): Promise<void> {
   const env = parsePlatformEnv();
@@ -16,8 +17,14 @@ async function main(): Promise<void> {
     console.error(`api: cannot listen on 127.0.0.1:${env.ports.api}: ${err.message}`);
     process.exit(1);
   });
+  const sock = await listenOnSocket(env.home, app).catch((err: Error) => {
+    console.error(`api: cannot listen on ${apiSocketPath(env.home)}: ${err.message}`);
+    process.exit(1);
+  });
+  log(`api listening on ${apiSocketPath(env.home)} (for containers)`);
   const stop = () => {
     log('api stopping');
+    sock.close();
     server.close(() => void db.end().then(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -54,7 +54,23 @@ const SELECT_VERSION = `
   JOIN model_repositories r ON r.id = v.repo_id
   LEFT JOIN users u ON u.id = v.created_by`;
 
-function toVersion(r: Record<string, any>): ModelVersion {
+interface VersionRow {
+  repository: string;
+  version: number;
+  model_id: string;
+  content_encoding: string;
+  comment: string;
+  metadata: Record<string, string> | null;
+  size: string | number;
+  sha256: string;
+  created_by: string | null;
+  job_id: string | null;
+  release: number | null;
+  created_at: Date;
+  tags: string[] | null;
+}
+
+function toVersion(r: VersionRow): ModelVersion {
   const v: Omit<ModelVersion, 'details'> = {
     repository: r.repository,
     version: r.version,
@@ -67,7 +83,7 @@ function toVersion(r: Record<string, any>): ModelVersion {
     createdBy: r.created_by ?? null,
     jobId: r.job_id ?? null,
     release: r.release ?? null,
-    createdAt: (r.created_at as Date).toISOString(),
+    createdAt: r.created_at.toISOString(),
     tags: r.tags ?? [],
   };
   const details: Record<string, string> = {
@@ -116,8 +132,11 @@ export function checkNewVersion(input: NewVersionInput) {
     throw new ValidationError('The comment must be a string of at most 10000 characters.');
   const enc = input.contentEncoding ?? 'pickle';
   if (typeof enc !== 'string' || !ENCODING_RE.test(enc))
-    throw new ValidationError(`Content-Encoding ${JSON.stringify(enc)} is not a short lowercase name like "joblib".`);
-  const jobId = input.jobId === undefined || input.jobId === null || input.jobId === '' ? null : String(input.jobId);
+    throw new ValidationError(
+      `Content-Encoding ${JSON.stringify(enc)} is not a short lowercase name like "joblib".`,
+    );
+  const jobId =
+    input.jobId === undefined || input.jobId === null || input.jobId === '' ? null : String(input.jobId);
   return { comment, contentEncoding: enc, metadata: meta as Record<string, string>, jobId };
 }
 
@@ -144,7 +163,7 @@ const noRepo = (repo: string) =>
   );
 
 export async function listVersions(db: Pool, projectId: string, repo: string, limit: number) {
-  const res = await db.query(
+  const res = await db.query<VersionRow>(
     `${SELECT_VERSION} WHERE r.project_id = $1 AND r.name = $2 ORDER BY v.version DESC LIMIT $3`,
     [projectId, repo, limit],
   );
@@ -159,15 +178,27 @@ export async function listVersions(db: Pool, projectId: string, repo: string, li
 }
 
 /** `ref` is a version number, a tag, or `latest` (the newest version). */
-export async function getVersion(db: Pool, projectId: string, repo: string, ref: string): Promise<ModelVersion> {
+export async function getVersion(
+  db: Pool,
+  projectId: string,
+  repo: string,
+  ref: string,
+): Promise<ModelVersion> {
   const where = 'WHERE r.project_id = $1 AND r.name = $2';
   let res;
   if (/^\d{1,9}$/.test(ref)) {
-    res = await db.query(`${SELECT_VERSION} ${where} AND v.version = $3`, [projectId, repo, Number(ref)]);
+    res = await db.query<VersionRow>(`${SELECT_VERSION} ${where} AND v.version = $3`, [
+      projectId,
+      repo,
+      Number(ref),
+    ]);
   } else if (ref === 'latest') {
-    res = await db.query(`${SELECT_VERSION} ${where} ORDER BY v.version DESC LIMIT 1`, [projectId, repo]);
+    res = await db.query<VersionRow>(`${SELECT_VERSION} ${where} ORDER BY v.version DESC LIMIT 1`, [
+      projectId,
+      repo,
+    ]);
   } else {
-    res = await db.query(
+    res = await db.query<VersionRow>(
       `${SELECT_VERSION} JOIN model_tags tg ON tg.repo_id = v.repo_id AND tg.version = v.version
        ${where} AND tg.tag = $3`,
       [projectId, repo, checkName('tag', ref)],
@@ -266,7 +297,11 @@ export async function listTags(db: Pool, projectId: string, repo: string) {
      WHERE r.project_id = $1 AND r.name = $2 ORDER BY t.tag`,
     [projectId, repo],
   );
-  return res.rows.map((r) => ({ tag: r.tag as string, version: r.version as number, createdAt: r.created_at.toISOString() }));
+  return res.rows.map((r) => ({
+    tag: r.tag as string,
+    version: r.version as number,
+    createdAt: r.created_at.toISOString(),
+  }));
 }
 
 /** Adding a tag that exists moves it to the new version, so "prod" can be pointed back for a rollback. */

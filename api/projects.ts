@@ -99,14 +99,16 @@ export async function createProject(
   return getProject(db, userId, name);
 }
 
-/** Only the owner deletes; the project's volumes are removed with it. */
+/** Only the owner deletes; the project's volumes and models are removed with it. */
 export async function deleteProject(db: Pool, home: string, userId: string, name: string): Promise<Project> {
   const project = await getProject(db, userId, name);
   if (project.role !== 'owner') {
     throw new NotFoundError(`Project ${name} not found.`, 'Only the owner can delete a project.');
   }
   await db.query('DELETE FROM projects WHERE id = $1', [project.id]);
+  // Volumes and saved models go with the project.
   await fs.rm(path.join(homePaths(home).volumes, project.id), { recursive: true, force: true });
+  await fs.rm(path.join(home, 'models', project.id), { recursive: true, force: true });
   return project;
 }
 

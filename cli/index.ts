@@ -17,7 +17,15 @@ import {
 import { cpCommand } from './commands/cp.js';
 import { configCommand, configSetCommand, configUnsetCommand } from './commands/config.js';
 import { logsCommand, runCommand } from './commands/jobs.js';
+import { runNotebookCommand } from './commands/notebooks.js';
 import { tasksCommand, tasksPauseCommand, tasksResumeCommand, tasksRunCommand } from './commands/tasks.js';
+import {
+  modelsCommand,
+  modelsDownloadCommand,
+  modelsLogCommand,
+  modelsShowCommand,
+  modelsTagCommand,
+} from './commands/models.js';
 
 const cli = cac('roro');
 const debug = process.argv.includes('--debug');
@@ -168,6 +176,13 @@ cli
   .allowUnknownOptions()
   .action(run(runCommand));
 cli
+  .command('run:notebook', 'Start Jupyter with the last deployed code; prints its URL with the token')
+  .option('-s, --size <size>', 'Compute size, e.g. S1 (default), S2')
+  .option('--lab', 'JupyterLab instead of the classic notebook')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--json', 'JSON output: {"notebookid", "url", "hostUrl"}')
+  .action(run(runNotebookCommand));
+cli
   .command('logs <target>', 'Output of a job (kept after it ends) or of a service')
   .option('-f, --follow', 'Follow until the job ends; exit with its status')
   .option('-t, --timestamps', 'Show timestamps')
@@ -189,6 +204,32 @@ for (const [verb, action, what] of [
     .option('--json', 'JSON output')
     .action(run(action));
 }
+
+cli
+  .command('models', 'List the model repositories of the project')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--json', 'JSON output')
+  .action(run(modelsCommand));
+cli
+  .command('models:log [name]', 'Versions of a model repository, newest first')
+  .option('-a, --all', 'All versions, not only the 20 newest')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--json', 'JSON output')
+  .action(run(modelsLogCommand));
+cli
+  .command('models:show <model>', 'All metadata of a model version: NAME, NAME:VERSION or NAME:TAG')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--json', 'JSON output')
+  .action(run(modelsShowCommand));
+cli
+  .command('models:tag <model> <tag>', 'Tag a model version (NAME:VERSION); an existing tag moves')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .option('--json', 'JSON output')
+  .action(run(modelsTagCommand));
+cli
+  .command('models:download <model> <file>', 'Save a model version (NAME[:VERSION|:TAG]) to FILE')
+  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+  .action(run(modelsDownloadCommand));
 
 cli.help();
 cli.version('0.1.0');

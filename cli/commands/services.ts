@@ -6,6 +6,7 @@ import { projectPath, resolveProject } from '../project.js';
 import { detachOrFollow } from './deploy.js';
 import type { Deploy } from './deploy.js';
 import { jobsSection, stopJobOrService } from './jobs.js';
+import { notebooksSection, stopNotebookOr } from './notebooks.js';
 
 export interface Service {
   name: string;
@@ -62,7 +63,7 @@ export const servicesSection: PsSection = {
   empty: (project) => `No services in ${project}. Add them to roro.yml under services: and run roro deploy.`,
 };
 
-export const PS_SECTIONS: PsSection[] = [servicesSection, jobsSection];
+export const PS_SECTIONS: PsSection[] = [servicesSection, jobsSection, notebooksSection];
 
 export async function psCommand(opts: PsOptions): Promise<void> {
   const project = resolveProject(opts.project);
@@ -107,6 +108,8 @@ async function serviceAction(
 export const startCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
   serviceAction('start', service, opts);
 export const stopCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
-  stopJobOrService(service, opts, () => serviceAction('stop', service, opts));
+  stopJobOrService(service, opts, () =>
+    stopNotebookOr(service, opts, () => serviceAction('stop', service, opts)),
+  );
 export const restartCommand = (service: unknown, opts: PsOptions & { detach?: boolean }) =>
   serviceAction('restart', service, opts);

@@ -44,7 +44,7 @@ test(
       for (const b of bindings as { HostIp: string }[]) assert.equal(b.HostIp, '127.0.0.1');
     }
     const mounts = info.Mounts.map((m: { Destination: string }) => m.Destination).sort();
-    assert.deepEqual(mounts, ['/volumes/data', '/volumes/notebooks']);
+    assert.deepEqual(mounts, ['/run/roro', '/volumes/data', '/volumes/notebooks']);
     await api('DELETE', `/v1/projects/${project}`, { token: user.token });
   },
 );

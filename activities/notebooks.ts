@@ -1,0 +1,317 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Pool } from 'pg';
+import type { ActivityDeps } from './index.js';
+import type { ContainerDriver, ContainerStatus } from './docker/driver.js';
+import { NotFoundError } from '../core/errors.js';
+import { localHostCapacity, resolveSize } from '../core/sizes.js';
+import { volumeDir } from '../api/projects.js';
+import { loadConfigEnv } from '../api/config-vars.js';
+import { masterKey, open, seal } from '../api/secrets-box.js';
+import { userFailure } from './deploys.js';
+import { platformAccess } from './platform-access.js';
+
+/** SIGTERM, then SIGKILL: Jupyter saves nothing on shutdown, but kernels get a moment to exit. */
+export const NOTEBOOK_STOP_GRACE_SECONDS = 10;
+/** Jupyter imports a lot on a half-CPU size; this is how long it may take to answer. */
+export const NOTEBOOK_START_TIMEOUT_SECONDS = 240;
+export const NOTEBOOK_PORT = 8080;
+export const NOTEBOOK_DIR = '/volumes/notebooks';
+
+export interface NotebookRef {
+  notebookId: string;
+  project: string;
+  projectId: string;
+}
+
+/** The route's service name: passes core/names.ts (no `--`), so the label is `<project>--nb-<id>`. */
+export const notebookService = (id: string) => `nb-${id}`;
+export const notebookLabel = (project: string, id: string) => `${project}--${notebookService(id)}`;
+/** Jupyter's base_url: the path prefix the gateway serves the session under. */
+export const notebookBase = (project: string, id: string) => `/${notebookLabel(project, id)}/`;
+export const notebookContainerName = (project: string, id: string) => `roro-${project}-nb-${id}`;
+
+/**
+ * Starts Jupyter with its base_url at the gateway prefix. The gateway strips `/<label>` from path
+ * routes, while the host route (`<label>.<domain>/`) passes paths as they are and Jupyter's pages link
+ * to `<base>...`; so a request whose path lacks the base gets it back before tornado routes it. Both
+ * URLs then work, for browsers and for API clients (kernels' WebSockets included).
+ */
+export const NOTEBOOK_LAUNCHER = `import os, sys
+from tornado import httputil
+base = os.environ["RORO_NOTEBOOK_BASE"]
+_init = httputil.HTTPServerRequest.__init__
+def _init_with_base(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    if not (self.path + "/").startswith(base):
+        self.path = base[:-1] + self.path
+        self.uri = base[:-1] + self.uri
+httputil.HTTPServerRequest.__init__ = _init_with_base
+app = sys.argv[1]
+if app == "lab":
+    from jupyterlab.labapp import main
+else:
+    from notebook.app import main
+sys.argv = ["jupyter-" + app] + sys.argv[2:]
+sys.exit(main())
+`;
+
+/** argv of the container. The token is not here: it goes in JUPYTER_TOKEN, which `docker top` does not show. */
+export function notebookCommand(app: 'lab' | 'notebook', base: string): string[] {
+  return [
+    'python',
+    '-c',
+    NOTEBOOK_LAUNCHER,
+    app,
+    '--ip=0.0.0.0',
+    `--port=${NOTEBOOK_PORT}`,
+    '--no-browser',
+    `--ServerApp.base_url=${base}`,
+    `--ServerApp.root_dir=${NOTEBOOK_DIR}`,
+    // Requests come through the gateway with its host name; the token guards access.
+    '--ServerApp.allow_remote_access=True',
+    '--ServerApp.trust_xheaders=True',
+    // No calls to PyPI from a platform that may have no internet access.
+    '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
+  ];
+}
+
+/** The token is sealed with the config key, bound to the notebook's id. */
+export const sealToken = (home: string, id: string, token: string) =>
+  seal(masterKey(home), token, `notebook:${id}`);
+export const openToken = (home: string, id: string, sealed: string) =>
+  open(masterKey(home), sealed, `notebook:${id}`);
+
+async function inspectOrGone(driver: ContainerDriver, name: string): Promise<ContainerStatus | undefined> {
+  try {
+    return await driver.inspect(name);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The container's last lines, with the token masked: they end up in errors and workflow history. */
+export async function lastLogLines(
+  driver: ContainerDriver,
+  name: string,
+  token: string | undefined,
+  n = 20,
+): Promise<string[]> {
+  const lines: string[] = [];
+  try {
+    for await (const l of driver.logs(name, { follow: false, tail: n })) lines.push(l.line);
+  } catch {
+    /* the container may be gone already */
+  }
+  return lines.slice(-n).map((l) => (token ? l.split(token).join('<token>') : l));
+}
+
+/** GET <base>api/status with the token on loopback: 200 means Jupyter is up and takes the token. */
+function jupyterAnswers(port: number, base: string, token: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `${base}api/status`,
+        headers: { authorization: `token ${token}` },
+        timeout: 2000,
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function notebookRow(db: Pool, id: string) {
+  const res = await db.query<{ app: 'lab' | 'notebook'; size: string; token_sealed: string | null }>(
+    'SELECT app, size, token_sealed FROM notebooks WHERE id = $1',
+    [id],
+  );
+  const row = res.rows[0];
+  if (!row) throw ApplicationFailure.nonRetryable(`Notebook ${id} has no record.`, 'not_found');
+  return row;
+}
+
+export interface NotebookExit {
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** The container vanished (removed outside roro, or with its project). */
+  gone?: boolean;
+  logs: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function createNotebookActivities(deps: ActivityDeps & { driver: ContainerDriver }) {
+  const { driver, db } = deps;
+  const home = deps.env.home;
+
+  return {
+    /**
+     * Idempotent by container name: a retry adopts a running container (whose token was stored before
+     * it started). A fresh start makes a new token here, stores it sealed, and returns only the port.
+     */
+    async startNotebookContainer(ref: NotebookRef): Promise<{ hostPort: number }> {
+      const name = notebookContainerName(ref.project, ref.notebookId);
+      const found = await inspectOrGone(driver, name);
+      if (found?.state === 'running' && found.hostPort) return { hostPort: found.hostPort };
+      if (found) await driver.remove(name);
+      const row = await notebookRow(db, ref.notebookId);
+      const rel = await db.query<{ version: number; image: string }>(
+        'SELECT version, image FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
+        [ref.projectId],
+      );
+      const release = rel.rows[0];
+      if (!release)
+        throw ApplicationFailure.nonRetryable(
+          'The project has no release yet: run `roro deploy` first.',
+          'no_release',
+        );
+      let limits;
+      try {
+        const size = resolveSize(row.size, localHostCapacity());
+        limits = { cpus: size.cpus, memoryBytes: size.memoryBytes };
+      } catch (err) {
+        return userFailure(err);
+      }
+      const vols = await db.query<{ name: string }>(
+        'SELECT name FROM volumes WHERE project_id = $1 ORDER BY name',
+        [ref.projectId],
+      );
+      // API access for the notebook's code (models, jobs): a project-scoped token made here, never in history.
+      const access = await platformAccess(deps, { ...ref, purpose: `notebook ${ref.notebookId}` });
+      const token = crypto.randomBytes(24).toString('hex');
+      await db.query(
+        'UPDATE notebooks SET token_sealed = $2, image = $3, release_version = $4 WHERE id = $1',
+        [ref.notebookId, sealToken(home, ref.notebookId, token), release.image, release.version],
+      );
+      const base = notebookBase(ref.project, ref.notebookId);
+      const started = await driver.run({
+        image: release.image,
+        name,
+        cmd: notebookCommand(row.app, base),
+        // Config vars first, so the platform's own variables (the token above all) win.
+        env: {
+          ...(await loadConfigEnv(db, home, ref.projectId)),
+          ...access.env,
+          RORO_PROJECT: ref.project,
+          RORO_NOTEBOOK_ID: ref.notebookId,
+          RORO_NOTEBOOK_BASE: base,
+          JUPYTER_TOKEN: token,
+        },
+        labels: {
+          'roro.managed': 'true',
+          'roro.kind': 'notebook',
+          'roro.project': ref.project,
+          'roro.notebook': ref.notebookId,
+          ...access.labels,
+        },
+        workdir: NOTEBOOK_DIR,
+        port: NOTEBOOK_PORT,
+        mounts: [
+          ...vols.rows.map((v) => ({
+            source: volumeDir(home, ref.projectId, v.name),
+            target: `/volumes/${v.name}`,
+          })),
+          ...access.mounts,
+        ],
+        limits,
+        user: '1000',
+      });
+      if (!started.hostPort) throw new Error(`container ${name} has no published port`);
+      return { hostPort: started.hostPort };
+    },
+
+    /** Ready means Jupyter answers its status API with the token; a crash or timeout fails with its last lines. */
+    async waitNotebookReady(ref: NotebookRef & { hostPort: number }): Promise<void> {
+      const name = notebookContainerName(ref.project, ref.notebookId);
+      const row = await notebookRow(db, ref.notebookId);
+      if (!row.token_sealed) throw ApplicationFailure.nonRetryable('The notebook has no token.', 'no_token');
+      const token = openToken(home, ref.notebookId, row.token_sealed);
+      const base = notebookBase(ref.project, ref.notebookId);
+      const deadline = Date.now() + NOTEBOOK_START_TIMEOUT_SECONDS * 1000;
+      for (let round = 0; round < 10_000; round++) {
+        Context.current().heartbeat();
+        const st = await inspectOrGone(driver, name);
+        if (!st || (st.state !== 'running' && st.state !== 'created')) {
+          const logs = await lastLogLines(driver, name, token);
+          const why = !st
+            ? 'disappeared'
+            : st.oomKilled
+              ? 'was killed for using more memory than its size allows'
+              : `exited with code ${st.exitCode}`;
+          throw ApplicationFailure.nonRetryable(
+            `Jupyter ${why} before it answered. Last lines:\n${logs.join('\n')}`,
+            'notebook_crashed',
+          );
+        }
+        if (await jupyterAnswers(ref.hostPort, base, token)) return;
+        if (Date.now() > deadline) break;
+        await sleep(500);
+      }
+      const logs = await lastLogLines(driver, name, token);
+      throw ApplicationFailure.nonRetryable(
+        `Jupyter did not answer within ${NOTEBOOK_START_TIMEOUT_SECONDS} s. Last lines:\n${logs.join('\n')}`,
+        'notebook_not_ready',
+      );
+    },
+
+    /**
+     * Resolves when the container exits (or vanishes). Heartbeats, so a restarted worker re-attaches
+     * and a cancelled session (`roro stop`) is noticed within a second.
+     */
+    async waitNotebook(ref: NotebookRef): Promise<NotebookExit> {
+      const ctx = Context.current();
+      const name = notebookContainerName(ref.project, ref.notebookId);
+      const beat = setInterval(() => ctx.heartbeat(), 1000);
+      try {
+        const exited = driver.wait(name).then(
+          () => 'exited' as const,
+          () => 'gone' as const,
+        );
+        await Promise.race([exited, ctx.cancelled]);
+        const st = await inspectOrGone(driver, name);
+        if (!st) return { gone: true, logs: [] };
+        const row = await notebookRow(db, ref.notebookId);
+        const token = row.token_sealed ? openToken(home, ref.notebookId, row.token_sealed) : undefined;
+        return {
+          exitCode: st.exitCode,
+          oomKilled: st.oomKilled,
+          logs: await lastLogLines(driver, name, token),
+        };
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    async stopNotebookContainer(ref: NotebookRef): Promise<void> {
+      const name = notebookContainerName(ref.project, ref.notebookId);
+      await driver.stop(name, NOTEBOOK_STOP_GRACE_SECONDS);
+      await driver.remove(name);
+    },
+
+    async markNotebook(input: {
+      notebookId: string;
+      status: 'running' | 'stopped' | 'failed' | 'finished';
+      error?: string;
+    }): Promise<void> {
+      const ended = input.status !== 'running';
+      await db.query(
+        `UPDATE notebooks SET status = $2, error = $3,
+           started_at = CASE WHEN $4 THEN started_at ELSE coalesce(started_at, now()) END,
+           finished_at = CASE WHEN $4 THEN now() ELSE NULL END,
+           token_sealed = CASE WHEN $4 THEN NULL ELSE token_sealed END
+         WHERE id = $1`,
+        [input.notebookId, input.status, input.error ?? null, ended],
+      );
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import crypto from 'node:crypto';
+import type { Pool } from 'pg';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { PlatformEnv } from '../core/config.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { localHostCapacity, resolveSize } from '../core/sizes.js';
+import { workflowIds } from '../temporal/ids.js';
+import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
+import type { NotebookSessionInput } from '../workflows/notebook-session.js';
+import type { Project } from './projects.js';
+import type { ContainerDriver } from '../activities/docker/driver.js';
+import {
+  lastLogLines,
+  notebookContainerName,
+  notebookLabel,
+  notebookService,
+  openToken,
+} from '../activities/notebooks.js';
+
+export interface Notebook {
+  id: string;
+  status: 'starting' | 'running' | 'stopped' | 'failed' | 'finished';
+  app: 'lab' | 'notebook';
+  size: string;
+  /** The route's service name, `nb-<id>`. */
+  service: string;
+  error?: string;
+  release?: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Only while running, and only in answers about one notebook: the URL with `?token=`. */
+  url?: string;
+  /** The same session by host name (`<project>--nb-<id>.<domain>`), for browsers. */
+  hostUrl?: string;
+}
+
+export const newNotebookId = () => `n${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
+const ID_RE = /^n[a-z0-9]{1,30}$/;
+
+const COLUMNS = `id, status, app, size, service, error, release_version, created_at, started_at, finished_at,
+  workflow_id, token_sealed`;
+
+interface Row {
+  id: string;
+  status: Notebook['status'];
+  app: Notebook['app'];
+  size: string;
+  service: string;
+  error: string | null;
+  release_version: number | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  workflow_id: string;
+  token_sealed: string | null;
+}
+
+function toNotebook(r: Row): Notebook {
+  const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+  return {
+    id: r.id,
+    status: r.status,
+    app: r.app,
+    size: r.size,
+    service: r.service,
+    error: r.error ?? undefined,
+    release: r.release_version ?? undefined,
+    createdAt: r.created_at.toISOString(),
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+  };
+}
+
+/** The session's URLs with its token; the caller has already been checked to be a project member. */
+export function notebookUrls(env: PlatformEnv, project: string, r: Row): Pick<Notebook, 'url' | 'hostUrl'> {
+  if (r.status !== 'running' || !r.token_sealed) return {};
+  const token = openToken(env.home, r.id, r.token_sealed);
+  const label = notebookLabel(project, r.id);
+  const page = `${r.app === 'lab' ? 'lab' : 'tree'}?token=${token}`;
+  return {
+    url: `${env.gatewayUrl}/${label}/${page}`,
+    hostUrl: `https://${label}.${env.domain}:${env.ports.gatewayHttps}/${page}`,
+  };
+}
+
+/** Records the session and starts notebook:<project>:<id>; answers at once, the workflow does the rest. */
+export async function startNotebook(
+  deps: { env: PlatformEnv; db: Pool; temporal: Client },
+  project: Project,
+  userId: string,
+  body: { size?: unknown; lab?: unknown },
+): Promise<Notebook> {
+  if (body.size !== undefined && typeof body.size !== 'string')
+    throw new ValidationError('"size" must be a size name such as S1.');
+  if (body.lab !== undefined && typeof body.lab !== 'boolean')
+    throw new ValidationError('"lab" must be true (JupyterLab) or false (the classic notebook).');
+  const size = resolveSize(body.size, localHostCapacity()).name;
+  const rel = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 LIMIT 1', [project.id]);
+  if (!rel.rowCount) {
+    throw new ValidationError(
+      `Project ${project.name} has no deployed code yet: a notebook runs in the image of the last release.`,
+      { code: 'no_release', hint: 'Deploy first with `roro deploy`, then run the notebook again.' },
+    );
+  }
+  const id = newNotebookId();
+  const workflowId = workflowIds.notebook(project.name, id);
+  await deps.db.query(
+    `INSERT INTO notebooks (id, project_id, workflow_id, service, app, size, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [id, project.id, workflowId, notebookService(id), body.lab ? 'lab' : 'notebook', size, userId],
+  );
+  const input: NotebookSessionInput = { projectId: project.id, project: project.name, notebookId: id };
+  try {
+    await deps.temporal.workflow.start('notebookSession', {
+      taskQueue: deps.env.taskQueue,
+      workflowId,
+      args: [input],
+      typedSearchAttributes: [
+        { key: PROJECT_ATTR, value: project.name },
+        { key: KIND_ATTR, value: 'notebook' },
+      ],
+    });
+  } catch (err) {
+    await deps.db.query('DELETE FROM notebooks WHERE id = $1', [id]);
+    throw err;
+  }
+  return toNotebook(await notebookRow(deps.db, project.id, id));
+}
+
+export async function listNotebooks(db: Pool, projectId: string, all: boolean): Promise<Notebook[]> {
+  const res = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM notebooks WHERE project_id = $1
+     ${all ? '' : `AND status IN ('starting', 'running')`} ORDER BY created_at DESC LIMIT 200`,
+    [projectId],
+  );
+  return res.rows.map(toNotebook);
+}
+
+async function notebookRow(db: Pool, projectId: string, id: string): Promise<Row> {
+  const res = ID_RE.test(id)
+    ? await db.query<Row>(`SELECT ${COLUMNS} FROM notebooks WHERE project_id = $1 AND id = $2`, [
+        projectId,
+        id,
+      ])
+    : { rows: [] };
+  const row = res.rows[0];
+  if (!row) throw new NotFoundError(`Notebook ${id} not found.`, 'Run `roro ps -a` to list notebooks.');
+  return row;
+}
+
+export async function getNotebook(
+  env: PlatformEnv,
+  db: Pool,
+  project: Project,
+  id: string,
+): Promise<Notebook> {
+  const row = await notebookRow(db, project.id, id);
+  return { ...toNotebook(row), ...notebookUrls(env, project.name, row) };
+}
+
+/** Cancels the session's workflow; its cleanup removes the route and the container, then records `stopped`. */
+export async function stopNotebook(
+  deps: { db: Pool; temporal: Client },
+  projectId: string,
+  id: string,
+): Promise<Notebook> {
+  const row = await notebookRow(deps.db, projectId, id);
+  if (row.status === 'starting' || row.status === 'running') {
+    try {
+      await deps.temporal.workflow.getHandle(row.workflow_id).cancel();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return toNotebook(row);
+}
+
+/** Jupyter's recent output while its container exists, with the token masked. */
+export async function notebookLogs(
+  env: PlatformEnv,
+  driver: ContainerDriver,
+  db: Pool,
+  project: Project,
+  id: string,
+  tail: number,
+): Promise<{ notebook: Notebook; lines: string[] }> {
+  const row = await notebookRow(db, project.id, id);
+  const token = row.token_sealed ? openToken(env.home, row.id, row.token_sealed) : undefined;
+  const lines = await lastLogLines(driver, notebookContainerName(project.name, id), token, tail);
+  return { notebook: toNotebook(row), lines };
+}

@@ -1,0 +1,139 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RoroError } from '../../core/errors.js';
+import { ApiClient } from '../client.js';
+import { ago, info, out, printJson } from '../output.js';
+import { projectPath, resolveProject } from '../project.js';
+import type { PsOptions, PsSection } from './services.js';
+import { duration } from './jobs.js';
+
+export interface Notebook {
+  id: string;
+  status: 'starting' | 'running' | 'stopped' | 'failed' | 'finished';
+  app: 'lab' | 'notebook';
+  size: string;
+  service: string;
+  error?: string;
+  release?: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  url?: string;
+  hostUrl?: string;
+}
+
+export interface RunNotebookOptions {
+  size?: string;
+  lab?: boolean;
+  json?: boolean;
+  project?: string;
+  url?: string;
+}
+
+/** Jupyter needs a while to import on a small size; past this the CLI stops waiting, the session does not. */
+const WAIT_SECONDS = 300;
+
+const notebookPath = (project: string, id: string) =>
+  `${projectPath(project)}/notebooks/${encodeURIComponent(id)}`;
+
+async function waitRunning(client: ApiClient, project: string, id: string): Promise<Notebook> {
+  let nb: Notebook | undefined;
+  for (let i = 0; i < WAIT_SECONDS * 2; i++) {
+    nb = (await client.request<{ notebook: Notebook }>(notebookPath(project, id))).notebook;
+    if (nb.status !== 'starting') break;
+    await sleep(500);
+  }
+  return nb!;
+}
+
+/** `roro run:notebook`: starts a session, waits until Jupyter answers, prints its URL (with the token). */
+export async function runNotebookCommand(opts: RunNotebookOptions): Promise<void> {
+  const project = resolveProject(opts.project);
+  const client = ApiClient.forCli(opts.url);
+  const { notebook } = await client.request<{ notebook: Notebook }>(`${projectPath(project)}/notebooks`, {
+    method: 'POST',
+    body: { ...(opts.size ? { size: String(opts.size) } : {}), lab: Boolean(opts.lab) },
+  });
+  info(`Starting notebook ${notebook.id} (${notebook.app}, size ${notebook.size})...`);
+  const nb = await waitRunning(client, project, notebook.id);
+  if (nb.status === 'starting') {
+    throw new RoroError(`Notebook ${nb.id} is still starting after ${WAIT_SECONDS} s.`, {
+      code: 'notebook_slow',
+      hint: `Check it with \`roro ps\`; stop it with \`roro stop ${nb.id}\`.`,
+    });
+  }
+  if (nb.status !== 'running' || !nb.url) {
+    throw new RoroError(`Notebook ${nb.id} ${nb.status}: ${nb.error ?? 'no reason recorded'}`, {
+      code: 'notebook_failed',
+      hint: 'Fix the cause above and run `roro run:notebook` again.',
+    });
+  }
+  if (opts.json) return printJson({ notebookid: nb.id, url: nb.url, hostUrl: nb.hostUrl });
+  out(`Started notebook ${nb.id}`);
+  out(`URL: ${nb.url}`);
+  info(`Also at: ${nb.hostUrl}`);
+  info(`Notebooks are saved in /volumes/notebooks. Stop the session with: roro stop ${nb.id}`);
+}
+
+export const NOTEBOOK_HEADERS = ['NOTEBOOKID', 'STATUS', 'WHEN', 'TIME', 'SIZE', 'APP'];
+
+export function notebookRows(notebooks: Notebook[], now = Date.now()): string[][] {
+  return notebooks.map((n) => [
+    n.id,
+    n.status,
+    ago(n.createdAt, now),
+    duration(n.startedAt ?? n.createdAt, n.finishedAt, now),
+    n.size,
+    n.app === 'lab' ? 'jupyter lab' : 'jupyter notebook',
+  ]);
+}
+
+/** The notebooks block of `roro ps`, after the jobs. */
+export const notebooksSection: PsSection = {
+  key: 'notebooks',
+  async load(client, project, opts: PsOptions) {
+    const { notebooks } = await client.request<{ notebooks: Notebook[] }>(
+      `${projectPath(project)}/notebooks${opts.all ? '?all=1' : ''}`,
+    );
+    return { items: notebooks, headers: NOTEBOOK_HEADERS, rows: notebookRows(notebooks) };
+  },
+  empty: (project) => `No running notebooks in ${project}. Start one with: roro run:notebook`,
+};
+
+async function findNotebook(client: ApiClient, project: string, id: string): Promise<Notebook | undefined> {
+  if (!/^n[a-z0-9]{1,30}$/.test(id)) return undefined;
+  try {
+    return (await client.request<{ notebook: Notebook }>(notebookPath(project, id))).notebook;
+  } catch (err) {
+    if (err instanceof RoroError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** `roro stop NBID`: stops the session (route, then container); anything else goes to `otherwise`. */
+export async function stopNotebookOr(
+  target: unknown,
+  opts: PsOptions & { detach?: boolean },
+  otherwise: () => Promise<void>,
+): Promise<void> {
+  if (typeof target !== 'string') return otherwise();
+  const project = resolveProject(opts.project);
+  const client = ApiClient.forCli(opts.url);
+  const nb = await findNotebook(client, project, target);
+  if (!nb) return otherwise();
+  if (nb.status !== 'starting' && nb.status !== 'running') {
+    info(`Notebook ${nb.id} already ended: ${nb.status}.`);
+    return;
+  }
+  await client.request(`${notebookPath(project, nb.id)}/stop`, { method: 'POST', body: {} });
+  info(`Stopping notebook ${nb.id}...`);
+  if (opts.detach) return;
+  for (let i = 0; i < 120; i++) {
+    await sleep(500);
+    const now = await findNotebook(client, project, nb.id);
+    if (now && now.status !== 'starting' && now.status !== 'running') {
+      out(`Notebook ${nb.id} ${now.status}.`);
+      return;
+    }
+  }
+  info(`Notebook ${nb.id} is still stopping; check with: roro ps -a`);
+}
