@@ -35,7 +35,8 @@ export async function reconcileServices(env: PlatformEnv, log: (line: string) =>
         filters: { label: [`roro.project=${project}`, 'roro.kind=service'], status: ['running'] },
       });
       const missing = services.filter(
-        (s) => running.filter((c) => c.Labels['roro.service'] === s.service).length < Math.max(1, s.instances),
+        (s) =>
+          running.filter((c) => c.Labels['roro.service'] === s.service).length < Math.max(1, s.instances),
       );
       if (missing.length === 0) continue;
       const first = services[0]!;
@@ -43,7 +44,9 @@ export async function reconcileServices(env: PlatformEnv, log: (line: string) =>
       try {
         await createOperation({ env, db, temporal: client }, p, String(first.ownerId), 'restart', {});
         restarted.push(project);
-        log(`${project}: ${missing.map((s) => s.service).join(', ')} not running; restarting from the current release`);
+        log(
+          `${project}: ${missing.map((s) => s.service).join(', ')} not running; restarting from the current release`,
+        );
       } catch (err) {
         if (!(err instanceof RoroError)) throw err;
         log(`${project}: not restarted: ${err.message}`);

@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor(env, await buildComponents(env), {
     afterComponent: async (name) => {
       if (name === 'postgres') return { admin: await bootstrapDatabase(env, log) };
-      if (name === 'worker') await reconcileServices(env, log).catch((err: Error) => log(`reconcile failed: ${err.message}`));
+      if (name === 'worker')
+        await reconcileServices(env, log).catch((err: Error) => log(`reconcile failed: ${err.message}`));
       return undefined;
     },
   });

@@ -80,7 +80,10 @@ test(
     const logs = await api('GET', `/v1/projects/${name}/jobs/${jobId}/logs`, { token });
     assert.match(JSON.stringify(logs.body), /kept across restarts/);
     const tasks = await api('GET', `/v1/projects/${name}/tasks`, { token });
-    assert.deepEqual(tasks.body.tasks.map((t: { name: string }) => t.name), ['nightly']);
+    assert.deepEqual(
+      tasks.body.tasks.map((t: { name: string }) => t.name),
+      ['nightly'],
+    );
     // The service answers again: still running, or rolled out anew if the Docker engine restarted with the platform.
     let res = await gatewayRequest(`/${name}/hello`, { body: { name: 'again' } }).catch(() => undefined);
     for (let i = 0; i < 120 && res?.status !== 200; i++) {
