@@ -4,6 +4,7 @@ import { buildComponents } from './components.js';
 import { bootstrapDatabase } from './bootstrap.js';
 import { Supervisor } from './supervisor.js';
 import { reconcileServices } from './reconcile.js';
+import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
 import { supervisorPidPath } from './state.js';
 
 /** The long-running parent of every embedded component; `roro server up` starts it detached. */
@@ -15,6 +16,14 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor(env, await buildComponents(env), {
     afterComponent: async (name) => {
       if (name === 'postgres') return { admin: await bootstrapDatabase(env, log) };
+      if (name === 'temporal') {
+        // Needed on an external cluster; a no-op on the embedded server, which gets them as flags.
+        const added = await ensureSearchAttributes(env).catch((err: Error) => {
+          log(`could not register search attributes RoroProject/RoroKind: ${err.message}`);
+          return [];
+        });
+        if (added.length) log(`registered search attributes ${added.join(', ')}`);
+      }
       if (name === 'worker')
         await reconcileServices(env, log).catch((err: Error) => log(`reconcile failed: ${err.message}`));
       return undefined;

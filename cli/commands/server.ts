@@ -35,7 +35,10 @@ async function status(env: PlatformEnv, opts: { json?: boolean }) {
       components.map((c) => [c.name, c.status, c.url, c.detail]),
     );
     const ui = components.find((c) => c.name === 'temporal-ui');
-    if (ui) info(`\nDeploy history: ${ui.url}/namespaces/${env.temporalNamespace}/workflows`);
+    if (ui) {
+      info(`\nDeploy history: ${ui.url}/namespaces/${env.temporalNamespace}/workflows`);
+      info('  (one project: search RoroProject = "NAME"; deploys only: add AND RoroKind = "deploy")');
+    }
     if (fs.existsSync(ca)) info(`Trust the gateway's certificate:\n${trustCommand(ca)}`);
   }
   if (components.some((c) => c.status === 'down')) process.exitCode = 1;
