@@ -219,7 +219,23 @@ export async function logsCommand(target: unknown, opts: LogsOptions): Promise<v
   const client = ApiClient.forCli(opts.url);
   const job = await findJob(client, project, target);
   if (job) return jobLogs(client, project, job, opts);
+  if (await notebookLogs(client, project, target)) return;
   await serviceLogs(client, project, target, opts);
+}
+
+/** A notebook session's last lines (its token masked by the server); false when no such session. */
+async function notebookLogs(client: ApiClient, project: string, id: string): Promise<boolean> {
+  if (!/^n[0-9a-z]+$/.test(id)) return false;
+  try {
+    const { lines } = await client.request<{ lines: string[] }>(
+      `${projectPath(project)}/notebooks/${encodeURIComponent(id)}/logs?tail=500`,
+    );
+    for (const line of lines) out(line);
+    return true;
+  } catch (err) {
+    if (err instanceof RoroError && err.status === 404) return false;
+    throw err;
+  }
 }
 
 // ---------- roro stop ----------

@@ -324,6 +324,11 @@ test(
         const nbId = /Started notebook (\S+)/.exec(run.stdout)![1]!;
         const ps = await roro(['ps'], { env });
         assert.match(ps.stdout, new RegExp(`${nbId}\\s+running`));
+        const token = /token=([0-9a-f]{48})/.exec(run.stdout)![1]!;
+        const logs = await roro(['logs', nbId], { env });
+        assert.equal(logs.code, 0, logs.stderr);
+        assert.match(logs.stdout, /Jupyter|jupyter|Serving|http/);
+        assert.ok(!logs.stdout.includes(token), 'the token is masked in the log');
         const stop = await roro(['stop', nbId], { env });
         assert.equal(stop.code, 0, stop.stderr);
         assert.match(stop.stdout, new RegExp(`Notebook ${nbId} stopped`));
