@@ -66,9 +66,16 @@ export function sinceParam(dts: string): string {
   return `${secs}.${fixedNanos(dts).slice(20, 29)}`;
 }
 
+const RECENT_KEYS = 5000;
+const REATTACH_OVERLAP_S = 2;
+
 /** Stores a job's lines in batches, under the cap, resuming after what an earlier attempt stored. */
 export class JobLogSink {
   private pending: { seq: number; dts: string; stream: string; line: string }[] = [];
+  /** Keys of recently stored lines: stdout and stderr reach the engine's log separately, so a line
+   * may arrive after a later-stamped one; only a line already stored is a duplicate. */
+  private recent = new Set<string>();
+  private recentOrder: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -101,22 +108,43 @@ export class JobLogSink {
       r.log_dropped,
       r.dts ?? undefined,
     );
+    if (r.dts) {
+      const last = await db.query<{ dts: string; stream: string; line: string }>(
+        'SELECT dts, stream, line FROM job_logs WHERE job_id = $1 ORDER BY seq DESC LIMIT $2',
+        [jobId, RECENT_KEYS],
+      );
+      for (const row of last.rows.reverse()) sink.remember(row.dts, row.stream, row.line);
+    }
     sink.timer = setInterval(() => void sink.flush().catch(() => undefined), 250);
     return sink;
   }
 
-  /** Where a follower should start reading; undefined means from the beginning. */
+  /**
+   * Where a re-attached follower should start reading; undefined means from the beginning. It starts
+   * a little before the newest stored line, because a line of the other stream stamped just before it
+   * may not have been delivered yet; the recent keys drop what is read twice.
+   */
   since(): string | undefined {
-    return this.lastDts === undefined ? undefined : sinceParam(this.lastDts);
+    if (this.lastDts === undefined) return undefined;
+    const [secs, nanos] = sinceParam(this.lastDts).split('.');
+    return `${Math.max(0, Number(secs) - REATTACH_OVERLAP_S)}.${nanos}`;
+  }
+
+  remember(dts: string, stream: string, line: string): void {
+    const key = `${dts}|${stream}|${line}`;
+    this.recent.add(key);
+    this.recentOrder.push(key);
+    if (this.recentOrder.length > RECENT_KEYS) this.recent.delete(this.recentOrder.shift()!);
   }
 
   push(l: LogLine): void {
     const dts = fixedNanos(l.ts ?? new Date().toISOString());
-    // The engine's `since` is inclusive: skip what is already stored.
-    if (this.lastDts !== undefined && dts <= this.lastDts) return;
-    this.lastDts = dts;
     const line =
       l.line.length > MAX_LINE_CHARS ? `${l.line.slice(0, MAX_LINE_CHARS)} [roro] line cut` : l.line;
+    // The engine's `since` is inclusive, and a re-attached follower sees the last lines again.
+    if (this.recent.has(`${dts}|${l.stream}|${line}`)) return;
+    this.remember(dts, l.stream, line);
+    if (this.lastDts === undefined || dts > this.lastDts) this.lastDts = dts;
     const size = Buffer.byteLength(line);
     if (this.dropped > 0 || this.lines + 1 > JOB_LOG_MAX_LINES || this.bytes + size > JOB_LOG_MAX_BYTES) {
       if (this.dropped === 0)
