@@ -196,15 +196,20 @@ async function serviceLogs(
   opts: LogsOptions,
 ): Promise<void> {
   let since: string | undefined;
+  // stdout and stderr lines can arrive out of timestamp order: remember what was printed, not a cut-off.
+  const seen = new Set<string>();
   for (;;) {
     const q = since ? `since=${encodeURIComponent(since)}&tail=5000` : 'tail=200';
     const { lines } = await client.request<{ lines: LogLine[] }>(
       `${projectPath(project)}/services/${encodeURIComponent(service)}/logs?${q}`,
     );
     for (const l of lines) {
-      if (since !== undefined && l.ts <= since) continue;
+      const key = `${l.ts}|${l.stream}|${l.line}`;
+      if (seen.has(key)) continue;
+      if (seen.size > 20_000) seen.clear();
+      seen.add(key);
       printLine(l, opts.timestamps);
-      since = l.ts;
+      if (since === undefined || l.ts > since) since = l.ts;
     }
     if (!opts.follow) return;
     since ??= new Date().toISOString();
