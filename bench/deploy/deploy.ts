@@ -20,7 +20,14 @@ import Docker from 'dockerode';
 import { ensureRuntimeImage } from '../../activities/images.js';
 import { homePaths, parsePlatformEnv, REPO_ROOT } from '../../core/config.js';
 import { resolveSize } from '../../core/sizes.js';
-import { floorCleanup, floorContext, floorRound, removeContainer, removeProjectLeftovers } from './floor.js';
+import {
+  floorCleanup,
+  floorContext,
+  floorRound,
+  removeContainer,
+  removeProjectLeftovers,
+  waitProjectGone,
+} from './floor.js';
 import { median } from './http.js';
 import { deployRound, freshProject, hasDeploy, roro, type DeployRound } from './roro.js';
 
@@ -107,6 +114,7 @@ async function main(): Promise<void> {
     await floorCleanup();
     if (withRoro && process.env.BENCH_KEEP !== '1') {
       await roro(['projects:delete', project, '--yes']);
+      await waitProjectGone(project);
       const left = await removeProjectLeftovers(project);
       if (left)
         console.error(

@@ -106,6 +106,19 @@ export async function removeContainer(id: string): Promise<void> {
  * Containers and images of a deleted project that the platform left behind; removed so repeated
  * runs do not pile them up. Returns how many there were, so the run can say so.
  */
+/** Project removal runs as a workflow after `projects:delete` returns: wait for it before counting leftovers. */
+export async function waitProjectGone(project: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const c = await run('docker', ['ps', '-aq', '--filter', `label=roro.project=${project}`]).catch(() => ({
+      stdout: '',
+    }));
+    const i = await run('docker', ['images', '-q', `roro/app-${project}`]).catch(() => ({ stdout: '' }));
+    if (!c.stdout.trim() && !i.stdout.trim()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 export async function removeProjectLeftovers(project: string): Promise<number> {
   const list = async (args: string[]) =>
     (await run('docker', args).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean);
