@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import { withTransaction } from '../db/transaction.js';
+import { projectVolumeMounts } from './project-containers.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './index.js';
 import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { resolveRuntime } from '../core/runtimes.js';
 import { localHostCapacity } from '../core/sizes.js';
 import { RoroError } from '../core/errors.js';
-import { volumeDir } from '../api/projects.js';
 import { planServices, serviceUrls, type ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
 
@@ -71,16 +71,6 @@ async function currentRelease(deps: ActivityDeps, projectId: string) {
   return res.rows[0];
 }
 
-async function projectVolumes(deps: ActivityDeps, projectId: string) {
-  const res = await deps.db.query<{ name: string }>('SELECT name FROM volumes WHERE project_id = $1', [
-    projectId,
-  ]);
-  return res.rows.map((v) => ({
-    source: volumeDir(deps.env.home, projectId, v.name),
-    target: `/volumes/${v.name}`,
-  }));
-}
-
 /** Which image and roro.yml this operation rolls out, and what the containers look like. */
 async function sourceOf(
   deps: ActivityDeps,
@@ -128,7 +118,7 @@ export function createDeployActivities(deps: ActivityDeps) {
           release: src.release,
           deployId,
           config,
-          volumes: await projectVolumes(deps, d.project_id),
+          volumes: await projectVolumeMounts(deps.db, deps.env.home, String(d.project_id)),
           env: {},
           host: localHostCapacity(),
           only,

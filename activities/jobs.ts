@@ -3,11 +3,9 @@ import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
 import type { ContainerDriver, ContainerStatus, LogLine } from './docker/driver.js';
 import { NotFoundError } from '../core/errors.js';
-import { localHostCapacity, resolveSize } from '../core/sizes.js';
-import { volumeDir } from '../api/projects.js';
-import { userFailure } from './deploys.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { platformAccess } from './platform-access.js';
+import { containerLimits, latestRelease, projectVolumeMounts } from './project-containers.js';
 
 /** Per-job log cap: beyond it lines are counted, not stored, and one marker says so. */
 export const JOB_LOG_MAX_LINES = 50_000;
@@ -281,27 +279,9 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
       ).rows[0];
       if (!job) throw ApplicationFailure.nonRetryable(`Job ${ref.jobId} has no record.`, 'not_found');
       const projectId = String(job.project_id);
-      const rel = await db.query<{ version: number; image: string }>(
-        'SELECT version, image FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
-        [projectId],
-      );
-      const release = rel.rows[0];
-      if (!release)
-        throw ApplicationFailure.nonRetryable(
-          'The project has no release yet: run `roro deploy` first.',
-          'no_release',
-        );
-      let limits;
-      try {
-        const size = resolveSize(job.size, localHostCapacity());
-        limits = { cpus: size.cpus, memoryBytes: size.memoryBytes };
-      } catch (err) {
-        return userFailure(err);
-      }
-      const vols = await db.query<{ name: string }>(
-        'SELECT name FROM volumes WHERE project_id = $1 ORDER BY name',
-        [projectId],
-      );
+      const release = await latestRelease(db, projectId);
+      const limits = containerLimits(job.size);
+      const volumes = await projectVolumeMounts(db, deps.env.home, projectId);
       // A fresh token per container, made here so it never passes through workflow history.
       const access = await platformAccess(deps, { projectId, project: ref.project, purpose: name });
       await driver.run({
@@ -324,13 +304,7 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
           ...access.labels,
         },
         workdir: '/app',
-        mounts: [
-          ...vols.rows.map((v) => ({
-            source: volumeDir(deps.env.home, projectId, v.name),
-            target: `/volumes/${v.name}`,
-          })),
-          ...access.mounts,
-        ],
+        mounts: [...volumes, ...access.mounts],
         limits,
       });
       await db.query('UPDATE jobs SET started_at = now(), image = $2, release_version = $3 WHERE id = $1', [

@@ -5,12 +5,10 @@ import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
 import type { ContainerDriver, ContainerStatus } from './docker/driver.js';
 import { NotFoundError } from '../core/errors.js';
-import { localHostCapacity, resolveSize } from '../core/sizes.js';
-import { volumeDir } from '../api/projects.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { masterKey, open, seal } from '../api/secrets-box.js';
-import { userFailure } from './deploys.js';
 import { platformAccess } from './platform-access.js';
+import { containerLimits, lastLogLines, latestRelease, projectVolumeMounts } from './project-containers.js';
 
 /** SIGTERM, then SIGKILL: Jupyter saves nothing on shutdown, but kernels get a moment to exit. */
 export const NOTEBOOK_STOP_GRACE_SECONDS = 10;
@@ -92,22 +90,6 @@ async function inspectOrGone(driver: ContainerDriver, name: string): Promise<Con
   }
 }
 
-/** The container's last lines, with the token masked: they end up in errors and workflow history. */
-export async function lastLogLines(
-  driver: ContainerDriver,
-  name: string,
-  token: string | undefined,
-  n = 20,
-): Promise<string[]> {
-  const lines: string[] = [];
-  try {
-    for await (const l of driver.logs(name, { follow: false, tail: n })) lines.push(l.line);
-  } catch {
-    /* the container may be gone already */
-  }
-  return lines.slice(-n).map((l) => (token ? l.split(token).join('<token>') : l));
-}
-
 /** GET <base>api/status with the token on loopback: 200 means Jupyter is up and takes the token. */
 function jupyterAnswers(port: number, base: string, token: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -165,27 +147,9 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
       if (found?.state === 'running' && found.hostPort) return { hostPort: found.hostPort };
       if (found) await driver.remove(name);
       const row = await notebookRow(db, ref.notebookId);
-      const rel = await db.query<{ version: number; image: string }>(
-        'SELECT version, image FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
-        [ref.projectId],
-      );
-      const release = rel.rows[0];
-      if (!release)
-        throw ApplicationFailure.nonRetryable(
-          'The project has no release yet: run `roro deploy` first.',
-          'no_release',
-        );
-      let limits;
-      try {
-        const size = resolveSize(row.size, localHostCapacity());
-        limits = { cpus: size.cpus, memoryBytes: size.memoryBytes };
-      } catch (err) {
-        return userFailure(err);
-      }
-      const vols = await db.query<{ name: string }>(
-        'SELECT name FROM volumes WHERE project_id = $1 ORDER BY name',
-        [ref.projectId],
-      );
+      const release = await latestRelease(db, ref.projectId);
+      const limits = containerLimits(row.size);
+      const volumes = await projectVolumeMounts(db, home, ref.projectId);
       // API access for the notebook's code (models, jobs): a project-scoped token made here, never in history.
       const access = await platformAccess(deps, { ...ref, purpose: `notebook ${ref.notebookId}` });
       const token = crypto.randomBytes(24).toString('hex');
@@ -216,13 +180,7 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
         },
         workdir: NOTEBOOK_DIR,
         port: NOTEBOOK_PORT,
-        mounts: [
-          ...vols.rows.map((v) => ({
-            source: volumeDir(home, ref.projectId, v.name),
-            target: `/volumes/${v.name}`,
-          })),
-          ...access.mounts,
-        ],
+        mounts: [...volumes, ...access.mounts],
         limits,
         user: '1000',
       });
@@ -242,7 +200,7 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
         Context.current().heartbeat();
         const st = await inspectOrGone(driver, name);
         if (!st || (st.state !== 'running' && st.state !== 'created')) {
-          const logs = await lastLogLines(driver, name, token);
+          const logs = await lastLogLines(driver, name, { mask: token });
           const why = !st
             ? 'disappeared'
             : st.oomKilled
@@ -257,7 +215,7 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
         if (Date.now() > deadline) break;
         await sleep(500);
       }
-      const logs = await lastLogLines(driver, name, token);
+      const logs = await lastLogLines(driver, name, { mask: token });
       throw ApplicationFailure.nonRetryable(
         `Jupyter did not answer within ${NOTEBOOK_START_TIMEOUT_SECONDS} s. Last lines:\n${logs.join('\n')}`,
         'notebook_not_ready',
@@ -285,7 +243,7 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
         return {
           exitCode: st.exitCode,
           oomKilled: st.oomKilled,
-          logs: await lastLogLines(driver, name, token),
+          logs: await lastLogLines(driver, name, { mask: token }),
         };
       } finally {
         clearInterval(beat);

@@ -6,6 +6,7 @@ import type { ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { platformAccess } from './platform-access.js';
+import { lastLogLines } from './project-containers.js';
 
 export { loadConfigEnv };
 
@@ -34,16 +35,6 @@ function probe(port: number, path: string | undefined): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
   });
-}
-
-async function lastLogLines(driver: ContainerDriver, id: string, n = 20): Promise<string[]> {
-  const lines: string[] = [];
-  try {
-    for await (const l of driver.logs(id, { follow: false, tail: n })) lines.push(l.line);
-  } catch {
-    /* the container may be gone already */
-  }
-  return lines.slice(-n);
 }
 
 export function createServiceActivities(deps: ActivityDeps & { driver: ContainerDriver }) {

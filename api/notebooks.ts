@@ -8,32 +8,12 @@ import { workflowIds } from '../temporal/ids.js';
 import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { NotebookSessionInput } from '../workflows/notebook-session.js';
 import type { Project } from './projects.js';
+import type { Notebook } from '../core/api-types.js';
 import type { ContainerDriver } from '../activities/docker/driver.js';
-import {
-  lastLogLines,
-  notebookContainerName,
-  notebookLabel,
-  notebookService,
-  openToken,
-} from '../activities/notebooks.js';
+import { lastLogLines } from '../activities/project-containers.js';
+import { notebookContainerName, notebookLabel, notebookService, openToken } from '../activities/notebooks.js';
 
-export interface Notebook {
-  id: string;
-  status: 'starting' | 'running' | 'stopped' | 'failed' | 'finished';
-  app: 'lab' | 'notebook';
-  size: string;
-  /** The route's service name, `nb-<id>`. */
-  service: string;
-  error?: string;
-  release?: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  /** Only while running, and only in answers about one notebook: the URL with `?token=`. */
-  url?: string;
-  /** The same session by host name (`<project>--nb-<id>.<domain>`), for browsers. */
-  hostUrl?: string;
-}
+export type { Notebook } from '../core/api-types.js';
 
 export const newNotebookId = () => `n${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 const ID_RE = /^n[a-z0-9]{1,30}$/;
@@ -187,6 +167,6 @@ export async function notebookLogs(
 ): Promise<{ notebook: Notebook; lines: string[] }> {
   const row = await notebookRow(db, project.id, id);
   const token = row.token_sealed ? openToken(env.home, row.id, row.token_sealed) : undefined;
-  const lines = await lastLogLines(driver, notebookContainerName(project.name, id), token, tail);
+  const lines = await lastLogLines(driver, notebookContainerName(project.name, id), { n: tail, mask: token });
   return { notebook: toNotebook(row), lines };
 }

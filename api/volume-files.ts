@@ -7,11 +7,12 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Response } from 'express';
 import { extractArchive } from '../core/archive/index.js';
-import { ConflictError, NotFoundError, RoroError, ValidationError } from '../core/errors.js';
+import { ConflictError, RoroError, ValidationError } from '../core/errors.js';
 import {
   chownForContainers,
   chownTree,
   isInside,
+  resolveExisting,
   resolveInVolume,
   showPath,
   type Resolved,
@@ -222,12 +223,7 @@ export async function sendVolumePath(
   raw: string,
   recursive: boolean,
 ): Promise<void> {
-  const r = await resolveInVolume(volumeRoot, volume, raw);
-  if (!r.exists)
-    throw new NotFoundError(
-      `${showPath(volume, r.rel)} does not exist.`,
-      `Run roro volumes:ls ${volume} to see what is there.`,
-    );
+  const r = await resolveExisting(volumeRoot, volume, raw);
   const st = await fs.stat(r.abs);
   const name = r.rel === '' ? volume : path.basename(r.abs);
   res.setHeader('x-roro-name', encodeURIComponent(name));

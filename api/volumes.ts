@@ -87,6 +87,17 @@ export async function resolveInVolume(volumeRoot: string, volume: string, raw: s
 }
 
 /** Gives a file or directory to the runtime user, so containers can read and write what was copied. */
+/** Like resolveInVolume, for paths that must already exist. */
+export async function resolveExisting(volumeRoot: string, volume: string, raw: string): Promise<Resolved> {
+  const r = await resolveInVolume(volumeRoot, volume, raw);
+  if (!r.exists)
+    throw new NotFoundError(
+      `${showPath(volume, r.rel)} does not exist.`,
+      `Run roro volumes:ls ${volume} to see what is there.`,
+    );
+  return r;
+}
+
 export async function chownForContainers(p: string): Promise<void> {
   if (process.getuid?.() === 0) await fs.lchown(p, CONTAINER_UID, CONTAINER_UID);
 }
@@ -182,12 +193,7 @@ export async function listVolumePath(
   volume: string,
   raw: string,
 ): Promise<{ path: string; entries: DirEntry[]; truncated: boolean }> {
-  const r = await resolveInVolume(volumeRoot, volume, raw);
-  if (!r.exists)
-    throw new NotFoundError(
-      `${showPath(volume, r.rel)} does not exist.`,
-      `Run roro volumes:ls ${volume} to see what is there.`,
-    );
+  const r = await resolveExisting(volumeRoot, volume, raw);
   const st = await fs.stat(r.abs);
   if (!st.isDirectory())
     return { path: r.rel, entries: [await entry(r.abs, path.basename(r.abs))], truncated: false };

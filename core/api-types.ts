@@ -36,3 +36,21 @@ export interface TaskInfo {
   running: number;
   paused: boolean;
 }
+
+export interface Notebook {
+  id: string;
+  status: 'starting' | 'running' | 'stopped' | 'failed' | 'finished';
+  app: 'lab' | 'notebook';
+  size: string;
+  /** The route's service name, `nb-<id>`. */
+  service: string;
+  error?: string;
+  release?: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Only while running, and only in answers about one notebook: the URL with `?token=`. */
+  url?: string;
+  /** The same session by host name (`<project>--nb-<id>.<domain>`), for browsers. */
+  hostUrl?: string;
+}

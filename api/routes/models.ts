@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import type { AppDeps } from '../app.js';
+import { contentLength } from '../request.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
 import {
@@ -33,15 +34,6 @@ function newVersionInput(req: Request): NewVersionInput {
     /* reported below */
   }
   throw new ValidationError(`The ${MODEL_META_HEADER} header must be URI-encoded JSON object.`);
-}
-
-function contentLength(req: Request): number | undefined {
-  const raw = req.get('content-length');
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new ValidationError('The Content-Length header is not a byte count.');
-  return n;
 }
 
 const limitParam = (v: unknown) => {

@@ -1,11 +1,11 @@
 import { Router, type Request } from 'express';
 import Docker from 'dockerode';
 import type { AppDeps } from '../app.js';
+import { contentLength } from '../request.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject, volumeDir } from '../projects.js';
 import { addVolume, getVolume, listVolumePath, removeVolume } from '../volumes.js';
 import { receiveDirectory, receiveFile, sendVolumePath } from '../volume-files.js';
-import { ValidationError } from '../../core/errors.js';
 import { checkName } from '../../core/names.js';
 
 /** Largest single `roro cp` upload; RORO_VOLUME_MAX_UPLOAD_BYTES overrides the 10 GiB default. */
@@ -20,15 +20,6 @@ async function runningContainers(docker: Docker, project: string): Promise<strin
     filters: { label: [`roro.project=${project}`], status: ['running'] },
   });
   return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
-}
-
-function contentLength(req: Request): number | undefined {
-  const raw = req.get('content-length');
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new ValidationError('The Content-Length header is not a byte count.');
-  return n;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');

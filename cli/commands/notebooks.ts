@@ -6,20 +6,8 @@ import { projectPath, resolveProject } from '../project.js';
 import type { PsOptions, PsSection } from './services.js';
 import { duration } from './jobs.js';
 
-export interface Notebook {
-  id: string;
-  status: 'starting' | 'running' | 'stopped' | 'failed' | 'finished';
-  app: 'lab' | 'notebook';
-  size: string;
-  service: string;
-  error?: string;
-  release?: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  url?: string;
-  hostUrl?: string;
-}
+export type { Notebook } from '../../core/api-types.js';
+import type { Notebook } from '../../core/api-types.js';
 
 export interface RunNotebookOptions {
   size?: string;
