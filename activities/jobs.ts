@@ -1,11 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
-import type { ContainerDriver, ContainerStatus, LogLine } from './docker/driver.js';
+import type { ContainerDriver, LogLine } from './docker/driver.js';
 import { NotFoundError } from '../core/errors.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { platformAccess } from './platform-access.js';
-import { containerLimits, latestRelease, projectVolumeMounts } from './project-containers.js';
+import { containerLimits, inspectOrGone, latestRelease, projectVolumeMounts } from './project-containers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Per-job log cap: beyond it lines are counted, not stored, and one marker says so. */
 export const JOB_LOG_MAX_LINES = 50_000;
@@ -201,16 +202,6 @@ export class JobLogSink {
   }
 }
 
-async function inspectOrGone(driver: ContainerDriver, name: string): Promise<ContainerStatus | undefined> {
-  try {
-    return await driver.inspect(name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const goneResult = (name: string): WaitResult => ({
   error: `The job's container ${name} disappeared before the job ended (was it removed outside roro?).`,
 });

@@ -3,12 +3,18 @@ import http from 'node:http';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
-import type { ContainerDriver, ContainerStatus } from './docker/driver.js';
-import { NotFoundError } from '../core/errors.js';
+import type { ContainerDriver } from './docker/driver.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { masterKey, open, seal } from '../api/secrets-box.js';
 import { platformAccess } from './platform-access.js';
-import { containerLimits, lastLogLines, latestRelease, projectVolumeMounts } from './project-containers.js';
+import {
+  containerLimits,
+  inspectOrGone,
+  lastLogLines,
+  latestRelease,
+  projectVolumeMounts,
+} from './project-containers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** SIGTERM, then SIGKILL: Jupyter saves nothing on shutdown, but kernels get a moment to exit. */
 export const NOTEBOOK_STOP_GRACE_SECONDS = 10;
@@ -81,15 +87,6 @@ export const sealToken = (home: string, id: string, token: string) =>
 export const openToken = (home: string, id: string, sealed: string) =>
   open(masterKey(home), sealed, `notebook:${id}`);
 
-async function inspectOrGone(driver: ContainerDriver, name: string): Promise<ContainerStatus | undefined> {
-  try {
-    return await driver.inspect(name);
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
-}
-
 /** GET <base>api/status with the token on loopback: 200 means Jupyter is up and takes the token. */
 function jupyterAnswers(port: number, base: string, token: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -129,8 +126,6 @@ export interface NotebookExit {
   gone?: boolean;
   logs: string[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createNotebookActivities(deps: ActivityDeps & { driver: ContainerDriver }) {
   const { driver, db } = deps;

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { volumeDir } from '../api/projects.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
-import type { ContainerDriver, MountSpec } from './docker/driver.js';
+import type { ContainerDriver, ContainerStatus, MountSpec } from './docker/driver.js';
+import { NotFoundError } from '../core/errors.js';
 import { userFailure } from './deploys.js';
 
 /** What every project container (service, job, notebook) is built from: shared by their activities. */
@@ -60,4 +61,17 @@ export async function lastLogLines(
   }
   const mask = opts.mask;
   return lines.slice(-n).map((l) => (mask ? l.split(mask).join('<token>') : l));
+}
+
+/** The container's state, or undefined when it no longer exists. */
+export async function inspectOrGone(
+  driver: ContainerDriver,
+  name: string,
+): Promise<ContainerStatus | undefined> {
+  try {
+    return await driver.inspect(name);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
 }

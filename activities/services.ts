@@ -7,16 +7,13 @@ import { emitEvent } from './events.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { platformAccess } from './platform-access.js';
 import { lastLogLines } from './project-containers.js';
-
-export { loadConfigEnv };
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Instance {
   id: string;
   name: string;
   hostPort: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One HTTP GET on loopback; any HTTP answer counts unless a health path demands 2xx. A bare TCP

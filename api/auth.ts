@@ -19,6 +19,8 @@ const AUTH_RE = /^(?:Bearer|Token)\s+(\S+)$/i;
 /** Rejects requests without a valid, unrevoked token with 401 JSON. */
 export function requireAuth(db: Pool) {
   return async (req: Request, _res: Response, next: NextFunction) => {
+    // Several routers share /v1/projects/:name: the first one checks, the others reuse its answer.
+    if (req.user) return next();
     const header = req.get('authorization');
     if (!header) throw new AuthError('Missing API token: send `Authorization: Bearer <token>`.');
     const m = AUTH_RE.exec(header);

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '../db/transaction.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 import { blobPath, discardBlob, type StagedBlob } from './model-blobs.js';
@@ -248,47 +249,46 @@ export async function saveVersion(
   staged: StagedBlob,
 ): Promise<ModelVersion> {
   const v = checkNewVersion(input);
-  const c = await db.connect();
   let finalPath: string | undefined;
+  let version: number;
   try {
-    await c.query('BEGIN');
-    const repoId = await lockRepo(c, ctx.projectId, ctx.repo);
-    const lin = await lineage(c, ctx.projectId, v.jobId, input.release);
-    const next = await c.query<{ n: number }>(
-      'SELECT COALESCE(max(version), 0) + 1 AS n FROM model_versions WHERE repo_id = $1',
-      [repoId],
-    );
-    const version = next.rows[0]!.n;
-    await c.query(
-      `INSERT INTO model_versions (repo_id, version, model_id, content_encoding, comment, metadata, size,
-         sha256, created_by, job_id, release)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        repoId,
-        version,
-        crypto.randomBytes(6).toString('hex'),
-        v.contentEncoding,
-        v.comment,
-        JSON.stringify(v.metadata),
-        staged.size,
-        staged.sha256,
-        ctx.userId,
-        lin.jobId,
-        lin.release,
-      ],
-    );
-    finalPath = blobPath(home, ctx.projectId, ctx.repo, version);
-    await fsp.rename(staged.file, finalPath);
-    await c.query('COMMIT');
-    return await getVersion(db, ctx.projectId, ctx.repo, String(version));
+    version = await withTransaction(db, async (c) => {
+      const repoId = await lockRepo(c, ctx.projectId, ctx.repo);
+      const lin = await lineage(c, ctx.projectId, v.jobId, input.release);
+      const next = await c.query<{ n: number }>(
+        'SELECT COALESCE(max(version), 0) + 1 AS n FROM model_versions WHERE repo_id = $1',
+        [repoId],
+      );
+      const n = next.rows[0]!.n;
+      await c.query(
+        `INSERT INTO model_versions (repo_id, version, model_id, content_encoding, comment, metadata, size,
+           sha256, created_by, job_id, release)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          repoId,
+          n,
+          crypto.randomBytes(6).toString('hex'),
+          v.contentEncoding,
+          v.comment,
+          JSON.stringify(v.metadata),
+          staged.size,
+          staged.sha256,
+          ctx.userId,
+          lin.jobId,
+          lin.release,
+        ],
+      );
+      finalPath = blobPath(home, ctx.projectId, ctx.repo, n);
+      await fsp.rename(staged.file, finalPath);
+      return n;
+    });
   } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
     if (finalPath) await fsp.rm(finalPath, { force: true });
     await discardBlob(staged);
     throw err;
-  } finally {
-    c.release();
   }
+  // Read back after the commit: a failure here must not remove a version that is already saved.
+  return getVersion(db, ctx.projectId, ctx.repo, String(version));
 }
 
 export async function listTags(db: Pool, projectId: string, repo: string) {

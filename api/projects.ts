@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import { homePaths } from '../core/config.js';
 import { withTransaction } from '../db/transaction.js';
+import { modelsRoot } from './model-blobs.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 
@@ -108,7 +109,7 @@ export async function deleteProject(db: Pool, home: string, userId: string, name
   await db.query('DELETE FROM projects WHERE id = $1', [project.id]);
   // Volumes and saved models go with the project.
   await fs.rm(path.join(homePaths(home).volumes, project.id), { recursive: true, force: true });
-  await fs.rm(path.join(home, 'models', project.id), { recursive: true, force: true });
+  await fs.rm(path.join(modelsRoot(home), project.id), { recursive: true, force: true });
   return project;
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import { ConflictError, NotFoundError, RoroError, ValidationError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
-import { CONTAINER_UID, DEFAULT_VOLUMES, volumeDir, type Project } from './projects.js';
+import { CONTAINER_UID, volumeDir, type Project } from './projects.js';
 
 /**
  * Every server-side file access to a volume goes through this module: a user path is first
@@ -86,7 +86,6 @@ export async function resolveInVolume(volumeRoot: string, volume: string, raw: s
   throw new RoroError('unreachable: the volume root always resolves');
 }
 
-/** Gives a file or directory to the runtime user, so containers can read and write what was copied. */
 /** Like resolveInVolume, for paths that must already exist. */
 export async function resolveExisting(volumeRoot: string, volume: string, raw: string): Promise<Resolved> {
   const r = await resolveInVolume(volumeRoot, volume, raw);
@@ -98,6 +97,7 @@ export async function resolveExisting(volumeRoot: string, volume: string, raw: s
   return r;
 }
 
+/** Gives a file or directory to the runtime user, so containers can read and write what was copied. */
 export async function chownForContainers(p: string): Promise<void> {
   if (process.getuid?.() === 0) await fs.lchown(p, CONTAINER_UID, CONTAINER_UID);
 }
@@ -162,8 +162,6 @@ export async function removeVolume(
   await db.query('DELETE FROM volumes WHERE project_id = $1 AND name = $2', [project.id, name]);
   await fs.rm(volumeDir(home, project.id, name), { recursive: true, force: true });
 }
-
-export const isDefaultVolume = (name: string) => (DEFAULT_VOLUMES as readonly string[]).includes(name);
 
 export interface DirEntry {
   name: string;

@@ -30,13 +30,18 @@ export async function reconcileServices(env: PlatformEnv, log: (line: string) =>
     );
     const byProject = new Map<string, Wanted[]>();
     for (const w of res.rows) byProject.set(w.project, [...(byProject.get(w.project) ?? []), w]);
+    // One look at the engine: running service containers counted by project and service.
+    const running = new Map<string, number>();
+    const containers = await dockerClient(env).listContainers({
+      filters: { label: ['roro.kind=service'], status: ['running'] },
+    });
+    for (const c of containers) {
+      const key = `${c.Labels['roro.project']}/${c.Labels['roro.service']}`;
+      running.set(key, (running.get(key) ?? 0) + 1);
+    }
     for (const [project, services] of byProject) {
-      const running = await dockerClient(env).listContainers({
-        filters: { label: [`roro.project=${project}`, 'roro.kind=service'], status: ['running'] },
-      });
       const missing = services.filter(
-        (s) =>
-          running.filter((c) => c.Labels['roro.service'] === s.service).length < Math.max(1, s.instances),
+        (s) => (running.get(`${project}/${s.service}`) ?? 0) < Math.max(1, s.instances),
       );
       if (missing.length === 0) continue;
       const first = services[0]!;

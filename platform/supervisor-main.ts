@@ -16,8 +16,8 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor(env, await buildComponents(env), {
     afterComponent: async (name) => {
       if (name === 'postgres') return { admin: await bootstrapDatabase(env, log) };
-      if (name === 'temporal') {
-        // Needed on an external cluster; a no-op on the embedded server, which gets them as flags.
+      if (name === 'temporal' && env.temporalExternal) {
+        // The embedded server gets them as start flags; an external cluster gets them here.
         const added = await ensureSearchAttributes(env).catch((err: Error) => {
           log(`could not register search attributes RoroProject/RoroKind: ${err.message}`);
           return [];

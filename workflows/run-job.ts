@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { PlatformActivities } from '../activities/index.js';
 import type { JobRef, WaitResult } from '../activities/jobs.js';
+import { workflowIds } from '../temporal/ids.js';
 
 /** What starts a job; never secrets: config vars are read by the activity that starts the container. */
 export interface RunJobInput {
@@ -56,7 +57,7 @@ function fnv(text: string): number {
 
 /** `task:<p>:<task>-2026-01-01T10:00:00Z` → `t` + fire time (base 36 seconds) + 4 chars of the task's hash. */
 export function scheduledJobId(workflowId: string, project: string, task: string | undefined): string {
-  const prefix = `task:${project}:${task ?? ''}-`;
+  const prefix = `${workflowIds.task(project, task ?? '')}-`;
   const fired = workflowId.startsWith(prefix) ? Date.parse(workflowId.slice(prefix.length)) : NaN;
   const tag = fnv(`${project}:${task ?? ''}`)
     .toString(36)

@@ -15,9 +15,9 @@ import { adminSocket, routeTableFile } from './nginx-lua.js';
 import { putRouteTable, servedGeneration, tcpAnswers, type Served } from './gateway-http.js';
 import { childPids, stoppedAccepting } from './nginx-process.js';
 import { ensureTls } from './tls.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const execFileP = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const newGeneration = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 const GENERATION_LINE = /^# generation (\S+)$|^generation (\S+)$/m;
 

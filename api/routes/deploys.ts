@@ -6,8 +6,7 @@ import { createDeploy, createOperation, type DeployDeps } from '../deploys.js';
 import { NotFoundError, RoroError, ValidationError } from '../../core/errors.js';
 import { checkName } from '../../core/names.js';
 import { serviceUrls } from '../../activities/plan.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 function deployDeps(deps: AppDeps): DeployDeps {
   if (!deps.temporal)

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, RoroError } from '../../core/errors.js';
 import { ApiClient } from '../client.js';
-import { ago, info, out, printJson, table } from '../output.js';
+import { ago, info, out, printJson } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
 import type { PsOptions, PsSection } from './services.js';
 
@@ -120,17 +120,6 @@ export async function fetchJobs(client: ApiClient, project: string, opts: { all?
 }
 
 export const JOB_HEADERS = ['JOBID', 'STATUS', 'WHEN', 'TIME', 'SIZE', 'CMD'];
-
-export async function printJobs(
-  client: ApiClient,
-  project: string,
-  opts: { all?: boolean; json?: boolean },
-): Promise<void> {
-  const jobs = await fetchJobs(client, project, opts);
-  if (opts.json) return printJson({ jobs });
-  if (jobs.length === 0) info(jobsSection.empty(project));
-  else table(JOB_HEADERS, jobRows(jobs));
-}
 
 /** The jobs block of `roro ps`, after the services. */
 export const jobsSection: PsSection = {
