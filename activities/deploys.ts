@@ -188,10 +188,12 @@ export function createDeployActivities(deps: ActivityDeps) {
         }
         for (const svc of plan.services) {
           await client.query(
-            `INSERT INTO services (project_id, name, release_version, desired, status, deploy_id, instances, updated_at)
-             VALUES ($1, $2, $3, 'running', 'running', $4, $5, now())
+            // New instances start with a clean record: restarts count the current rollout's exits.
+            `INSERT INTO services (project_id, name, release_version, desired, status, deploy_id, instances, ready, observed_at, updated_at)
+             VALUES ($1, $2, $3, 'running', 'running', $4, $5, $5, now(), now())
              ON CONFLICT (project_id, name) DO UPDATE SET release_version = $3, desired = 'running', status = 'running',
-               deploy_id = $4, instances = $5, updated_at = now()`,
+               deploy_id = $4, instances = $5, ready = $5, observed_at = now(), restarts = 0, last_exit = NULL,
+               last_exit_at = NULL, updated_at = now()`,
             [plan.projectId, svc.name, plan.release, plan.deployId, svc.replicas],
           );
         }

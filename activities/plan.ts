@@ -35,6 +35,10 @@ function serviceCommand(project: string, release: number, svc: ServiceSpec): str
   return cmd;
 }
 
+function healthPath(svc: ServiceSpec): string | undefined {
+  return svc.function ? '/_health' : svc.healthPath;
+}
+
 /** Turns roro.yml services into container specs; pure, so the rules are unit-tested. */
 export function planServices(input: PlanInput): ServicePlan[] {
   const services = input.config.services.filter((s) => !input.only || s.name === input.only);
@@ -45,7 +49,7 @@ export function planServices(input: PlanInput): ServicePlan[] {
       name: svc.name,
       kind: svc.function ? 'function' : 'command',
       replicas: svc.replicas,
-      healthPath: svc.function ? '/_health' : svc.healthPath,
+      healthPath: healthPath(svc),
       startTimeoutSeconds: svc.startTimeoutSeconds ?? 180,
       container: {
         cmd: serviceCommand(input.project, input.release, svc),
@@ -64,8 +68,11 @@ export function planServices(input: PlanInput): ServicePlan[] {
           'roro.service': svc.name,
           'roro.deploy': input.deployId,
           'roro.release': String(input.release),
+          // The healer probes the same path the deploy waited on.
+          ...(healthPath(svc) ? { 'roro.health-path': healthPath(svc)! } : {}),
         },
         workdir,
+        restart: 'unless-stopped',
         port: SERVICE_PORT,
         mounts: input.volumes,
         limits: { cpus: size.cpus, memoryBytes: size.memoryBytes },

@@ -1,22 +1,38 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { withTransaction } from '../db/transaction.js';
 import type { ActivityDeps } from './index.js';
 import type { Route } from '../api/gateway/nginx-config.js';
 import { platformGateway } from '../platform/gateway-component.js';
 import type { Gateway } from '../api/gateway/gateway.js';
 
 /** Every route the gateway should serve, from the database (the source of truth). */
-export async function loadRoutes(db: Pool): Promise<Route[]> {
+export async function loadRoutes(db: Pool | PoolClient): Promise<Route[]> {
   const res = await db.query<{ project: string; service: string; upstreams: string[] }>(
     `SELECT p.name AS project, r.service, r.upstreams FROM routes r JOIN projects p ON p.id = r.project_id ORDER BY 1, 2`,
   );
   return res.rows;
 }
 
+/** Any constant: it orders the processes that send the route table (worker, healer). */
+const PUBLISH_LOCK = 7_400_002;
+
+/**
+ * Sends the database's route table to the gateway. Reading and sending happen under one lock, so
+ * when two processes publish at once the one that sends last also read last: the gateway never
+ * ends up with an older table than the database's.
+ */
+export async function publishRoutes(db: Pool, gateway: Gateway): Promise<void> {
+  await withTransaction(db, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [PUBLISH_LOCK]);
+    await gateway.applyRoutes(await loadRoutes(client));
+  });
+}
+
 export function createRouteActivities(deps: ActivityDeps) {
   let gateway: Promise<Gateway> | undefined;
   const apply = async () => {
     gateway ??= platformGateway(deps.env);
-    await (await gateway).applyRoutes(await loadRoutes(deps.db));
+    await publishRoutes(deps.db, await gateway);
   };
   return {
     /** Points the service's route at the new instances: the gateway updates its route table in place, with no reload, so no request is dropped. */

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './index.js';
 import type { ContainerDriver } from './docker/driver.js';
@@ -7,31 +6,14 @@ import { emitEvent } from './events.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { platformAccess } from './platform-access.js';
 import { lastLogLines } from './project-containers.js';
+import { probe } from './probe.js';
+import { loadServiceHealth, servingSummary } from './service-health.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Instance {
   id: string;
   name: string;
   hostPort: number;
-}
-
-/**
- * One HTTP GET on loopback; any HTTP answer counts unless a health path demands 2xx. A bare TCP
- * connect would not do: Docker's port proxy accepts on the host port before the process inside
- * listens. Services sit behind an HTTP gateway, so an HTTP answer is what "the port answers" means.
- */
-function probe(port: number, path: string | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      { host: '127.0.0.1', port, path: path ?? '/', timeout: 2000, agent: false },
-      (res) => {
-        res.resume();
-        resolve(path ? (res.statusCode ?? 500) < 400 : true);
-      },
-    );
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
 }
 
 export function createServiceActivities(deps: ActivityDeps & { driver: ContainerDriver }) {
@@ -167,9 +149,20 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       return containers.length;
     },
 
+    /** What serves the project now, in one sentence: a failed deploy says it instead of assuming. */
+    async describeServing(input: { projectId: string; project: string; deployId: string }): Promise<string> {
+      const health = await loadServiceHealth(
+        deps.db,
+        driver,
+        { id: input.projectId, name: input.project },
+        input.deployId,
+      );
+      return servingSummary(health);
+    },
+
     async markServiceStopped(input: { projectId: string; service: string }): Promise<void> {
       await deps.db.query(
-        `UPDATE services SET desired = 'stopped', status = 'stopped', instances = 0, updated_at = now()
+        `UPDATE services SET desired = 'stopped', status = 'stopped', instances = 0, ready = 0, updated_at = now()
          WHERE project_id = $1 AND name = $2`,
         [input.projectId, input.service],
       );

@@ -194,7 +194,8 @@ export async function createDeploy(
 export async function createOperation(
   deps: DeployDeps,
   project: Project,
-  userId: string,
+  /** Null when the platform itself asks (the healer rolling out a service whose containers are gone). */
+  userId: string | null,
   kind: Exclude<DeployKind, 'deploy'>,
   opts: { version?: number; service?: string },
 ) {

@@ -10,6 +10,7 @@ import { gatewayComponent } from './gateway-component.js';
 import { pingWorker } from './ping.js';
 import { createPool } from '../db/pool.js';
 import { loadRoutes } from '../activities/routes.js';
+import { healerReportPath, readHealerReport } from './heal/healer.js';
 
 const nodeScript = (rel: string) => ({ cmd: process.execPath, args: [path.join(REPO_ROOT, 'dist', rel)] });
 
@@ -125,6 +126,18 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
       command: () => nodeScript('workers/main.js'),
       ready: () => pingWorker(env, 5000),
       readyTimeoutMs: 120_000,
+    },
+    {
+      name: 'healer',
+      url: 'services at their desired state',
+      prepare: async () => fs.rmSync(healerReportPath(env.home), { force: true }),
+      command: () => nodeScript('platform/heal/main.js'),
+      // Ready once it has swept: every service was looked at, and any lost ones are on their way back.
+      ready: async () => {
+        const report = readHealerReport(env.home);
+        return report !== undefined && Date.now() - Date.parse(report.at) < 15_000;
+      },
+      readyTimeoutMs: 60_000,
     },
   ];
 }

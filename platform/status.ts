@@ -6,6 +6,7 @@ import { dockerClient } from './components.js';
 import { pingWorker } from './ping.js';
 import { portAnswers } from './proc.js';
 import { readState } from './state.js';
+import { readHealerReport } from './heal/healer.js';
 
 export interface ComponentReport {
   name: string;
@@ -22,29 +23,71 @@ const guard = async (fn: () => Promise<boolean>): Promise<{ ok: boolean; detail?
   }
 };
 
-function gatewayAnswers(env: PlatformEnv): Promise<boolean> {
+/** One HTTPS request through the gateway; resolves with the status code, or undefined when nothing answered. */
+function gatewayGet(env: PlatformEnv, urlPath: string): Promise<number | undefined> {
   const ca = path.join(homePaths(env.home).tls, 'ca.crt');
   return new Promise((resolve) => {
     const req = https.request(
       {
         host: '127.0.0.1',
         port: env.ports.gatewayHttps,
-        path: '/',
+        path: urlPath,
         servername: env.domain,
         headers: { host: env.domain },
         ca: fs.existsSync(ca) ? fs.readFileSync(ca) : undefined,
         rejectUnauthorized: false,
-        timeout: 2000,
+        timeout: 3000,
       },
       (res) => {
         res.resume();
-        resolve(true);
+        resolve(res.statusCode);
       },
     );
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(undefined));
     req.on('timeout', () => req.destroy());
     req.end();
   });
+}
+
+const HEALER_STALE_MS = 20_000;
+
+/**
+ * The services as the healer last saw them, and one request through the gateway to a serving
+ * service: the gateway answering its own pages is not enough, the route to a container must work.
+ */
+async function serviceChecks(env: PlatformEnv): Promise<ComponentReport[]> {
+  const report = readHealerReport(env.home);
+  const fresh = report !== undefined && Date.now() - Date.parse(report.at) < HEALER_STALE_MS;
+  const healer: ComponentReport = {
+    name: 'healer',
+    status: fresh ? 'up' : 'down',
+    url: 'services at their desired state',
+    ...(fresh ? {} : { detail: report ? `last sweep ${report.at}` : 'no sweep yet' }),
+  };
+  if (!report) return [healer];
+  const down = report.services.filter((s) => s.status === 'down' || s.status === 'degraded');
+  const services: ComponentReport = {
+    name: 'services',
+    status: down.some((s) => s.status === 'down') ? 'down' : 'up',
+    url: `${report.services.length} wanted`,
+    detail: down.length
+      ? `not serving fully: ${down.map((s) => `${s.project}/${s.service} (${s.ready} of ${s.desired} ready)`).join(', ')}`
+      : `all ${report.services.length} serving`,
+  };
+  const target = report.services.find((s) => s.status === 'running');
+  if (!target) return [healer, services];
+  const label = target.service === 'default' ? target.project : `${target.project}--${target.service}`;
+  const probePath = `/${label}${target.healthPath ?? '/'}`;
+  const code = await gatewayGet(env, probePath);
+  // 502/503/504 are the gateway's own answers when no instance takes the request.
+  const ok = code !== undefined && code < 500;
+  const route: ComponentReport = {
+    name: 'route',
+    status: ok ? 'up' : 'down',
+    url: `${env.gatewayUrl}${probePath}`,
+    detail: code === undefined ? 'the gateway did not answer' : `answered ${code}`,
+  };
+  return [healer, services, route];
 }
 
 /** Probes every component directly; the worker is proven by running the `ping` workflow. */
@@ -69,14 +112,14 @@ export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[
       env.apiUrl,
       async () => (await fetch(`${env.apiUrl}/v1/health`, { signal: AbortSignal.timeout(2000) })).ok,
     ],
-    ['gateway', `${env.gatewayUrl}/`, () => gatewayAnswers(env)],
+    ['gateway', `${env.gatewayUrl}/`, async () => (await gatewayGet(env, '/')) !== undefined],
     ['worker', `task queue ${env.taskQueue}`, () => pingWorker(env, 8000)],
   ];
   if (env.temporalExternal) checks.splice(2, 1);
   const results = await Promise.all(
     checks.map(async ([name, url, fn]) => ({ name, url, ...(await guard(fn)) })),
   );
-  return results.map(({ name, url, ok, detail }) => {
+  const reports: ComponentReport[] = results.map(({ name, url, ok, detail }) => {
     const managed = state?.components.find((c) => c.name === name);
     const note =
       managed?.status === 'external'
@@ -86,4 +129,5 @@ export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[
           : undefined;
     return { name, status: ok ? 'up' : 'down', url, ...(detail || note ? { detail: detail ?? note } : {}) };
   });
+  return [...reports, ...(await serviceChecks(env))];
 }

@@ -3,7 +3,6 @@ import { parsePlatformEnv } from '../core/config.js';
 import { buildComponents } from './components.js';
 import { bootstrapDatabase } from './bootstrap.js';
 import { Supervisor } from './supervisor.js';
-import { reconcileServices } from './reconcile.js';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
 import { supervisorPidPath } from './state.js';
 
@@ -24,8 +23,6 @@ async function main(): Promise<void> {
         });
         if (added.length) log(`registered search attributes ${added.join(', ')}`);
       }
-      if (name === 'worker')
-        await reconcileServices(env, log).catch((err: Error) => log(`reconcile failed: ${err.message}`));
       return undefined;
     },
   });

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -102,15 +103,27 @@ export async function deployProject(
     );
   } catch (err) {
     const { message, logs } = failureMessage(err);
+    // Before this patch the message assumed the previous release kept serving; now it says what does.
+    const namesWhatServes = patched('deploy-failure-names-what-serves');
+    let serving = 'The previous release keeps serving.';
     await CancellationScope.nonCancellable(async () => {
       const removed = await quick.removeDeployInstances(plan.deployId);
+      if (namesWhatServes) {
+        serving = await quick.describeServing({
+          projectId: plan.projectId,
+          project: plan.project,
+          deployId: plan.deployId,
+        });
+      }
       const undone = removed
-        ? ` Removed ${removed} new container(s); the previous release keeps serving.`
-        : ' The previous release keeps serving.';
+        ? namesWhatServes
+          ? ` Removed ${removed} new container(s). ${serving}`
+          : ` Removed ${removed} new container(s); the previous release keeps serving.`
+        : ` ${serving}`;
       await quick.failDeploy(plan.deployId, message + undone, logs);
     });
     if (isCancellation(err)) throw err;
-    throw ApplicationFailure.nonRetryable(`${message} The previous release keeps serving.`, 'deploy_failed');
+    throw ApplicationFailure.nonRetryable(`${message} ${serving}`, 'deploy_failed');
   }
   for (const svc of plan.services) {
     const upstreams = started.get(svc.name)!.map((i) => `127.0.0.1:${i.hostPort}`);

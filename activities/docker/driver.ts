@@ -28,6 +28,12 @@ export interface ContainerSpec {
   limits: { cpus: number; memoryBytes: number };
   /** User inside the container; the runtime's `roro` (1000) when omitted. */
   user?: string;
+  /**
+   * What the engine does when the process exits: `no` (jobs, notebooks), or `unless-stopped`
+   * (services): the engine restarts a crashed process itself, with its own growing back-off, and
+   * again after the engine restarts. A container stopped or killed through the API stays down.
+   */
+  restart?: 'no' | 'unless-stopped';
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -41,6 +47,8 @@ export interface ContainerStatus {
   hostPort: number | undefined;
   startedAt: string | undefined;
   finishedAt: string | undefined;
+  /** How often the engine restarted the process under its restart policy. */
+  restartCount: number;
   labels: Record<string, string>;
 }
 
@@ -49,7 +57,21 @@ export interface ContainerSummary {
   name: string;
   image: string;
   state: string;
+  /** The published host port of a running container. */
+  hostPort?: number;
   labels: Record<string, string>;
+}
+
+/** A change in a container's life, as the engine reports it. */
+export interface ContainerEvent {
+  /** start, die, oom, kill, stop, destroy, restart, ... */
+  action: string;
+  id: string;
+  labels: Record<string, string>;
+  /** For `die`: the process's exit code. */
+  exitCode?: number;
+  /** Unix milliseconds. */
+  at: number;
 }
 
 export interface LogLine {
@@ -83,4 +105,11 @@ export interface ContainerDriver {
   logs(id: string, opts: LogOptions): AsyncIterable<LogLine>;
   /** Resolves when the container exits, with its exit code. */
   wait(id: string): Promise<{ exitCode: number }>;
+  /** Starts an existing, stopped container again; starting a running one is not an error. */
+  start(id: string): Promise<void>;
+  /**
+   * Life events of containers carrying every one of the labels, until the signal aborts or the
+   * engine goes away (the iterator then ends or throws; callers reconnect).
+   */
+  events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent>;
 }

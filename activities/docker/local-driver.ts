@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { NotFoundError } from '../../core/errors.js';
 import type {
   ContainerDriver,
+  ContainerEvent,
   ContainerSpec,
   ContainerState,
   ContainerStatus,
@@ -61,7 +62,7 @@ export class LocalDockerDriver implements ContainerDriver {
           Target: m.target,
           ReadOnly: m.readOnly === true,
         })),
-        RestartPolicy: { Name: 'no' },
+        RestartPolicy: { Name: spec.restart ?? 'no' },
         // Bounded logs: a chatty service must not fill the disk.
         LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } },
       },
@@ -117,6 +118,7 @@ export class LocalDockerDriver implements ContainerDriver {
       hostPort: binding?.HostPort ? Number(binding.HostPort) : undefined,
       startedAt: time(info.State.StartedAt),
       finishedAt: time(info.State.FinishedAt),
+      restartCount: info.RestartCount ?? 0,
       labels: info.Config.Labels ?? {},
     };
   }
@@ -124,13 +126,17 @@ export class LocalDockerDriver implements ContainerDriver {
   async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
     const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
     const found = await this.docker.listContainers({ all: true, filters: { label } });
-    return found.map((c) => ({
-      id: c.Id,
-      name: (c.Names[0] ?? '').replace(/^\//, ''),
-      image: c.Image,
-      state: c.State,
-      labels: c.Labels ?? {},
-    }));
+    return found.map((c) => {
+      const published = (c.Ports ?? []).find((p) => p.PublicPort && p.Type === 'tcp');
+      return {
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        image: c.Image,
+        state: c.State,
+        ...(published ? { hostPort: published.PublicPort } : {}),
+        labels: c.Labels ?? {},
+      };
+    });
   }
 
   async *logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
@@ -158,6 +164,55 @@ export class LocalDockerDriver implements ContainerDriver {
       if (!opts.signal?.aborted) throw err;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      // 304: already running.
+      if (statusCode(err) !== 304) throw err;
+    }
+  }
+
+  async *events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const stream = (await this.docker.getEvents({
+      filters: { type: ['container'], label },
+    })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    const onAbort = () => stream.destroy();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let pending = '';
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        pending += chunk.toString('utf8');
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          const e = JSON.parse(line) as {
+            Action?: string;
+            id?: string;
+            timeNano?: number;
+            Actor?: { ID?: string; Attributes?: Record<string, string> };
+          };
+          const attrs = e.Actor?.Attributes ?? {};
+          const exitCode = attrs.exitCode === undefined ? undefined : Number(attrs.exitCode);
+          yield {
+            action: (e.Action ?? '').split(':')[0]!,
+            id: e.Actor?.ID ?? e.id ?? '',
+            labels: attrs,
+            ...(exitCode === undefined ? {} : { exitCode }),
+            at: e.timeNano ? Math.floor(e.timeNano / 1e6) : Date.now(),
+          };
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
       stream.destroy();
     }
   }

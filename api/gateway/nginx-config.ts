@@ -180,7 +180,7 @@ function httpSettings(input: NginxConfigInput): string[] {
     'proxy_send_timeout 600s;',
     'proxy_read_timeout 600s;',
     // A connect error or timeout means the request never reached the service, so another instance may take it.
-    'proxy_next_upstream error timeout;',
+    'proxy_next_upstream error timeout non_idempotent;',
     'proxy_next_upstream_tries 3;',
     'proxy_next_upstream_timeout 10s;',
     'proxy_set_header Host $http_host;',

@@ -6,6 +6,8 @@ import { createDeploy, createOperation, type DeployDeps } from '../deploys.js';
 import { NotFoundError, RoroError, ValidationError } from '../../core/errors.js';
 import { checkName } from '../../core/names.js';
 import { serviceUrls } from '../../activities/plan.js';
+import { loadServiceHealth } from '../../activities/service-health.js';
+import { lazyDriver } from '../container-driver.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function deployDeps(deps: AppDeps): DeployDeps {
@@ -66,6 +68,7 @@ export function deployRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireAuth(deps.db));
   const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
+  const docker = lazyDriver(deps.env);
 
   r.post('/deploys', async (req, res) => {
     const p = await project(req);
@@ -144,19 +147,14 @@ export function deployRoutes(deps: AppDeps): Router {
   });
   r.get('/services', async (req, res) => {
     const p = await project(req);
-    const rows = await deps.db.query(
-      'SELECT name, release_version, status, instances, updated_at FROM services WHERE project_id = $1 ORDER BY name',
-      [p.id],
-    );
     const e = deps.env;
+    const services = await loadServiceHealth(deps.db, docker(), p);
     res.json({
-      services: rows.rows.map((s) => ({
-        name: s.name,
-        status: s.status,
-        release: s.release_version,
-        instances: s.instances,
+      services: services.map((s) => ({
+        ...s,
+        status: s.state,
+        instances: s.desired,
         url: serviceUrls(e.gatewayUrl, e.domain, e.ports.gatewayHttps, p.name, s.name).url,
-        updatedAt: s.updated_at.toISOString(),
       })),
     });
   });

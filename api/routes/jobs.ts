@@ -1,5 +1,4 @@
 import { Router, type Request } from 'express';
-import Docker from 'dockerode';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
@@ -16,8 +15,7 @@ import {
 } from '../jobs.js';
 import { RoroError } from '../../core/errors.js';
 import { checkName } from '../../core/names.js';
-import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
-import type { ContainerDriver } from '../../activities/docker/driver.js';
+import { lazyDriver } from '../container-driver.js';
 
 function temporalOf(deps: AppDeps) {
   if (!deps.temporal)
@@ -35,9 +33,8 @@ export function jobRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireAuth(deps.db));
   const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
-  let driver: ContainerDriver | undefined;
-  // Read-only use (logs of service containers); created on first use so tests without Docker still load the app.
-  const docker = () => (driver ??= new LocalDockerDriver(new Docker({ socketPath: deps.env.dockerSocket })));
+  // Read-only use (logs of service containers).
+  const docker = lazyDriver(deps.env);
 
   r.post('/jobs', async (req, res) => {
     const p = await project(req);

@@ -1,12 +1,10 @@
 import { Router, type Request } from 'express';
-import Docker from 'dockerode';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
 import { getNotebook, listNotebooks, notebookLogs, startNotebook, stopNotebook } from '../notebooks.js';
 import { RoroError } from '../../core/errors.js';
-import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
-import type { ContainerDriver } from '../../activities/docker/driver.js';
+import { lazyDriver } from '../container-driver.js';
 
 function temporalOf(deps: AppDeps) {
   if (!deps.temporal)
@@ -19,9 +17,7 @@ export function notebookRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
   r.use('/notebooks', requireAuth(deps.db));
   const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
-  let driver: ContainerDriver | undefined;
-  // Read-only use (Jupyter's log); created on first use so tests without Docker still load the app.
-  const docker = () => (driver ??= new LocalDockerDriver(new Docker({ socketPath: deps.env.dockerSocket })));
+  const docker = lazyDriver(deps.env);
 
   r.post('/notebooks', async (req, res) => {
     const p = await project(req);

@@ -9,7 +9,7 @@ import { logPath } from '../../platform/state.js';
 import { trustCommand } from '../../api/gateway/tls.js';
 import { detail, info, out, printJson, step, table, warn } from '../output.js';
 
-const COMPONENTS = ['supervisor', 'postgres', 'temporal', 'docker', 'api', 'gateway', 'worker'];
+const COMPONENTS = ['supervisor', 'postgres', 'temporal', 'docker', 'api', 'gateway', 'worker', 'healer'];
 
 async function up(env: PlatformEnv, opts: { json?: boolean }) {
   step(`Starting the roro platform in ${env.home}`);

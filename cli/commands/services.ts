@@ -10,10 +10,16 @@ import { notebooksSection, stopNotebookOr } from './notebooks.js';
 
 export interface Service {
   name: string;
-  status: 'running' | 'stopped' | 'starting' | 'failed';
+  /** What runs now: running, degraded, crash-looping, down, deploying or stopped. */
+  status: 'running' | 'degraded' | 'crash-looping' | 'down' | 'deploying' | 'stopped';
   release: number | null;
   url: string;
+  /** Instances wanted. */
   instances: number;
+  running: number;
+  ready: number;
+  restarts: number;
+  lastExit: { reason: string; at: string } | null;
   updatedAt: string;
 }
 
@@ -40,12 +46,22 @@ export interface PsSection {
   empty(project: string): string;
 }
 
-export function serviceRows(services: Service[]): string[][] {
+function ago(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s}s ago`;
+  if (s < 90 * 60) return `${Math.round(s / 60)}m ago`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+export function serviceRows(services: Service[], now = Date.now()): string[][] {
   return services.map((s) => [
     s.name,
     s.status,
     s.release === null || s.release === undefined ? '' : `v${s.release}`,
-    String(s.instances ?? ''),
+    s.status === 'stopped' ? '0' : `${s.ready}/${s.instances}`,
+    String(s.restarts ?? 0),
+    s.lastExit ? `${s.lastExit.reason}, ${ago(s.lastExit.at, now)}` : '',
     s.url ?? '',
   ]);
 }
@@ -56,7 +72,7 @@ export const servicesSection: PsSection = {
     const { services } = await client.request<{ services: Service[] }>(`${projectPath(project)}/services`);
     return {
       items: services,
-      headers: ['NAME', 'STATUS', 'RELEASE', 'INSTANCES', 'URL'],
+      headers: ['NAME', 'STATUS', 'RELEASE', 'READY', 'RESTARTS', 'LAST EXIT', 'URL'],
       rows: serviceRows(services),
     };
   },

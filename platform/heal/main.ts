@@ -1,0 +1,34 @@
+import Docker from 'dockerode';
+import { parsePlatformEnv } from '../../core/config.js';
+import { createPool } from '../../db/pool.js';
+import { connectTemporal } from '../../temporal/connection.js';
+import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
+import { platformGateway } from '../gateway-component.js';
+import { Healer } from './healer.js';
+
+/** The healer component's process: `roro server up` starts it after the worker, and restarts it if it dies. */
+async function main(): Promise<void> {
+  const env = parsePlatformEnv();
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const db = createPool(env, 4);
+  const { client, connection } = await connectTemporal(env);
+  const driver = new LocalDockerDriver(new Docker({ socketPath: env.dockerSocket }));
+  const healer = new Healer({ env, db, driver, gateway: await platformGateway(env), temporal: client, log });
+  const stop = new AbortController();
+  const shutdown = () => {
+    log('healer stopping');
+    stop.abort();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  log('healer watching services');
+  await healer.run(stop.signal);
+  await connection.close();
+  await db.end();
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(`healer failed: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});
