@@ -107,7 +107,8 @@ export class LocalDockerDriver implements ContainerDriver {
     }
     const ports = info.NetworkSettings?.Ports ?? {};
     const binding = Object.values(ports).find((b) => Array.isArray(b) && b.length > 0)?.[0];
-    const running = info.State.Running;
+    // While the engine waits to restart a crashed process it reports Running and Restarting both.
+    const running = info.State.Running && !info.State.Restarting;
     const time = (t: string | undefined) => (t && !t.startsWith('0001-') ? t : undefined);
     return {
       id: info.Id,

@@ -66,8 +66,8 @@ export class Healer {
   private readonly serviceMemory = new Map<string, ServiceMemory>();
   private readonly oomKilled = new Set<string>();
   private readonly dying = new Set<string>();
-  /** Last exit recorded per container (its time), so an event and a sweep do not count one exit twice. */
-  private readonly exitRecorded = new Map<string, number>();
+  /** Containers whose last exit is counted already (until they start again): one exit, one count. */
+  private readonly exitCounted = new Set<string>();
   private readonly readyWritten = new Map<string, number>();
   private wakeRequested = false;
   private resolveWait: (() => void) | undefined;
@@ -129,11 +129,14 @@ export class Healer {
   private async onEvent(e: ContainerEvent): Promise<void> {
     if (e.action === 'oom') this.oomKilled.add(e.id);
     if (e.action === 'die') this.dying.add(e.id);
-    if (e.action === 'start') this.dying.delete(e.id);
+    if (e.action === 'start') {
+      this.dying.delete(e.id);
+      this.exitCounted.delete(e.id);
+    }
     if (e.action === 'destroy') {
       this.dying.delete(e.id);
       this.oomKilled.delete(e.id);
-      this.exitRecorded.delete(e.id);
+      this.exitCounted.delete(e.id);
     }
     if (e.action !== 'die') return;
     await this.recordExit(e.id, e.labels, e.at, exitReason(e.exitCode, this.oomKilled.delete(e.id)));
@@ -145,9 +148,8 @@ export class Healer {
    * instances on purpose).
    */
   private async recordExit(id: string, labels: Record<string, string>, at: number, reason: string) {
-    const last = this.exitRecorded.get(id);
-    if (last !== undefined && Math.abs(last - at) < 3000) return;
-    this.exitRecorded.set(id, at);
+    if (this.exitCounted.has(id)) return;
+    this.exitCounted.add(id);
     const res = await this.deps.db.query(
       `UPDATE services s SET restarts = restarts + 1, last_exit = $4, last_exit_at = to_timestamp($5 / 1000.0)
        FROM projects p
@@ -270,6 +272,8 @@ export class Healer {
 
   private async saveReports(reports: ServiceReport[], services: WantedService[]): Promise<void> {
     for (const r of reports) {
+      // A running deploy owns the instances; the count it recorded stands until it ends.
+      if (r.status === 'deploying') continue;
       const s = services.find((x) => x.project === r.project && x.service === r.service)!;
       const key = `${s.projectId}/${r.service}`;
       if (this.readyWritten.get(key) === r.ready) continue;
