@@ -252,6 +252,12 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+// `roro ps | head`: a reader that stops early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 async function main(): Promise<void> {
   try {
     cli.parse(process.argv, { run: false });
