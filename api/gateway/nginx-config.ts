@@ -179,9 +179,12 @@ function httpSettings(input: NginxConfigInput): string[] {
     'proxy_connect_timeout 5s;',
     'proxy_send_timeout 600s;',
     'proxy_read_timeout 600s;',
-    // A connect error or timeout means the request never reached the service, so another instance may take it.
+    // An instance that refuses the connection, or dies before it answers, hands the request to
+    // another instance, whatever its method: killing one of two instances loses no request. One
+    // resend only, so a request that itself kills instances reaches two at most; services that must
+    // not run a request twice de-duplicate by X-Request-Id.
     'proxy_next_upstream error timeout non_idempotent;',
-    'proxy_next_upstream_tries 3;',
+    'proxy_next_upstream_tries 2;',
     'proxy_next_upstream_timeout 10s;',
     'proxy_set_header Host $http_host;',
     'proxy_set_header X-Forwarded-Host $http_host;',

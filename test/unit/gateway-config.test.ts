@@ -140,10 +140,14 @@ test('nginx runs in the foreground with pid, logs and temp paths in the platform
   assert.match(conf, /client_body_temp_path "\/srv\/roro\/gateway\/tmp\/client_body";/);
 });
 
-test('proxying keeps upstream connections alive, retries only unsent requests and passes WebSocket upgrades', () => {
+test('proxying keeps upstream connections alive, resends once a request whose instance died, and passes WebSocket upgrades', () => {
   const conf = renderNginxConfig(input());
   assert.match(conf, /proxy_http_version 1\.1;/);
-  assert.match(conf, /proxy_next_upstream error timeout;/);
+  // Any method: an instance killed mid-request loses nothing when another one serves; a request
+  // that kills instances itself reaches two at most.
+  assert.match(conf, /proxy_next_upstream error timeout non_idempotent;/);
+  assert.match(conf, /proxy_next_upstream_tries 2;/);
+  assert.match(conf, /proxy_next_upstream_timeout 10s;/);
   assert.match(conf, /map \$http_upgrade \$roro_connection \{ default upgrade; "" ""; \}/);
   assert.match(conf, /proxy_set_header Connection \$roro_connection;/);
   assert.match(conf, /proxy_set_header X-Forwarded-For \$remote_addr;/);
