@@ -51,6 +51,7 @@ export function readHealerReport(home: string): HealerReport | undefined {
 const SERVICE_LABELS = { 'roro.managed': 'true', 'roro.kind': 'service' };
 const QUIET_SWEEP_MS = 5000;
 const SETTLING_SWEEP_MS = 500;
+const FAILED_SWEEP_MS = 2000;
 
 /**
  * Keeps every service at its desired state. The database says what should run (services: release
@@ -70,6 +71,7 @@ export class Healer {
   private readonly exitCounted = new Set<string>();
   private readonly readyWritten = new Map<string, number>();
   private wakeRequested = false;
+  private lastFailure: string | undefined;
   private resolveWait: (() => void) | undefined;
   private gatewayStale = true;
 
@@ -82,15 +84,21 @@ export class Healer {
     while (!signal.aborted) {
       this.wakeRequested = false;
       let settling = true;
+      let pause: number | undefined;
       try {
         settling = await this.sweep();
+        this.lastFailure = undefined;
       } catch (err) {
-        this.deps.log(`sweep failed: ${(err as Error).message}`);
+        // The database or the engine is away: say so once, and look again every few seconds.
+        const message = (err as Error).message;
+        if (message !== this.lastFailure) this.deps.log(`sweep failed: ${message}`);
+        this.lastFailure = message;
+        pause = FAILED_SWEEP_MS;
       }
       // An event that arrived during the sweep is not lost: the next sweep starts at once.
       if (this.wakeRequested || signal.aborted) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, settling ? SETTLING_SWEEP_MS : QUIET_SWEEP_MS);
+        const timer = setTimeout(resolve, pause ?? (settling ? SETTLING_SWEEP_MS : QUIET_SWEEP_MS));
         this.resolveWait = () => {
           clearTimeout(timer);
           resolve();
