@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { resolveLink } from '../../core/archive/paths.js';
 import { TAR_END, tarHeaderBlocks, tarPadding } from '../../core/archive/tar-header.js';
+import { assertFdInside } from '../../api/volume-tar.js';
 import type { ManifestEntry } from './manifest.js';
 
 const READ_CHUNK = 256 * 1024;
@@ -29,7 +30,9 @@ export class BackupTar {
     sources: BackupSource[],
     manifest: (entries: ManifestEntry[]) => Buffer,
   ): AsyncGenerator<Buffer> {
-    for (const source of sources) {
+    for (const given of sources) {
+      // Canonical, so the descriptor check compares like with like.
+      const source = { ...given, abs: await fs.realpath(given.abs).catch(() => given.abs) };
       const info = await fs.lstat(source.abs).catch(() => undefined);
       if (info?.isDirectory()) yield* this.tree(source, '');
       else if (info?.isFile()) yield* this.file(source.abs, source.archivePath, info);
@@ -58,7 +61,7 @@ export class BackupTar {
       const names = (await fs.readdir(abs).catch(() => [])).sort();
       for (const name of names) yield* this.tree(source, rel === '' ? name : `${rel}/${name}`);
     } else if (info.isFile()) {
-      yield* this.file(abs, archivePath, info);
+      yield* this.file(abs, archivePath, info, source.linkRoots ? source.abs : undefined);
     } else if (info.isSymbolicLink()) {
       const root = source.linkRoots?.(rel);
       const target = await fs.readlink(abs);
@@ -83,12 +86,28 @@ export class BackupTar {
   }
 
   /** Writes exactly `size` bytes: a file that grows is cut, one that shrinks is padded with zeros (and reported). */
-  private async *file(abs: string, archivePath: string, info: Stats): AsyncGenerator<Buffer> {
+  private async *file(
+    abs: string,
+    archivePath: string,
+    info: Stats,
+    within?: string,
+  ): AsyncGenerator<Buffer> {
     const { size, mtime } = info;
     const handle = await fs.open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
     if (!handle) return; // removed while the backup ran
     const hash = crypto.createHash('sha256');
     try {
+      // Containers write volumes while the backup runs: a directory swapped for a link must not lead out.
+      if (
+        within &&
+        !(await assertFdInside(handle, within, archivePath).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        this.warn(`left out ${archivePath}: it changed into a link out of its volume while it was read`);
+        return;
+      }
       yield* tarHeaderBlocks({ path: archivePath, kind: 'file', size, mode: info.mode & 0o777, mtime });
       let left = size;
       let shrank = false;
