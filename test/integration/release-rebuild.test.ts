@@ -2,29 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import Docker from 'dockerode';
 import { homePaths } from '../../core/config.js';
-import { api, newUser, roro, testEnv, unique } from '../helpers/platform.js';
+import { api, newUser, projectCli, testEnv, unique } from '../helpers/platform.js';
+import { removeProjectContainers, testDocker } from '../helpers/docker.js';
 import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
 
-const docker = new Docker({ socketPath: testEnv().dockerSocket });
+const docker = testDocker();
 
 test('a release keeps its code: rollback and restart rebuild an image Docker lost, under its own tag', async (t) => {
   const user = await newUser();
   const project = unique('rebuild');
-  const cli = (args: string[]) =>
-    roro(args, { env: { RORO_TOKEN: user.token, RORO_PROJECT: project, RORO_URL: testEnv().apiUrl } });
-  t.after(async () => {
-    const cs = await docker.listContainers({ all: true, filters: { label: [`roro.project=${project}`] } });
-    await Promise.all(
-      cs.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
-  });
+  const cli = projectCli(user.token, project);
+  t.after(() => removeProjectContainers(project));
   assert.equal(
     (await api('POST', '/v1/projects', { token: user.token, body: { name: project } })).status,
     201,

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { api, login, newUser, roro, testEnv, unique } from '../helpers/platform.js';
-import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
+import { api, login, newUser, projectCli, roro, testEnv, unique } from '../helpers/platform.js';
+import { deployAndWait, gatewayRequest, helloWithNightlyTask } from '../helpers/deploy.js';
 import { supervisorRunning } from '../../platform/control.js';
 
 const docker = new Docker({ socketPath: testEnv().dockerSocket });
@@ -15,13 +15,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A deployed service with a task, a saved model and a file on a volume. */
 async function workload(token: string, project: string, scratch: string) {
   assert.equal((await api('POST', '/v1/projects', { token, body: { name: project } })).status, 201);
-  const dir = projectCopy('hello', project, (d) =>
-    fs.appendFileSync(
-      path.join(d, 'roro.yml'),
-      'tasks:\n  - name: nightly\n    command: python -c "print(1)"\n    when: every day at 03:00\n',
-    ),
-  );
-  const dep = await deployAndWait(token, project, dir);
+  const dep = await deployAndWait(token, project, helloWithNightlyTask(project));
   assert.equal(dep.final.kind, 'done', JSON.stringify(dep.events.slice(-3)));
   const model = crypto.randomBytes(70_000);
   const saved = await fetch(`${testEnv().apiUrl}/v1/projects/${project}/models/clf/versions`, {
@@ -37,8 +31,7 @@ async function workload(token: string, project: string, scratch: string) {
   return model;
 }
 
-const cli = (token: string, project: string, args: string[]) =>
-  roro(args, { env: { RORO_TOKEN: token, RORO_PROJECT: project, RORO_URL: testEnv().apiUrl } });
+const cli = (token: string, project: string, args: string[]) => projectCli(token, project)(args);
 
 async function removeProjectFromDocker(project: string): Promise<string[]> {
   const containers = await docker.listContainers({
@@ -76,13 +69,14 @@ test(
     const env = testEnv();
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-restore-test-'));
     const moved = `${env.home}.before-restore-${crypto.randomBytes(3).toString('hex')}`;
+    const project = unique('restore');
     t.after(async () => {
       await ensurePlatformUp(env.home, moved);
+      await removeProjectFromDocker(project).catch(() => undefined);
       fs.rmSync(moved, { recursive: true, force: true });
       fs.rmSync(scratch, { recursive: true, force: true });
     });
     const user = await newUser();
-    const project = unique('restore');
     const model = await workload(user.token, project, scratch);
     const releases = (await api('GET', `/v1/projects/${project}/releases`, { token: user.token })).body
       .releases;
