@@ -27,7 +27,7 @@ export function createBuildActivities(deps: ActivityDeps) {
         });
         const { image } = await buildProjectImage(deps.docker, {
           project: plan.project,
-          buildId: plan.deployId,
+          buildId: plan.build.buildId ?? plan.deployId,
           runtimeImage: runtime.image,
           codeDir: plan.build.codeDir,
           onLog,

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import { withTransaction } from '../db/transaction.js';
 import { projectVolumeMounts } from './project-containers.js';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -9,6 +8,8 @@ import { localHostCapacity } from '../core/sizes.js';
 import { RoroError } from '../core/errors.js';
 import { planServices, serviceUrls, type ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
+import { rebuildIfMissing, type ReleaseSource } from './release-image.js';
+import { keepReleaseCode, removeUpload } from '../core/release-code.js';
 
 export interface DeployRow {
   id: string;
@@ -30,8 +31,13 @@ export interface DeployPlan {
   project: string;
   projectId: string;
   kind: DeployRow['kind'];
-  /** Set when an image must be built from uploaded code. */
-  build?: { runtime: string; codeDir: string };
+  /** Set when an image must be built: from uploaded code, or again from a release's kept code. */
+  build?: {
+    runtime: string;
+    codeDir: string;
+    /** The image tag; a rebuild reuses the release's own (default: the deploy id). */
+    buildId?: string;
+  };
   /** Set when an existing image is rolled out (rollback, start, restart). */
   image?: string;
   release: number;
@@ -64,8 +70,13 @@ export async function loadDeploy(deps: ActivityDeps, deployId: string): Promise<
 }
 
 async function currentRelease(deps: ActivityDeps, projectId: string) {
-  const res = await deps.db.query<{ version: number; image: string; roro_yml: string }>(
-    'SELECT version, image, roro_yml FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
+  const res = await deps.db.query<{
+    version: number;
+    image: string;
+    roro_yml: string;
+    code_sha256: string | null;
+  }>(
+    'SELECT version, image, roro_yml, code_sha256 FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
     [projectId],
   );
   return res.rows[0];
@@ -75,26 +86,28 @@ async function currentRelease(deps: ActivityDeps, projectId: string) {
 async function sourceOf(
   deps: ActivityDeps,
   d: DeployRow,
-): Promise<{ yml: string; image?: string; release: number; newRelease: boolean }> {
+): Promise<{ yml: string; image?: ReleaseSource; release: number; newRelease: boolean }> {
   const current = await currentRelease(deps, d.project_id);
   const next = (current?.version ?? 0) + 1;
   if (d.kind === 'deploy') return { yml: d.roro_yml!, release: next, newRelease: true };
   if (d.kind === 'rollback') {
-    const res = await deps.db.query<{ image: string; roro_yml: string }>(
-      'SELECT image, roro_yml FROM releases WHERE project_id = $1 AND version = $2',
+    const res = await deps.db.query<{ image: string; roro_yml: string; code_sha256: string | null }>(
+      'SELECT image, roro_yml, code_sha256 FROM releases WHERE project_id = $1 AND version = $2',
       [d.project_id, d.source_version],
     );
     const src = res.rows[0];
     if (!src)
       throw ApplicationFailure.nonRetryable(`Release ${d.source_version} does not exist.`, 'not_found');
-    return { yml: src.roro_yml, image: src.image, release: next, newRelease: true };
+    const image = { image: src.image, release: d.source_version!, codeSha256: src.code_sha256 };
+    return { yml: src.roro_yml, image, release: next, newRelease: true };
   }
   if (!current)
     throw ApplicationFailure.nonRetryable(
       'The project has no release yet: run `roro deploy` first.',
       'no_release',
     );
-  return { yml: current.roro_yml, image: current.image, release: current.version, newRelease: false };
+  const image = { image: current.image, release: current.version, codeSha256: current.code_sha256 };
+  return { yml: current.roro_yml, image, release: current.version, newRelease: false };
 }
 
 export function createDeployActivities(deps: ActivityDeps) {
@@ -132,12 +145,19 @@ export function createDeployActivities(deps: ActivityDeps) {
         const running = new Set(existing.rows.filter((r) => r.desired === 'running').map((r) => r.name));
         const services = allRunning ? planned.filter((s) => running.has(s.name)) : planned;
         const keep = new Set(config.services.map((s) => s.name));
+        // A stop needs no image; every other operation on a release whose image is gone rebuilds it.
+        const rebuild =
+          src.image && d.kind !== 'stop' ? await rebuildIfMissing(deps, d, src.image, runtime) : undefined;
         return {
           deployId,
           project: d.project,
           projectId: String(d.project_id),
           kind: d.kind,
-          ...(src.image ? { image: src.image } : { build: { runtime, codeDir: d.code_dir! } }),
+          ...(rebuild
+            ? { build: rebuild }
+            : src.image
+              ? { image: src.image.image }
+              : { build: { runtime, codeDir: d.code_dir! } }),
           release: src.release,
           newRelease: src.newRelease,
           ...(d.kind === 'rollback' && d.source_version ? { rollbackOf: d.source_version } : {}),
@@ -165,6 +185,9 @@ export function createDeployActivities(deps: ActivityDeps) {
       image: string,
     ): Promise<{ version: number; urls: Record<string, string> }> {
       const d = await loadDeploy(deps, plan.deployId);
+      if (plan.newRelease && d.kind === 'deploy' && d.code_sha256) {
+        await keepReleaseCode(deps.env.home, plan.projectId, plan.deployId, d.code_sha256);
+      }
       await withTransaction(deps.db, async (client) => {
         if (plan.newRelease) {
           await client.query(
@@ -219,7 +242,7 @@ export function createDeployActivities(deps: ActivityDeps) {
           svc.name,
         ).url;
       }
-      if (d.code_dir) await fs.rm(d.code_dir, { recursive: true, force: true });
+      await removeUpload(deps.env.home, plan.deployId);
       return { version: plan.release, urls };
     },
 
@@ -241,7 +264,6 @@ export function createDeployActivities(deps: ActivityDeps) {
     },
 
     async failDeploy(deployId: string, message: string, logs: string[] = []): Promise<void> {
-      const d = await loadDeploy(deps, deployId);
       await withTransaction(deps.db, async (client) => {
         const res = await client.query(
           `UPDATE deploys SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`,
@@ -250,7 +272,7 @@ export function createDeployActivities(deps: ActivityDeps) {
         // A retried call finds the deploy already failed and adds no second event.
         if (res.rowCount) await emitEvent(client, deployId, 'failed', message, { logs });
       });
-      if (d.code_dir) await fs.rm(d.code_dir, { recursive: true, force: true });
+      await removeUpload(deps.env.home, deployId);
     },
   };
 }

@@ -40,6 +40,11 @@ async function imageLabels(
   }
 }
 
+/** False when the engine has no image by that name (pruned, or a machine restored from a backup). */
+export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+  return (await imageLabels(docker, ref)) !== undefined;
+}
+
 function runScript(script: string, args: string[], docker: Docker, opts: ImageOptions): Promise<string> {
   const socket = (docker.modem as { socketPath?: string }).socketPath;
   const env = { ...process.env, ...(socket ? { DOCKER_HOST: `unix://${socket}` } : {}) };

@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import type { Pool } from 'pg';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { homePaths, type PlatformEnv } from '../core/config.js';
+import type { PlatformEnv } from '../core/config.js';
+import { uploadArchivePath, uploadCodeDir, uploadDir } from '../core/release-code.js';
 import { ConflictError, RoroError, ValidationError } from '../core/errors.js';
 import { extractArchive } from '../core/archive/index.js';
 import { validateRoroYml, type Issue } from '../core/roro-yml.js';
@@ -154,10 +155,10 @@ export async function createDeploy(
     });
   }
   const deployId = newDeployId();
-  const dir = path.join(homePaths(deps.env.home).builds, deployId);
+  const dir = uploadDir(deps.env.home, deployId);
   await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-  const archive = path.join(dir, 'code.tar.gz');
-  const codeDir = path.join(dir, 'code');
+  const archive = uploadArchivePath(deps.env.home, deployId);
+  const codeDir = uploadCodeDir(deps.env.home, deployId);
   try {
     await receiveArchive(body, archive, sha);
     await extractArchive(archive, codeDir).catch((err: unknown) => {
@@ -167,7 +168,7 @@ export async function createDeploy(
             code: 'invalid_archive',
           });
     });
-    await fsp.rm(archive, { force: true });
+    // The archive stays: the release keeps it, so its image can be rebuilt (core/release-code.ts).
     const ymlPath = path.join(codeDir, 'roro.yml');
     if (!fs.existsSync(ymlPath)) {
       throw new ValidationError('The project has no roro.yml at its root.', {

@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { homePaths } from '../core/config.js';
 import { RoroError, ValidationError } from '../core/errors.js';
 
 /** Largest model blob; RORO_MODEL_MAX_BYTES overrides the 2 GiB default. */
@@ -13,7 +14,7 @@ export function maxModelBytes(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 export function modelsRoot(home: string): string {
-  return path.join(home, 'models');
+  return homePaths(home).models;
 }
 
 /** Repository names follow core/names.ts, so the path below cannot escape the models directory. */

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { homePaths } from '../core/config.js';
 import { withTransaction } from '../db/transaction.js';
 import { modelsRoot } from './model-blobs.js';
+import { releaseCodeRoot } from '../core/release-code.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 
@@ -107,9 +108,10 @@ export async function deleteProject(db: Pool, home: string, userId: string, name
     throw new NotFoundError(`Project ${name} not found.`, 'Only the owner can delete a project.');
   }
   await db.query('DELETE FROM projects WHERE id = $1', [project.id]);
-  // Volumes and saved models go with the project.
+  // Volumes, saved models and kept release code go with the project.
   await fs.rm(path.join(homePaths(home).volumes, project.id), { recursive: true, force: true });
   await fs.rm(path.join(modelsRoot(home), project.id), { recursive: true, force: true });
+  await fs.rm(releaseCodeRoot(home, project.id), { recursive: true, force: true });
   return project;
 }
 

@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Header, Pax, type HeaderData } from 'tar';
 import { RoroError, ValidationError } from '../core/errors.js';
 import { resolveLink } from '../core/archive/paths.js';
+import { tarHeaderBlocks } from '../core/archive/tar-header.js';
 
 /**
  * Streams a directory tree as an uncompressed tar, for `roro cp -r` in both directions. Unlike a
@@ -32,26 +32,18 @@ interface Item {
 }
 
 function header(item: Item): Buffer[] {
-  const data: HeaderData = {
-    path: item.kind === 'dir' ? `${item.rel}/` : item.rel,
+  return tarHeaderBlocks({
+    path: item.rel,
+    kind: item.kind,
+    size: item.size,
     mode: item.mode,
-    uid: 0,
-    gid: 0,
-    size: item.kind === 'file' ? item.size : 0,
     mtime: item.mtime,
-    type: item.kind === 'dir' ? 'Directory' : item.kind === 'file' ? 'File' : 'SymbolicLink',
-    linkpath: item.linkpath ?? '',
-    uname: '',
-    gname: '',
-  };
-  const block = Buffer.alloc(512);
-  const h = new Header(data);
-  h.encode(block, 0);
-  return h.needPax ? [new Pax({ path: data.path, linkpath: item.linkpath }).encode(), block] : [block];
+    linkpath: item.linkpath,
+  });
 }
 
 /** Refuses a descriptor that a swapped-in symlink made point outside the tree. */
-async function assertFdInside(handle: FileHandle, root: string, rel: string): Promise<void> {
+export async function assertFdInside(handle: FileHandle, root: string, rel: string): Promise<void> {
   const actual = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
   if (actual !== undefined && !(actual === root || actual.startsWith(root + path.sep))) {
     throw new ValidationError(

@@ -106,12 +106,14 @@ for (const [verb, action, what] of [
 
 cli
   .command(
-    'server <action> [component]',
-    'Manage the embedded platform: up | down | status | logs [COMPONENT]',
+    'server <action> [arg]',
+    'Manage the embedded platform: up | down | status | logs [COMPONENT] | backup FILE | restore FILE',
   )
-  .option('--json', 'JSON output (status)')
+  .option('--json', 'JSON output (status, backup, restore)')
   .option('-f, --follow', 'Follow the log (logs)')
   .option('-n, --lines <n>', 'Lines of log to show (logs)', { default: 100 })
+  .option('--force', 'Replace an existing FILE (backup) or the state in RORO_HOME (restore)')
+  .option('--no-start', 'Leave the platform stopped after a restore')
   .action(run(serverCommand));
 
 const PROJECT_FLAG = [

@@ -88,6 +88,11 @@ export function homePaths(home: string) {
     gateway: path.join(home, 'gateway'),
     volumes: path.join(home, 'volumes'),
     builds: path.join(home, 'builds'),
+    /** The code archive of every release, kept so a missing image can be rebuilt (releases/<projectId>/<sha256>.tar.gz). */
+    releases: path.join(home, 'releases'),
+    models: path.join(home, 'models'),
+    /** Work left by `roro server restore` for the next start (the database dump to load). */
+    restore: path.join(home, 'restore'),
     docker: path.join(home, 'docker'),
   };
 }

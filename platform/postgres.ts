@@ -84,8 +84,8 @@ export function postgresArgs(env: PlatformEnv): string[] {
   ];
 }
 
-/** Creates the platform database inside the cluster if it is missing. */
-export async function ensureDatabase(env: PlatformEnv): Promise<void> {
+/** Runs `fn` connected to the cluster's maintenance database `postgres`. */
+async function withClusterClient(env: PlatformEnv, fn: (client: pg.Client) => Promise<void>): Promise<void> {
   const password = fs.readFileSync(postgresPasswordFile(env.home), 'utf8').trim();
   const client = new pg.Client({
     host: '127.0.0.1',
@@ -96,9 +96,24 @@ export async function ensureDatabase(env: PlatformEnv): Promise<void> {
   });
   await client.connect();
   try {
-    const res = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
-    if (!res.rowCount) await client.query(`CREATE DATABASE ${DB_NAME}`);
+    await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/** Creates the platform database inside the cluster if it is missing. */
+export async function ensureDatabase(env: PlatformEnv): Promise<void> {
+  await withClusterClient(env, async (client) => {
+    const res = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
+    if (!res.rowCount) await client.query(`CREATE DATABASE ${DB_NAME}`);
+  });
+}
+
+/** Replaces the platform database with an empty one, for a restore; nothing else may be connected. */
+export async function recreateDatabase(env: PlatformEnv): Promise<void> {
+  await withClusterClient(env, async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${DB_NAME}`);
+  });
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parsePlatformEnv } from '../core/config.js';
 import { buildComponents } from './components.js';
 import { bootstrapDatabase } from './bootstrap.js';
+import { applyPendingRestore } from './backup/pending-restore.js';
 import { Supervisor } from './supervisor.js';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
 import { supervisorPidPath } from './state.js';
@@ -14,7 +15,11 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const supervisor = new Supervisor(env, await buildComponents(env), {
     afterComponent: async (name) => {
-      if (name === 'postgres') return { admin: await bootstrapDatabase(env, log) };
+      if (name === 'postgres') {
+        // A restored database is loaded first, so migrations bring an older backup up to date.
+        await applyPendingRestore(env, log);
+        return { admin: await bootstrapDatabase(env, log) };
+      }
       if (name === 'temporal' && env.temporalExternal) {
         // The embedded server gets them as start flags; an external cluster gets them here.
         const added = await ensureSearchAttributes(env).catch((err: Error) => {

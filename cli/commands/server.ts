@@ -8,6 +8,8 @@ import { platformStatus } from '../../platform/status.js';
 import { logPath } from '../../platform/state.js';
 import { trustCommand } from '../../api/gateway/tls.js';
 import { detail, info, out, printJson, step, table, warn } from '../output.js';
+import { serverBackup } from './server-backup.js';
+import { serverRestore } from './server-restore.js';
 
 const COMPONENTS = ['supervisor', 'postgres', 'temporal', 'docker', 'api', 'gateway', 'worker', 'healer'];
 
@@ -64,8 +66,8 @@ async function logs(
 
 export async function serverCommand(
   action: string,
-  component: string | undefined,
-  opts: { json?: boolean; follow?: boolean; lines?: number },
+  arg: string | undefined,
+  opts: { json?: boolean; follow?: boolean; lines?: number; force?: boolean; start?: boolean },
 ) {
   const env = parsePlatformEnv();
   switch (action) {
@@ -81,9 +83,16 @@ export async function serverCommand(
     case 'status':
       return status(env, opts);
     case 'logs':
-      return logs(env, component, opts);
+      return logs(env, arg, opts);
+    case 'backup':
+      return serverBackup(env, arg, opts);
+    case 'restore':
+      return serverRestore(env, arg, opts);
     default:
-      throw new ConfigError(`Unknown server action ${action}.`, 'Use one of: up, down, status, logs.');
+      throw new ConfigError(
+        `Unknown server action ${action}.`,
+        'Use one of: up, down, status, logs, backup, restore.',
+      );
   }
 }
 

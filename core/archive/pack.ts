@@ -8,10 +8,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
-import { Header, Pax } from 'tar';
-import type { HeaderData } from 'tar';
 import { ValidationError } from '../errors.js';
 import { resolveLink } from './paths.js';
+import { TAR_END, tarHeaderBlocks, tarPadding } from './tar-header.js';
 
 /**
  * Left out of every deploy unless `.roroignore` re-includes them with `!` (e.g. `!node_modules/`):
@@ -130,24 +129,14 @@ function checkSize(entries: PackEntry[], maxBytes: number): number {
 }
 
 function headerBlocks(entry: PackEntry): Buffer[] {
-  const data: HeaderData = {
-    path: entry.kind === 'dir' ? `${entry.rel}/` : entry.rel,
+  return tarHeaderBlocks({
+    path: entry.rel,
+    kind: entry.kind,
+    size: entry.size,
     mode: entry.mode,
-    uid: 0,
-    gid: 0,
-    size: entry.kind === 'file' ? entry.size : 0,
     mtime: FIXED_MTIME,
-    type: entry.kind === 'dir' ? 'Directory' : entry.kind === 'file' ? 'File' : 'SymbolicLink',
-    linkpath: entry.linkpath ?? '',
-    uname: '',
-    gname: '',
-  };
-  const block = Buffer.alloc(512);
-  const header = new Header(data);
-  header.encode(block, 0);
-  if (!header.needPax) return [block];
-  // Paths over ustar's 100+155 bytes travel in a pax record just before the header.
-  return [new Pax({ path: data.path, linkpath: entry.linkpath }).encode(), block];
+    linkpath: entry.linkpath,
+  });
 }
 
 async function* fileBlocks(
@@ -176,8 +165,8 @@ async function* fileBlocks(
   } finally {
     await handle.close();
   }
-  const pad = (512 - (entry.size % 512)) % 512;
-  if (pad > 0) yield Buffer.alloc(pad);
+  const pad = tarPadding(entry.size);
+  if (pad.length > 0) yield pad;
 }
 
 async function* tarStream(
@@ -194,7 +183,7 @@ async function* tarStream(
     yield* headerBlocks(entry);
     if (entry.kind === 'file') yield* fileBlocks(root, entry, progress);
   }
-  yield Buffer.alloc(1024); // two zero blocks end a tar archive
+  yield TAR_END;
 }
 
 /**

@@ -179,3 +179,13 @@ export function continuousLoad(pathname: string, body: unknown, maxRequests = 20
     },
   };
 }
+
+/** The hello fixture with a daily task: a service and a schedule, what must outlive a restart or a restore. */
+export function helloWithNightlyTask(project: string): string {
+  return projectCopy('hello', project, (d) =>
+    fs.appendFileSync(
+      path.join(d, 'roro.yml'),
+      'tasks:\n  - name: nightly\n    command: python -c "print(1)"\n    when: every day at 03:00\n',
+    ),
+  );
+}

@@ -106,3 +106,7 @@ export function roro(
 export function tempConfigDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'roro-cli-'));
 }
+
+/** Runs `bin/roro` as a user, on one project, against the test platform. */
+export const projectCli = (token: string, project: string) => (args: string[]) =>
+  roro(args, { env: { RORO_TOKEN: token, RORO_PROJECT: project, RORO_URL: testEnv().apiUrl } });

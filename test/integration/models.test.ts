@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
-import { api, apiUrl, newUser, roro, testEnv, unique } from '../helpers/platform.js';
+import { api, apiUrl, newUser, projectCli, unique } from '../helpers/platform.js';
+import { removeProjectContainers } from '../helpers/docker.js';
 import { REPO_ROOT } from '../../core/config.js';
 import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
 
@@ -66,19 +67,8 @@ test('models: a job saves versions, the CLI shows them, a service serves the tag
     (await api('POST', '/v1/projects', { token: user.token, body: { name: project } })).status,
     201,
   );
-  const cli = (args: string[]) =>
-    roro(args, { env: { RORO_TOKEN: user.token, RORO_PROJECT: project, RORO_URL: testEnv().apiUrl } });
-  t.after(async () => {
-    const cs = await docker.listContainers({ all: true, filters: { label: [`roro.project=${project}`] } });
-    await Promise.all(
-      cs.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
-  });
+  const cli = projectCli(user.token, project);
+  t.after(() => removeProjectContainers(project));
 
   const dir = projectCopy('model-server', project);
   const first = await deployAndWait(user.token, project, dir);

@@ -3,21 +3,13 @@ import assert from 'node:assert/strict';
 import { api, login, newUser, roro, testEnv, unique } from '../helpers/platform.js';
 import { connectTemporal } from '../../temporal/connection.js';
 import { pingWorker } from '../../platform/ping.js';
-import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
-import fs from 'node:fs';
-import path from 'node:path';
+import { deployAndWait, gatewayRequest, helloWithNightlyTask } from '../helpers/deploy.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A deployed service with a task, and a finished job: what must outlive a platform restart. */
 async function workload(token: string, project: string) {
-  const dir = projectCopy('hello', project, (d) =>
-    fs.appendFileSync(
-      path.join(d, 'roro.yml'),
-      'tasks:\n  - name: nightly\n    command: python -c "print(1)"\n    when: every day at 03:00\n',
-    ),
-  );
-  const dep = await deployAndWait(token, project, dir);
+  const dep = await deployAndWait(token, project, helloWithNightlyTask(project));
   assert.equal(dep.final.kind, 'done', JSON.stringify(dep.events.slice(-3)));
   const started = await api('POST', `/v1/projects/${project}/jobs`, {
     token,

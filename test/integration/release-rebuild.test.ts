@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { homePaths } from '../../core/config.js';
+import { api, newUser, projectCli, testEnv, unique } from '../helpers/platform.js';
+import { removeProjectContainers, testDocker } from '../helpers/docker.js';
+import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
+
+const docker = testDocker();
+
+test('a release keeps its code: rollback and restart rebuild an image Docker lost, under its own tag', async (t) => {
+  const user = await newUser();
+  const project = unique('rebuild');
+  const cli = projectCli(user.token, project);
+  t.after(() => removeProjectContainers(project));
+  assert.equal(
+    (await api('POST', '/v1/projects', { token: user.token, body: { name: project } })).status,
+    201,
+  );
+  const dir = projectCopy('hello', project);
+  assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
+  const greet = path.join(dir, 'greet.py');
+  fs.writeFileSync(greet, fs.readFileSync(greet, 'utf8').replace('VERSION = "v1"', 'VERSION = "v2"'));
+  assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
+
+  const { releases } = (await api('GET', `/v1/projects/${project}/releases`, { token: user.token })).body;
+  const v1 = releases.find((r: { version: number }) => r.version === 1);
+  const kept = path.join(homePaths(testEnv().home).releases, String(await projectId(user.token, project)));
+  assert.equal(fs.readdirSync(kept).length, 2, 'one archive per distinct code');
+  assert.deepEqual(
+    fs.readdirSync(homePaths(testEnv().home).builds).filter((d) => d.includes(project)),
+    [],
+  );
+
+  await docker.getImage(v1.image).remove();
+  const rollback = await cli(['rollback', '1']);
+  assert.equal(rollback.code, 0, rollback.stderr);
+  assert.match(rollback.stderr, /missing; rebuilding it from the release's kept code/);
+  await docker.getImage(v1.image).inspect();
+  const res = await gatewayRequest(`/${project}/hello`, { body: {} });
+  assert.equal(res.body.version, 'v1');
+
+  const current = (await api('GET', `/v1/projects/${project}/releases`, { token: user.token })).body
+    .releases[0];
+  assert.equal(current.image, v1.image, 'the rollback release names the rebuilt image');
+  for (const c of await docker.listContainers({ all: true, filters: { label: [`roro.project=${project}`] } }))
+    await docker.getContainer(c.Id).remove({ force: true });
+  await docker.getImage(v1.image).remove();
+  const restart = await cli(['restart', 'default']);
+  assert.equal(restart.code, 0, restart.stderr);
+  assert.equal((await gatewayRequest(`/${project}/hello`, { body: {} })).body.version, 'v1');
+
+  const del = await cli(['projects:delete', project, '-y']);
+  assert.equal(del.code, 0, del.stderr);
+  assert.equal(fs.existsSync(kept), false, 'kept code removed with the project');
+});
+
+async function projectId(token: string, project: string): Promise<string> {
+  const res = await api('GET', `/v1/projects/${project}`, { token });
+  return String(res.body.project.id);
+}
