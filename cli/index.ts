@@ -110,8 +110,8 @@ cli
     'Manage the embedded platform: up | down | status | logs [COMPONENT]',
   )
   .option('--json', 'JSON output (status)')
-  .option('-f, --follow', 'Follow the log (logs)')
-  .option('-n, --lines <n>', 'Lines of log to show (logs)', { default: 100 })
+  .option('-f, --follow', 'Follow the log, across rotations (logs)')
+  .option('-n, --lines <n>', 'Lines of log to show, across rotated files (logs)', { default: 100 })
   .action(run(serverCommand));
 
 const PROJECT_FLAG = [
