@@ -107,7 +107,7 @@ for (const [verb, action, what] of [
 cli
   .command(
     'server <action> [component]',
-    'Manage the embedded platform: up | down | status | logs [COMPONENT]',
+    'Manage the embedded platform: up | down | status | logs [COMPONENT] | enable | disable (start at boot)',
   )
   .option('--json', 'JSON output (status)')
   .option('-f, --follow', 'Follow the log, across rotations (logs)')

@@ -7,6 +7,7 @@ import { platformStatus } from '../../platform/status.js';
 import { trustCommand } from '../../api/gateway/tls.js';
 import { detail, info, out, printJson, step, table, warn } from '../output.js';
 import { serverLogs } from './server-logs.js';
+import { serverDisable, serverEnable } from './server-boot.js';
 
 async function up(env: PlatformEnv, opts: { json?: boolean }) {
   step(`Starting the roro platform in ${env.home}`);
@@ -61,8 +62,15 @@ export async function serverCommand(
       return status(env, opts);
     case 'logs':
       return serverLogs(env, component, opts);
+    case 'enable':
+      return serverEnable(env);
+    case 'disable':
+      return serverDisable();
     default:
-      throw new ConfigError(`Unknown server action ${action}.`, 'Use one of: up, down, status, logs.');
+      throw new ConfigError(
+        `Unknown server action ${action}.`,
+        'Use one of: up, down, status, logs, enable, disable.',
+      );
   }
 }
 
