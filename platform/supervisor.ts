@@ -142,10 +142,11 @@ export class Supervisor {
     // Output goes through the supervisor to a size-rotating log; the child never holds the log file.
     const run = homePaths(this.env.home).run;
     const stdout = outputPipe(run);
-    const stderr = outputPipe(run);
+    let stderr: ReturnType<typeof outputPipe> | undefined;
     r.exited = undefined;
     let child: ChildProcess;
     try {
+      stderr = outputPipe(run);
       child = spawn(cmd, args, {
         stdio: ['ignore', stdout.fd, stderr.fd],
         env: { ...process.env, ...env },
@@ -155,7 +156,7 @@ export class Supervisor {
     } finally {
       // Only the child keeps the write ends, so the reads end when it (and its children) exit.
       fs.closeSync(stdout.fd);
-      fs.closeSync(stderr.fd);
+      if (stderr) fs.closeSync(stderr.fd);
     }
     r.output = Promise.all([
       copyLines(stdout.stream, this.logFor(c.stdoutLog ?? c.name)),

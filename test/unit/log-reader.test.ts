@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,7 +7,12 @@ import { followLog, lastLineRanges, lastLines, readRanges } from '../../platform
 import { RotatingLog } from '../../platform/rotating-log.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tmpLog = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'roro-reader-')), 'gateway-access.log');
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmpLog = () => {
+  dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'roro-reader-')));
+  return path.join(dirs.at(-1)!, 'gateway-access.log');
+};
 
 function tail(file: string, n: number): string {
   const chunks: Buffer[] = [];

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,7 +7,12 @@ import { PassThrough } from 'node:stream';
 import { RotatingLog, rotatedNames } from '../../platform/rotating-log.js';
 import { copyLines } from '../../platform/output-pipe.js';
 
-const tmpLog = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'roro-rotating-')), 'api.log');
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tmpLog = () => {
+  dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'roro-rotating-')));
+  return path.join(dirs.at(-1)!, 'api.log');
+};
 const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
 /** Oldest first: `.N` ... `.1`, then the current file. */
 const allFiles = (file: string, files: number) => [...rotatedNames(file, files).reverse(), file];
