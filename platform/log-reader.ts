@@ -99,10 +99,23 @@ export function lastLines(file: string, n: number): string[] {
     .filter((l) => l.length > 0);
 }
 
+/** Whole rotated files newer than the one with inode `ino` (several rotations between two looks), oldest first. */
+function rotatedSince(file: string, ino: number): LogRange[] {
+  const rotated = rotatedFiles(file).map((f) => ({
+    file: f,
+    stat: fs.statSync(f, { throwIfNoEntry: false }),
+  }));
+  const at = rotated.findIndex((r) => r.stat?.ino === ino);
+  return rotated
+    .slice(0, Math.max(at, 0))
+    .reverse()
+    .map((r) => ({ file: r.file, start: 0, end: r.stat?.size ?? 0 }));
+}
+
 /**
  * Writes what is appended to a log from `position` of the already open `fd` on, forever (until
  * `signal` aborts). When the log rotates, the old file is read to its end (the writer closed it
- * before renaming it) and following goes on in the new one from its start.
+ * before renaming it), then any file rotated since, and following goes on in the new one from its start.
  */
 export async function followLog(
   file: string,
@@ -131,9 +144,11 @@ export async function followLog(
       } catch {
         // between two renames of a rotation the name is missing for a moment
       }
-      if (current && current.ino !== fs.fstatSync(fd).ino) {
+      const ino = fs.fstatSync(fd).ino;
+      if (current && current.ino !== ino) {
         drain();
         fs.closeSync(fd);
+        readRanges(rotatedSince(file, ino), write);
         fd = fs.openSync(file, 'r');
         position = 0;
         continue;

@@ -70,3 +70,28 @@ test('following goes on in the new file after a rotation, losing and repeating n
   assert.equal(seen, lines.join(''));
   await log.close();
 });
+
+test('following misses nothing when the log rotated several times between two looks', async () => {
+  const file = tmpLog();
+  const log = new RotatingLog(file, { maxBytes: 4096, files: 5 });
+  log.write('start\n');
+  await log.flush();
+  const fd = fs.openSync(file, 'r');
+  const position = fs.fstatSync(fd).size;
+  // Three files' worth between the follower's two looks (here: before its first).
+  const lines = Array.from({ length: 400 }, (_, i) => `burst ${i} ${'-'.repeat(20)}\n`);
+  for (const l of lines) log.write(l);
+  await log.flush();
+  assert.ok(fs.existsSync(`${file}.3`), 'rotated three times in one go');
+  const stop = new AbortController();
+  let seen = '';
+  const following = followLog(file, fd, position, (c) => (seen += c.toString()), {
+    intervalMs: 10,
+    signal: stop.signal,
+  });
+  for (let i = 0; i < 200 && seen.length < lines.join('').length; i++) await sleep(10);
+  stop.abort();
+  await following;
+  assert.equal(seen, lines.join(''));
+  await log.close();
+});
