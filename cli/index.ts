@@ -107,11 +107,11 @@ for (const [verb, action, what] of [
 cli
   .command(
     'server <action> [arg]',
-    'Manage the embedded platform: up | down | status | logs [COMPONENT] | backup FILE | restore FILE',
+    'Manage the embedded platform: up | down | status | logs [COMPONENT] | backup FILE | restore FILE | enable | disable (start at boot)',
   )
   .option('--json', 'JSON output (status, backup, restore)')
-  .option('-f, --follow', 'Follow the log (logs)')
-  .option('-n, --lines <n>', 'Lines of log to show (logs)', { default: 100 })
+  .option('-f, --follow', 'Follow the log, across rotations (logs)')
+  .option('-n, --lines <n>', 'Lines of log to show, across rotated files (logs)', { default: 100 })
   .option('--force', 'Replace an existing FILE (backup) or the state in RORO_HOME (restore)')
   .option('--no-start', 'Leave the platform stopped after a restore')
   .action(run(serverCommand));

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseLogLimits, type LogLimits } from './log-limits.js';
 
 /** The repository root (this file compiles to dist/core/config.js). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,6 +30,8 @@ export interface PlatformEnv {
   gatewayUrl: string;
   apiUrl: string;
   venv: string;
+  /** Size cap and kept files of every platform log (RORO_LOG_MAX_BYTES, RORO_LOG_FILES). */
+  logs: LogLimits;
 }
 
 function defaultHome(): string {
@@ -72,6 +75,7 @@ export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): Platform
     gatewayUrl: `https://${domain}:${ports.gatewayHttps}`,
     apiUrl: `http://127.0.0.1:${ports.api}`,
     venv: env.RORO_VENV || path.join(REPO_ROOT, '.venv'),
+    logs: parseLogLimits(env),
   };
 }
 

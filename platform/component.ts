@@ -9,6 +9,8 @@ export interface Component {
   external?: () => Promise<boolean>;
   /** One-time preparation before the first spawn (initdb, TLS, config files). */
   prepare?: () => Promise<void>;
+  /** Log that takes the component's stdout instead of its own log (the gateway's access log). */
+  stdoutLog?: string;
   command: () => { cmd: string; args: string[]; uid?: number; gid?: number; env?: NodeJS.ProcessEnv };
   ready: () => Promise<boolean>;
   /** Runs once after the first successful readiness (create database, bootstrap admin). */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { homePaths, REPO_ROOT, type PlatformEnv } from '../core/config.js';
 import { RoroError } from '../core/errors.js';
 import type { SupervisorState } from './component.js';
-import { pidAlive, readPid, sleep, tailFile } from './proc.js';
+import { lastLines } from './log-reader.js';
+import { pidAlive, readPid, sleep } from './proc.js';
 import { logPath, readState, statePath, supervisorPidPath } from './state.js';
 
 export function supervisorRunning(env: PlatformEnv): number | undefined {
@@ -41,6 +42,8 @@ export async function serverUp(
   } else {
     prepareHome(env);
     fs.rmSync(statePath(env.home), { force: true });
+    // The supervisor writes its log itself, rotating it; this descriptor only catches what it prints
+    // before it takes over its output, and Node's own last words should it die of a fatal error.
     const out = fs.openSync(logPath(env.home, 'supervisor'), 'a');
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'platform', 'supervisor-main.js')], {
       detached: true,
@@ -67,7 +70,7 @@ export async function serverUp(
       const f = state.failure;
       throw new RoroError(`${f.component} failed to start: ${f.message.replace(/\.$/, '')}.`, {
         code: 'component_failed',
-        hint: `See its log ${f.log}:\n${tailFile(f.log, 15)
+        hint: `See its log ${f.log}:\n${lastLines(f.log, 15)
           .map((l) => `    ${l}`)
           .join('\n')}`,
       });
@@ -82,7 +85,7 @@ export async function serverUp(
       const log = logPath(env.home, 'supervisor');
       throw new RoroError('The platform supervisor exited during start.', {
         code: 'component_failed',
-        hint: `See ${log}:\n${tailFile(log, 15)
+        hint: `See ${log}:\n${lastLines(log, 15)
           .map((l) => `    ${l}`)
           .join('\n')}`,
       });

@@ -1,5 +1,6 @@
 import { homePaths, type PlatformEnv } from '../core/config.js';
 import { Gateway } from '../api/gateway/gateway.js';
+import { logPath } from './state.js';
 import { ensureTls } from '../api/gateway/tls.js';
 import type { Component } from './component.js';
 
@@ -16,7 +17,7 @@ export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
     httpPort: env.ports.gatewayHttp,
     tls: { cert: tls.cert, key: tls.key },
     runDir: p.gateway,
-    logDir: p.logs,
+    errorLog: logPath(env.home, 'gateway'),
     apiUpstream: `127.0.0.1:${env.ports.api}`,
     // On a single-label domain (localhost) the leaf must name each service host: no wildcard is accepted there.
     ...(tls.userSupplied ? {} : { tlsDir: p.tls }),
@@ -32,6 +33,7 @@ export function gatewayComponent(
     name: 'gateway',
     url: `${env.gatewayUrl}/`,
     port: env.ports.gatewayHttps,
+    stdoutLog: 'gateway-access',
     prepare: async () => {
       gateway = await platformGateway(env);
       await gateway.prepare(await loadRoutes());

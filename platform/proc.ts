@@ -63,19 +63,6 @@ export async function waitFor(
   }
 }
 
-/** The last `n` lines of a log file, for error messages. */
-export function tailFile(file: string, n = 20): string[] {
-  try {
-    const text = fs.readFileSync(file, 'utf8');
-    return text
-      .split('\n')
-      .filter((l) => l.length > 0)
-      .slice(-n);
-  } catch {
-    return [];
-  }
-}
-
 export async function userIds(user: string): Promise<{ uid: number; gid: number }> {
   const uid = Number((await execFileP('id', ['-u', user])).stdout.trim());
   const gid = Number((await execFileP('id', ['-g', user])).stdout.trim());

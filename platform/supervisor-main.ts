@@ -5,11 +5,27 @@ import { bootstrapDatabase } from './bootstrap.js';
 import { applyPendingRestore } from './backup/pending-restore.js';
 import { Supervisor } from './supervisor.js';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
-import { supervisorPidPath } from './state.js';
+import { logPath, supervisorPidPath } from './state.js';
+import { RotatingLog } from './rotating-log.js';
+import { captureOwnOutput } from './own-output.js';
+
+let ownLog: RotatingLog | undefined;
+
+/** Ends the process once its own log has everything it printed. */
+async function exit(code: number): Promise<never> {
+  await ownLog?.close();
+  process.exit(code);
+}
 
 /** The long-running parent of every embedded component; `roro server up` starts it detached. */
 async function main(): Promise<void> {
   const env = parsePlatformEnv();
+  ownLog = new RotatingLog(logPath(env.home, 'supervisor'), env.logs);
+  captureOwnOutput(ownLog);
+  process.on('uncaughtException', (err) => {
+    console.error(`supervisor failed: ${err.stack ?? String(err)}`);
+    void exit(1);
+  });
   const pidFile = supervisorPidPath(env.home);
   fs.writeFileSync(pidFile, String(process.pid));
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
@@ -39,18 +55,18 @@ async function main(): Promise<void> {
     await supervisor.stopAll();
     fs.rmSync(pidFile, { force: true });
     log('supervisor stopped');
-    process.exit(0);
+    await exit(0);
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   const ok = await supervisor.start();
   if (!ok) {
     fs.rmSync(pidFile, { force: true });
-    process.exit(1);
+    await exit(1);
   }
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   console.error(`supervisor failed: ${(err as Error).stack ?? String(err)}`);
-  process.exit(1);
+  await exit(1);
 });

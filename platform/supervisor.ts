@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import type { PlatformEnv } from '../core/config.js';
+import { homePaths, type PlatformEnv } from '../core/config.js';
 import type { Component, ComponentStatus, SupervisorState } from './component.js';
-import { portFree, sleep, tailFile, waitFor } from './proc.js';
+import { lastLines } from './log-reader.js';
+import { copyLines, outputPipe } from './output-pipe.js';
+import { portFree, sleep, waitFor } from './proc.js';
+import { RotatingLog } from './rotating-log.js';
 import { logPath, writeState } from './state.js';
 
 interface Running {
@@ -11,7 +14,12 @@ interface Running {
   child?: ChildProcess;
   restarts: number;
   exited?: string;
+  /** Settles when the child's stdout and stderr have both been read to their end. */
+  output?: Promise<void>;
 }
+
+/** How long a dead child's output may take to arrive: a grandchild holding the pipe open must not stall the supervisor. */
+const OUTPUT_GRACE_MS = 2000;
 
 /**
  * Starts the components in order, waits until each is ready, restarts any that crash, and
@@ -21,6 +29,7 @@ export class Supervisor {
   private running: Running[] = [];
   private stopping = false;
   private state: SupervisorState;
+  private logs = new Map<string, RotatingLog>();
 
   constructor(
     private readonly env: PlatformEnv,
@@ -39,6 +48,24 @@ export class Supervisor {
 
   private log(line: string) {
     console.log(`${new Date().toISOString()} ${line}`);
+  }
+
+  /** One size-rotating writer per log, kept across restarts of its component. */
+  private logFor(name: string): RotatingLog {
+    let log = this.logs.get(name);
+    if (!log) {
+      // Created at once, so `roro server logs` finds a log even for a component that has said nothing yet.
+      fs.appendFileSync(logPath(this.env.home, name), '');
+      log = new RotatingLog(logPath(this.env.home, name), this.env.logs);
+      this.logs.set(name, log);
+    }
+    return log;
+  }
+
+  /** Waits (briefly) until a component's output is in its log, so the last lines shown are the last it wrote. */
+  private async outputWritten(r: Running): Promise<void> {
+    if (r.output && r.exited) await Promise.race([r.output, sleep(OUTPUT_GRACE_MS)]);
+    await this.logFor(r.component.name).flush();
   }
 
   private save() {
@@ -64,6 +91,7 @@ export class Supervisor {
         if (extra) Object.assign(this.state, extra);
       } catch (err) {
         r.status = 'failed';
+        await this.outputWritten(r);
         const message = (err as Error).message;
         this.state.status = 'failed';
         this.state.failure = {
@@ -111,15 +139,29 @@ export class Supervisor {
   private spawn(r: Running): void {
     const c = r.component;
     const { cmd, args, uid, gid, env } = c.command();
-    const out = fs.openSync(logPath(this.env.home, c.name), 'a');
+    // Output goes through the supervisor to a size-rotating log; the child never holds the log file.
+    const run = homePaths(this.env.home).run;
+    const stdout = outputPipe(run);
+    let stderr: ReturnType<typeof outputPipe> | undefined;
     r.exited = undefined;
-    const child = spawn(cmd, args, {
-      stdio: ['ignore', out, out],
-      env: { ...process.env, ...env },
-      ...(uid !== undefined ? { uid, gid } : {}),
-      cwd: '/',
-    });
-    fs.closeSync(out);
+    let child: ChildProcess;
+    try {
+      stderr = outputPipe(run);
+      child = spawn(cmd, args, {
+        stdio: ['ignore', stdout.fd, stderr.fd],
+        env: { ...process.env, ...env },
+        ...(uid !== undefined ? { uid, gid } : {}),
+        cwd: '/',
+      });
+    } finally {
+      // Only the child keeps the write ends, so the reads end when it (and its children) exit.
+      fs.closeSync(stdout.fd);
+      if (stderr) fs.closeSync(stderr.fd);
+    }
+    r.output = Promise.all([
+      copyLines(stdout.stream, this.logFor(c.stdoutLog ?? c.name)),
+      copyLines(stderr.stream, this.logFor(c.name)),
+    ]).then(() => undefined);
     r.child = child;
     child.on('error', (err) => {
       r.exited = `could not run ${cmd}: ${err.message}`;
@@ -146,8 +188,9 @@ export class Supervisor {
       r.status = 'up';
       this.log(`${c.name} up again`);
     } catch (err) {
+      await this.outputWritten(r);
       this.log(
-        `${c.name} restart failed: ${(err as Error).message}; last log lines:\n${tailFile(logPath(this.env.home, c.name), 5).join('\n')}`,
+        `${c.name} restart failed: ${(err as Error).message}; last log lines:\n${lastLines(logPath(this.env.home, c.name), 5).join('\n')}`,
       );
       if (!r.child && !this.stopping) {
         r.status = 'up'; // let the next exit trigger another attempt
@@ -177,8 +220,10 @@ export class Supervisor {
         child.kill('SIGKILL');
         await gone;
       }
+      await Promise.race([r.output, sleep(OUTPUT_GRACE_MS)]);
       r.status = 'stopped';
       this.save();
     }
+    await Promise.all([...this.logs.values()].map((log) => log.close()));
   }
 }

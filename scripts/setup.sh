@@ -56,4 +56,11 @@ if [ ! -e /usr/local/bin/roro ] || [ "$(readlink -f /usr/local/bin/roro)" != "$R
   ln -sf "$REPO/bin/roro" /usr/local/bin/roro
   say "Linked /usr/local/bin/roro -> $REPO/bin/roro"
 fi
+# Start the platform at boot where systemd runs (with the RORO_* settings of this shell); elsewhere
+# README.md's "Starting at boot" says what to use instead.
+if [ -d /run/systemd/system ]; then
+  "$REPO/bin/roro" server enable >/dev/null || say "roro.service was not enabled (see above); run 'roro server enable' again to retry"
+else
+  say "systemd does not run here: to start roro at boot, see 'Starting at boot' in README.md"
+fi
 say "Setup complete"

@@ -20,6 +20,8 @@ export RORO_PORT_BASE=${RORO_TEST_PORT_BASE:-17400}
 export RORO_ADMIN_EMAIL=admin@roro.test
 export RORO_ADMIN_PASSWORD=${RORO_ADMIN_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')}
 export RORO_URL="http://127.0.0.1:${RORO_PORT_BASE}"
+# Small logs, so that the tests see them rotate (test/e2e/server-logs.test.ts).
+export RORO_LOG_MAX_BYTES=262144
 export XDG_CONFIG_HOME="$RORO_HOME/cli-config"
 unset TEMPORAL_ADDRESS RORO_TOKEN
 

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { RoroError } from '../../core/errors.js';
 import {
   prepareRoutes,
@@ -13,11 +11,10 @@ import {
 } from './nginx-config.js';
 import { adminSocket, routeTableFile } from './nginx-lua.js';
 import { putRouteTable, servedGeneration, tcpAnswers, type Served } from './gateway-http.js';
-import { childPids, stoppedAccepting } from './nginx-process.js';
+import { childPids, stoppedAccepting, testNginxConfig } from './nginx-process.js';
 import { ensureTls } from './tls.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const execFileP = promisify(execFile);
 const newGeneration = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 const GENERATION_LINE = /^# generation (\S+)$|^generation (\S+)$/m;
 
@@ -30,6 +27,8 @@ export type GatewayOptions = Omit<NginxConfigInput, 'generation'> & {
    * to name every service host before the routes are applied.
    */
   tlsDir?: string;
+  /** The file nginx's stderr, its error log, ends up in (the platform's `gateway.log`); quoted in error messages. */
+  errorLog?: string;
 };
 
 export interface ApplyResult {
@@ -61,7 +60,7 @@ export class Gateway {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: GatewayOptions) {
-    this.opts = { ...opts, runDir: path.resolve(opts.runDir), logDir: path.resolve(opts.logDir) };
+    this.opts = { ...opts, runDir: path.resolve(opts.runDir) };
     this.bin = opts.nginxBin ?? '/usr/sbin/nginx';
     this.configFile = path.join(this.opts.runDir, 'nginx.conf');
     this.pidFile = path.join(this.opts.runDir, 'nginx.pid');
@@ -141,7 +140,6 @@ export class Gateway {
   private ensureDirs(): void {
     fs.mkdirSync(path.join(this.opts.runDir, 'tmp'), { recursive: true, mode: 0o700 });
     fs.chmodSync(this.opts.runDir, 0o700);
-    fs.mkdirSync(this.opts.logDir, { recursive: true });
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
@@ -184,9 +182,7 @@ export class Gateway {
     const next = `${this.configFile}.${process.pid}.next`;
     fs.writeFileSync(next, render(generation), { mode: 0o644 });
     try {
-      await execFileP(this.bin, ['-t', '-q', '-c', next, '-p', `${this.opts.runDir}/`, '-e', 'stderr'], {
-        timeout: 30_000,
-      });
+      await testNginxConfig(this.bin, next, `${this.opts.runDir}/`);
     } catch (err) {
       const detail = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
       throw new RoroError(
@@ -217,7 +213,7 @@ export class Gateway {
           `nginx's old workers still accept connections ${timeoutMs / 1000} s after a reload.`,
           {
             code: 'gateway_reload',
-            hint: `Read ${path.join(this.opts.logDir, 'gateway-error.log')}; restarting the platform restarts the gateway.`,
+            hint: `Read ${this.errorLogName()}; restarting the platform restarts the gateway.`,
           },
         );
       }
@@ -263,7 +259,7 @@ export class Gateway {
       }
       throw new RoroError(`nginx did not take the new routes through ${this.adminSocket}: ${refused}`, {
         code: 'gateway_routes',
-        hint: `Read ${path.join(this.opts.logDir, 'gateway-error.log')}; restarting the platform loads ${this.tableFile}.`,
+        hint: `Read ${this.errorLogName()}; restarting the platform loads ${this.tableFile}.`,
       });
     }
     await this.waitServed((s) => s.generation === generation, timeoutMs, 'serve the new routes');
@@ -277,14 +273,18 @@ export class Gateway {
       if (served && done(served)) return served;
       await sleep(50);
     }
-    const log = tail(path.join(this.opts.logDir, 'gateway-error.log'), 5);
+    const log = this.opts.errorLog ? tail(this.opts.errorLog, 5) : '';
     throw new RoroError(
       `nginx did not ${what} within ${timeoutMs / 1000} s: ${log || 'see the gateway error log'}`,
       {
         code: 'gateway_reload',
-        hint: `Read ${path.join(this.opts.logDir, 'gateway-error.log')}; restarting the platform reloads the gateway.`,
+        hint: `Read ${this.errorLogName()}; restarting the platform reloads the gateway.`,
       },
     );
+  }
+
+  private errorLogName(): string {
+    return this.opts.errorLog ?? "nginx's error output (its stderr)";
   }
 }
 

@@ -32,7 +32,6 @@ export interface NginxConfigInput {
   tls: { cert: string; key: string };
   /** Private (0700): holds the pid file, the admin socket, the route table file and nginx's temporary directories. */
   runDir: string;
-  logDir: string;
   /** `host:port` of the platform API, served under `/api/` of the bare host. */
   apiUpstream?: string;
   /** Extra plain HTTP listener that serves the same routes, for benchmarks and debugging. */
@@ -151,7 +150,8 @@ function mainBlock(input: NginxConfigInput): string[] {
     'master_process on;',
     `worker_processes ${workers};`,
     `pid ${quotePath(`${input.runDir}/nginx.pid`)};`,
-    `error_log ${quotePath(`${input.logDir}/gateway-error.log`)} warn;`,
+    // Both logs go to whoever started nginx (the supervisor rotates them): errors to stderr, access to stdout.
+    'error_log stderr warn;',
     // Old workers holding WebSocket connections would otherwise live on after every reload.
     'worker_shutdown_timeout 60s;',
     'events { worker_connections 4096; }',
@@ -164,7 +164,9 @@ function httpSettings(input: NginxConfigInput): string[] {
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(tmp),
     'log_format roro \'$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent $request_time \'',
     "                '$host $upstream_addr $upstream_response_time $roro_request_id';",
-    `access_log ${quotePath(`${input.logDir}/gateway-access.log`)} roro buffer=64k flush=1s;`,
+    // stdout must be a pipe or a file for nginx to open it. Unbuffered, each line is one write of less
+    // than PIPE_BUF, which several workers cannot interleave; buffered writes of 64k could be.
+    'access_log /dev/stdout roro;',
     // The gateway never serves files, so every body nginx makes itself is JSON.
     'types { }',
     'default_type application/json;',

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 /** Pids of the processes whose parent is `pid` (nginx's workers), from /proc. */
@@ -27,4 +28,34 @@ export function stoppedAccepting(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * Runs `nginx -t` on a config file. Its stdout is /dev/null rather than a socket pair (what
+ * execFile gives), because testing opens the access log, `/dev/stdout`, and a socket cannot be opened.
+ */
+export function testNginxConfig(
+  bin: string,
+  configFile: string,
+  prefix: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['-t', '-q', '-c', configFile, '-p', prefix, '-e', 'stderr'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else
+        reject(Object.assign(new Error(`nginx -t ended with ${signal ?? `exit code ${code}`}`), { stderr }));
+    });
+  });
 }

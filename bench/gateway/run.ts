@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Gateway } from '../../api/gateway/gateway.js';
 import { ensureTls, type TlsFiles } from '../../api/gateway/tls.js';
+import { outputPipe } from '../../platform/output-pipe.js';
 
 const execFileP = promisify(execFile);
 const seconds = Math.min(Math.max(Number(process.argv[2] ?? 3), 1), 10);
@@ -71,7 +72,11 @@ http {
 }
 
 async function startNginx(cmd: string, args: string[], probe: () => Promise<boolean>): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // stdout is the roro gateway's access log: a real pipe, drained, as under the platform's supervisor
+  const out = outputPipe(os.tmpdir());
+  const child = spawn(cmd, args, { stdio: ['ignore', out.fd, 'inherit'] });
+  fs.closeSync(out.fd);
+  out.stream.resume();
   for (let i = 0; i < 100 && !(await probe()); i++) await sleep(100);
   return child;
 }
@@ -111,7 +116,6 @@ async function gatewayRuns(dir: string, tls: TlsFiles, upstreams: number[], resu
     const ports = { https: await freePort(), http: await freePort(), plain: await freePort() };
     const gw = new Gateway({
       runDir: path.join(dir, `run-${workers}`),
-      logDir: path.join(dir, 'logs'),
       domain: 'localhost',
       tls,
       workers,

@@ -1,17 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { homePaths, parsePlatformEnv, type PlatformEnv } from '../../core/config.js';
-import { ConfigError, RoroError } from '../../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import { serverDown, serverUp, supervisorRunning } from '../../platform/control.js';
 import { platformStatus } from '../../platform/status.js';
-import { logPath } from '../../platform/state.js';
 import { trustCommand } from '../../api/gateway/tls.js';
 import { detail, info, out, printJson, step, table, warn } from '../output.js';
 import { serverBackup } from './server-backup.js';
 import { serverRestore } from './server-restore.js';
-
-const COMPONENTS = ['supervisor', 'postgres', 'temporal', 'docker', 'api', 'gateway', 'worker', 'healer'];
+import { serverLogs } from './server-logs.js';
+import { serverDisable, serverEnable } from './server-boot.js';
 
 async function up(env: PlatformEnv, opts: { json?: boolean }) {
   step(`Starting the roro platform in ${env.home}`);
@@ -46,28 +44,10 @@ async function status(env: PlatformEnv, opts: { json?: boolean }) {
   if (components.some((c) => c.status === 'down')) process.exitCode = 1;
 }
 
-async function logs(
-  env: PlatformEnv,
-  component: string | undefined,
-  opts: { follow?: boolean; lines?: number },
-) {
-  const name = component ?? 'supervisor';
-  if (!COMPONENTS.includes(name)) {
-    throw new ConfigError(`Unknown component ${name}.`, `Choose one of: ${COMPONENTS.join(', ')}.`);
-  }
-  const file = logPath(env.home, name);
-  if (!fs.existsSync(file))
-    throw new RoroError(`No log yet for ${name} (${file}).`, {
-      hint: 'Start the platform with `roro server up`.',
-    });
-  const args = ['-n', String(opts.lines ?? 100), ...(opts.follow ? ['-F'] : []), file];
-  await new Promise<void>((resolve) => spawn('tail', args, { stdio: 'inherit' }).on('exit', () => resolve()));
-}
-
 export async function serverCommand(
   action: string,
   arg: string | undefined,
-  opts: { json?: boolean; follow?: boolean; lines?: number; force?: boolean; start?: boolean },
+  opts: { json?: boolean; follow?: boolean; lines?: unknown; force?: boolean; start?: boolean },
 ) {
   const env = parsePlatformEnv();
   switch (action) {
@@ -83,15 +63,19 @@ export async function serverCommand(
     case 'status':
       return status(env, opts);
     case 'logs':
-      return logs(env, arg, opts);
+      return serverLogs(env, arg, opts);
     case 'backup':
       return serverBackup(env, arg, opts);
     case 'restore':
       return serverRestore(env, arg, opts);
+    case 'enable':
+      return serverEnable(env);
+    case 'disable':
+      return serverDisable();
     default:
       throw new ConfigError(
         `Unknown server action ${action}.`,
-        'Use one of: up, down, status, logs, backup, restore.',
+        'Use one of: up, down, status, logs, backup, restore, enable, disable.',
       );
   }
 }

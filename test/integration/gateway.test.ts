@@ -111,7 +111,8 @@ describe('gateway with real nginx and openssl', { timeout: 120_000 }, () => {
 
   async function startNginx(g: Gateway): Promise<void> {
     const { cmd, args } = g.command();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    // stdout is nginx's access log: /dev/null here (a socket pair, the 'pipe' default, cannot be opened)
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(child);
     for (let i = 0; i < 100 && !(await g.ready()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(await g.ready(), 'nginx did not become ready');
@@ -127,7 +128,6 @@ describe('gateway with real nginx and openssl', { timeout: 120_000 }, () => {
     tls = await ensureTls(path.join(dir, 'tls'), 'localhost');
     gw = new Gateway({
       runDir: path.join(dir, 'run'),
-      logDir: path.join(dir, 'logs'),
       domain: 'localhost',
       httpsPort: ports.https,
       httpPort: ports.http,
@@ -424,7 +424,6 @@ describe('gateway with real nginx and openssl', { timeout: 120_000 }, () => {
     const p = { https: await freePort(), http: await freePort() };
     const g2 = new Gateway({
       runDir: path.join(dir, 'run2'),
-      logDir: path.join(dir, 'logs2'),
       domain: 'localhost',
       httpsPort: p.https,
       httpPort: p.http,

@@ -18,7 +18,6 @@ function input(extra: Partial<NginxConfigInput> = {}): NginxConfigInput {
     httpPort: 7480,
     tls: { cert: '/srv/roro/tls/gateway.crt', key: '/srv/roro/tls/gateway.key' },
     runDir: '/srv/roro/gateway',
-    logDir: '/srv/roro/logs',
     ...extra,
   };
 }
@@ -136,7 +135,9 @@ test('nginx runs in the foreground with pid, logs and temp paths in the platform
   assert.match(conf, /^daemon off;$/m);
   assert.match(conf, /^worker_processes auto;$/m);
   assert.match(conf, /^pid "\/srv\/roro\/gateway\/nginx\.pid";$/m);
-  assert.match(conf, /^error_log "\/srv\/roro\/logs\/gateway-error\.log" warn;$/m);
+  assert.match(conf, /^error_log stderr warn;$/m);
+  // the supervisor reads stdout and rotates it as gateway-access.log; one write per line keeps workers' lines whole
+  assert.match(conf, /^ {2}access_log \/dev\/stdout roro;$/m);
   assert.match(conf, /client_body_temp_path "\/srv\/roro\/gateway\/tmp\/client_body";/);
 });
 
