@@ -85,7 +85,7 @@ test(
         const stats = await load.stop();
         assert.equal(failed.final.kind, 'failed');
         assert.match(failed.final.message, /Service default exited with code \d+ before it became ready/);
-        assert.match(failed.final.message, /previous release keeps serving/);
+        assert.match(failed.final.message, /Serving now: default v2 \(1 of 1 instance ready\)\./);
         assert.ok(
           failed.final.data.logs.some((l: string) => /RuntimeError: model file is missing/.test(l)),
           JSON.stringify(failed.final.data),
