@@ -9,7 +9,7 @@ import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js
 
 const docker = testDocker();
 
-test('a release keeps its code: rollback and restart rebuild an image Docker lost, under its own tag', async (t) => {
+test('a release keeps its code: rollback, restart and a job rebuild an image Docker lost, under its own tag', async (t) => {
   const user = await newUser();
   const project = unique('rebuild');
   const cli = projectCli(user.token, project);
@@ -50,6 +50,24 @@ test('a release keeps its code: rollback and restart rebuild an image Docker los
   const restart = await cli(['restart', 'default']);
   assert.equal(restart.code, 0, restart.stderr);
   assert.equal((await gatewayRequest(`/${project}/hello`, { body: {} })).body.version, 'v1');
+
+  // A job (and a scheduled run, and a notebook) starts from the latest release's image: it is rebuilt too.
+  await removeProjectContainers(project);
+  await docker.getImage(v1.image).remove();
+  const started = await api('POST', `/v1/projects/${project}/jobs`, {
+    token: user.token,
+    body: { command: ['python', '-c', 'import greet; print(greet.VERSION)'] },
+  });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  let job = started.body.job;
+  for (let i = 0; i < 600 && job.status === 'running'; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    job = (await api('GET', `/v1/projects/${project}/jobs/${job.id}`, { token: user.token })).body.job;
+  }
+  assert.equal(job.status, 'success', JSON.stringify(job));
+  const logs = await api('GET', `/v1/projects/${project}/jobs/${job.id}/logs`, { token: user.token });
+  assert.match(JSON.stringify(logs.body), /v1/);
+  await docker.getImage(v1.image).inspect();
 
   const del = await cli(['projects:delete', project, '-y']);
   assert.equal(del.code, 0, del.stderr);
