@@ -19,6 +19,7 @@ test('a release keeps its code: rollback, restart and a job rebuild an image Doc
     201,
   );
   const dir = projectCopy('hello', project);
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
   const greet = path.join(dir, 'greet.py');
   fs.writeFileSync(greet, fs.readFileSync(greet, 'utf8').replace('VERSION = "v1"', 'VERSION = "v2"'));
