@@ -101,6 +101,12 @@ test(
     }
 
     assert.equal((await roro(['server', 'down'])).code, 0);
+    const stopped = await roro(['server', 'backup', path.join(scratch, 'stopped.tar.gz')]);
+    assert.equal(stopped.code, 1);
+    assert.match(
+      stopped.stderr,
+      /is not running; a backup is taken from the running platform\.\nStart it with `roro server up`/,
+    );
     const refused = await roro(['server', 'restore', file]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /already holds a platform: the platform database/);
