@@ -20,19 +20,26 @@ test('a release keeps its code: rollback, restart and a job rebuild an image Doc
   );
   const dir = projectCopy('hello', project);
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
+  const first = await deployAndWait(user.token, project, dir);
+  assert.equal(first.final.kind, 'done');
   const greet = path.join(dir, 'greet.py');
   fs.writeFileSync(greet, fs.readFileSync(greet, 'utf8').replace('VERSION = "v1"', 'VERSION = "v2"'));
-  assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
+  const second = await deployAndWait(user.token, project, dir);
+  assert.equal(second.final.kind, 'done');
 
   const { releases } = (await api('GET', `/v1/projects/${project}/releases`, { token: user.token })).body;
   const v1 = releases.find((r: { version: number }) => r.version === 1);
   const kept = path.join(homePaths(testEnv().home).releases, String(await projectId(user.token, project)));
   assert.equal(fs.readdirSync(kept).length, 2, 'one archive per distinct code');
+  const builds = homePaths(testEnv().home).builds;
   assert.deepEqual(
-    fs.readdirSync(homePaths(testEnv().home).builds).filter((d) => d.includes(project)),
+    [first.id, second.id].filter((id) => fs.existsSync(path.join(builds, id))),
     [],
+    'the uploads moved to releases/ and their build directories are gone',
   );
+  // Same code again: no second copy of the archive.
+  assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
+  assert.equal(fs.readdirSync(kept).length, 2);
 
   await docker.getImage(v1.image).remove();
   const rollback = await cli(['rollback', '1']);
