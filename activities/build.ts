@@ -4,8 +4,27 @@ import type { DeployPlan } from './deploys.js';
 import { buildProjectImage, ensureRuntimeImage } from './images.js';
 import { emitEvent, logBuffer } from './events.js';
 import { RoroError } from '../core/errors.js';
+import { rebuildLatestIfMissing } from './release-image.js';
 
 const BUILD_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** A build the user must fix (pip failed, bad runtime, code not kept) is not retried. */
+function buildFailure(err: unknown): never {
+  if (
+    err instanceof RoroError &&
+    [
+      'build_failed',
+      'build_timeout',
+      'invalid',
+      'invalid_runtime',
+      'release_code_missing',
+      'release_code_damaged',
+    ].includes(err.code)
+  ) {
+    throw ApplicationFailure.nonRetryable(err.message + (err.hint ? ` ${err.hint}` : ''), err.code);
+  }
+  throw err;
+}
 
 export function createBuildActivities(deps: ActivityDeps) {
   return {
@@ -36,16 +55,33 @@ export function createBuildActivities(deps: ActivityDeps) {
         });
         return image;
       } catch (err) {
-        if (
-          err instanceof RoroError &&
-          ['build_failed', 'build_timeout', 'invalid', 'invalid_runtime'].includes(err.code)
-        ) {
-          throw ApplicationFailure.nonRetryable(err.message, err.code);
-        }
-        throw err;
+        return buildFailure(err);
       } finally {
         clearInterval(beat);
         await logs.close().catch(() => {});
+      }
+    },
+
+    /**
+     * Before a job or notebook starts from the latest release: rebuilds its image from the kept
+     * code if Docker no longer has it (a restored machine). Returns the image when it was rebuilt.
+     */
+    async ensureReleaseImage(input: {
+      projectId: string;
+      project: string;
+      workId: string;
+    }): Promise<string | undefined> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 5000);
+      try {
+        return await rebuildLatestIfMissing(deps, input, {
+          signal: ctx.cancellationSignal,
+          timeoutMs: BUILD_TIMEOUT_MS,
+        });
+      } catch (err) {
+        return buildFailure(err);
+      } finally {
+        clearInterval(beat);
       }
     },
 

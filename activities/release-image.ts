@@ -1,9 +1,11 @@
 import type { ActivityDeps } from './index.js';
 import type { DeployPlan, DeployRow } from './deploys.js';
-import { imageExists } from './images.js';
+import { buildProjectImage, ensureRuntimeImage, imageExists } from './images.js';
 import { emitEvent } from './events.js';
 import { RoroError } from '../core/errors.js';
-import { extractReleaseCode } from '../core/release-code.js';
+import { parseRoroYml } from '../core/roro-yml.js';
+import { resolveRuntime } from '../core/runtimes.js';
+import { extractReleaseCode, removeUpload } from '../core/release-code.js';
 
 export interface ReleaseSource {
   image: string;
@@ -11,10 +13,27 @@ export interface ReleaseSource {
   codeSha256: string | null;
 }
 
+/** The tag a rebuilt image gets: the release's own, so the release row keeps naming an image that exists. */
+function releaseTag(project: string, image: string, fallback: string): string {
+  const prefix = `roro/app-${project}:`;
+  return image.startsWith(prefix) ? image.slice(prefix.length) : fallback;
+}
+
+async function extractForRebuild(deps: ActivityDeps, projectId: string, src: ReleaseSource, workId: string) {
+  if (!src.codeSha256) {
+    throw new RoroError(`The image of release ${src.release} is gone and its code was not kept.`, {
+      status: 409,
+      code: 'release_code_missing',
+      hint: 'Run `roro deploy` again from the project directory to build a new release.',
+    });
+  }
+  return extractReleaseCode(deps.env.home, projectId, src.codeSha256, workId);
+}
+
 /**
  * When a release's image is gone from Docker (a machine restored from a backup, a pruned engine),
- * the operation builds it again from the release's kept code, under the same tag, so the release
- * row keeps naming an image that exists. Undefined when the image is there.
+ * a deploy operation plans a build of it from the release's kept code, under the same tag.
+ * Undefined when the image is there.
  */
 export async function rebuildIfMissing(
   deps: ActivityDeps,
@@ -23,14 +42,7 @@ export async function rebuildIfMissing(
   runtime: string,
 ): Promise<DeployPlan['build'] | undefined> {
   if (await imageExists(deps.docker, src.image)) return undefined;
-  if (!src.codeSha256) {
-    throw new RoroError(`The image of release ${src.release} is gone and its code was not kept.`, {
-      status: 409,
-      code: 'release_code_missing',
-      hint: 'Run `roro deploy` again from the project directory to build a new release.',
-    });
-  }
-  const codeDir = await extractReleaseCode(deps.env.home, String(d.project_id), src.codeSha256, d.id);
+  const codeDir = await extractForRebuild(deps, String(d.project_id), src, d.id);
   // Recorded so recordRelease and failDeploy remove the extracted code, as after an upload.
   await deps.db.query('UPDATE deploys SET code_dir = $2 WHERE id = $1', [d.id, codeDir]);
   await emitEvent(
@@ -39,7 +51,44 @@ export async function rebuildIfMissing(
     'info',
     `Image ${src.image} of release ${src.release} is missing; rebuilding it from the release's kept code`,
   );
-  const prefix = `roro/app-${d.project}:`;
-  const tag = src.image.startsWith(prefix) ? src.image.slice(prefix.length) : d.id;
-  return { runtime, codeDir, buildId: tag };
+  return { runtime, codeDir, buildId: releaseTag(d.project, src.image, d.id) };
+}
+
+/**
+ * Builds the latest release's image again if Docker lost it, before a job or notebook starts from
+ * it. Returns the image when it was rebuilt.
+ */
+export async function rebuildLatestIfMissing(
+  deps: ActivityDeps,
+  input: { projectId: string; project: string; workId: string },
+  opts: { signal?: AbortSignal; timeoutMs?: number },
+): Promise<string | undefined> {
+  const res = await deps.db.query<{
+    version: number;
+    image: string;
+    code_sha256: string | null;
+    roro_yml: string;
+  }>(
+    'SELECT version, image, code_sha256, roro_yml FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
+    [input.projectId],
+  );
+  const rel = res.rows[0];
+  if (!rel || (await imageExists(deps.docker, rel.image))) return undefined;
+  const src = { image: rel.image, release: rel.version, codeSha256: rel.code_sha256 };
+  const codeDir = await extractForRebuild(deps, input.projectId, src, input.workId);
+  try {
+    const runtime = resolveRuntime(parseRoroYml(rel.roro_yml, { project: input.project }).runtime).runtime
+      .name;
+    const base = await ensureRuntimeImage(deps.docker, runtime, opts);
+    const { image } = await buildProjectImage(deps.docker, {
+      project: input.project,
+      buildId: releaseTag(input.project, rel.image, input.workId),
+      runtimeImage: base.image,
+      codeDir,
+      ...opts,
+    });
+    return image;
+  } finally {
+    await removeUpload(deps.env.home, input.workId);
+  }
 }

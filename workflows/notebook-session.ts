@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
 } from '@temporalio/workflow';
 import type { PlatformActivities } from '../activities/index.js';
@@ -26,6 +27,13 @@ const quick = proxyActivities<PlatformActivities>({
   startToCloseTimeout: '2 minutes',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30 },
+});
+// Rebuilding a lost image (a restored machine) takes as long as a deploy's build.
+const build = proxyActivities<PlatformActivities>({
+  startToCloseTimeout: '35 minutes',
+  heartbeatTimeout: '20 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
 });
 const starting = proxyActivities<PlatformActivities>({
   startToCloseTimeout: '5 minutes',
@@ -79,6 +87,14 @@ export async function notebookSession(input: NotebookSessionInput): Promise<Note
     });
   let exit: NotebookExit;
   try {
+    // Added after histories without it were recorded: patched() keeps their replay unchanged.
+    if (patched('rebuild-missing-image')) {
+      await build.ensureReleaseImage({
+        projectId: input.projectId,
+        project: input.project,
+        workId: `notebook-${input.notebookId}`,
+      });
+    }
     const { hostPort } = await quick.startNotebookContainer(ref);
     await starting.waitNotebookReady({ ...ref, hostPort });
     await quick.switchRoute({

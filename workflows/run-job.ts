@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -35,6 +36,13 @@ const quick = proxyActivities<PlatformActivities>({
   startToCloseTimeout: '2 minutes',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30 },
+});
+// Rebuilding a lost image (a restored machine) takes as long as a deploy's build.
+const build = proxyActivities<PlatformActivities>({
+  startToCloseTimeout: '35 minutes',
+  heartbeatTimeout: '20 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
 });
 // The follower heartbeats each second: a dead worker is noticed within the heartbeat timeout and
 // the retry re-attaches; cancellation reaches it on a heartbeat.
@@ -110,6 +118,14 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
       size: input.size,
       task: input.task,
     });
+    // Added after histories without it were recorded: patched() keeps their replay unchanged.
+    if (patched('rebuild-missing-image')) {
+      await build.ensureReleaseImage({
+        projectId: input.projectId,
+        project: input.project,
+        workId: `job-${jobId}-${info.attempt}`,
+      });
+    }
     await quick.startJobContainer(ref);
     result = await follow.waitJob({ ...ref, timeoutSeconds: input.timeoutSeconds });
   } catch (err) {

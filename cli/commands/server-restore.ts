@@ -10,7 +10,7 @@ const TABLES = ['users', 'projects', 'releases', 'model_versions', 'volumes', 't
 /** What the restored database holds, next to what the backup's manifest counted. */
 async function restoredCounts(
   env: PlatformEnv,
-): Promise<{ counts: Record<string, number>; rollingOut: string[] }> {
+): Promise<{ counts: Record<string, number>; withServices: string[] }> {
   const db = createPool(env, 1);
   try {
     const counts: Record<string, number> = {};
@@ -19,7 +19,7 @@ async function restoredCounts(
     const running = await db.query<{ name: string }>(
       `SELECT DISTINCT p.name FROM services s JOIN projects p ON p.id = s.project_id WHERE s.desired = 'running' ORDER BY p.name`,
     );
-    return { counts, rollingOut: running.rows.map((r) => r.name) };
+    return { counts, withServices: running.rows.map((r) => r.name) };
   } finally {
     await db.end();
   }
@@ -46,12 +46,12 @@ export async function serverRestore(
   }
   step('Starting the platform (the database is loaded first)');
   await serverUp(env, (line) => detail(line));
-  const { counts, rollingOut } = await restoredCounts(env);
+  const { counts, withServices } = await restoredCounts(env);
   if (opts.json)
     return printJson({
       restored: counts,
       backup: manifest.counts,
-      rollingOut,
+      withServices,
       createdAt: manifest.createdAt,
     });
   table(
@@ -60,8 +60,8 @@ export async function serverRestore(
   );
   const files = manifest.sections.find((s) => s.name === 'volumes')?.files ?? 0;
   out(`Restored ${files} volume files and the platform secrets and TLS CA.`);
-  if (rollingOut.length)
+  if (withServices.length)
     out(
-      `Services of ${rollingOut.join(', ')} are rolling out again; missing images are rebuilt from each release's kept code. Follow with \`roro ps --project NAME\`.`,
+      `Projects with running services: ${withServices.join(', ')}. Services whose containers are missing roll out again from their release, rebuilding missing images from its kept code; follow with \`roro ps --project NAME\`.`,
     );
 }

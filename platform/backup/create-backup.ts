@@ -96,6 +96,36 @@ const volumeOfRel = (rel: string) => {
   return parts.length >= 3 ? parts.slice(0, 2).join('/') : undefined;
 };
 
+/** The database dump, the Temporal copy (embedded Temporal only) and the RORO_HOME sections. */
+async function snapshotSources(
+  env: PlatformEnv,
+  stage: string,
+  progress: (line: string) => void,
+  warn: (line: string) => void,
+): Promise<BackupSource[]> {
+  const home = homePaths(env.home);
+  progress('Dumping the platform database (pg_dump)');
+  await dumpDatabase(env, path.join(stage, 'roro.pgdump'));
+  const sources: BackupSource[] = [{ archivePath: DATABASE_DUMP, abs: path.join(stage, 'roro.pgdump') }];
+  if (env.temporalExternal) {
+    warn(
+      `Temporal runs at ${env.temporalAddress} (TEMPORAL_ADDRESS): its workflow history and schedules are not in this backup.`,
+    );
+  } else {
+    progress('Copying the Temporal database (SQLite online backup)');
+    await copySqlite(home.temporalDb, path.join(stage, 'temporal.db'));
+    sources.push({ archivePath: TEMPORAL_DB, abs: path.join(stage, 'temporal.db') });
+  }
+  for (const section of HOME_SECTIONS) {
+    sources.push({
+      archivePath: `home/${section}`,
+      abs: home[section],
+      ...(section === 'volumes' ? { linkRoots: volumeOfRel } : {}),
+    });
+  }
+  return sources;
+}
+
 /**
  * Writes one archive of the running platform: the database first (pg_dump's snapshot), then the
  * Temporal database (SQLite online backup), then the files. Files are copied after the dump, so
@@ -111,39 +141,20 @@ export async function createBackup(
   const file = path.resolve(target);
   checkTarget(env, file, Boolean(opts.force));
   await checkRunning(env);
-  const home = homePaths(env.home);
+  const createdAt = new Date().toISOString();
   const stage = await fsp.mkdtemp(path.join(path.dirname(file), `.${path.basename(file)}.stage-`));
   const partial = `${file}.${crypto.randomBytes(4).toString('hex')}.partial`;
   try {
     await fsp.chmod(stage, 0o700);
-    progress('Dumping the platform database (pg_dump)');
-    await dumpDatabase(env, path.join(stage, 'roro.pgdump'));
+    const sources = await snapshotSources(env, stage, progress, warn);
     const counts = await rowCounts(env);
-    const sources: BackupSource[] = [{ archivePath: DATABASE_DUMP, abs: path.join(stage, 'roro.pgdump') }];
-    if (env.temporalExternal) {
-      warn(
-        `Temporal runs at ${env.temporalAddress} (TEMPORAL_ADDRESS): its workflow history and schedules are not in this backup.`,
-      );
-    } else {
-      progress('Copying the Temporal database (SQLite online backup)');
-      await copySqlite(home.temporalDb, path.join(stage, 'temporal.db'));
-      sources.push({ archivePath: TEMPORAL_DB, abs: path.join(stage, 'temporal.db') });
-    }
-    for (const section of HOME_SECTIONS) {
-      sources.push({
-        archivePath: `home/${section}`,
-        abs: home[section],
-        ...(section === 'volumes' ? { linkRoots: volumeOfRel } : {}),
-      });
-    }
     progress(`Writing ${file}`);
-    const tar = new BackupTar(warn);
     let manifest: BackupManifest | undefined;
     const manifestOf = (entries: ManifestEntry[]) => {
       manifest = {
         format: BACKUP_FORMAT,
         roroVersion: roroVersion(),
-        createdAt: new Date().toISOString(),
+        createdAt,
         temporal: env.temporalExternal ? 'external' : 'included',
         counts,
         sections: summarize(entries),
@@ -152,7 +163,7 @@ export async function createBackup(
       return Buffer.from(JSON.stringify(manifest, null, 1));
     };
     await pipeline(
-      Readable.from(tar.stream(sources, manifestOf)),
+      Readable.from(new BackupTar(warn).stream(sources, manifestOf)),
       createGzip({ level: 3 }),
       fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 }),
     );

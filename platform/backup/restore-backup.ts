@@ -101,9 +101,12 @@ async function install(env: PlatformEnv, data: string, manifest: BackupManifest,
   }
   await fsp.mkdir(p.volumes, { recursive: true });
   await fsp.chmod(p.volumes, 0o711);
-  for (const project of await fsp.readdir(p.volumes)) {
-    for (const volume of await fsp.readdir(path.join(p.volumes, project)))
-      await chownTree(path.join(p.volumes, project, volume));
+  // Volume files belong to the containers' user, as roro cp leaves them.
+  for (const project of await fsp.readdir(p.volumes, { withFileTypes: true })) {
+    if (!project.isDirectory()) continue;
+    for (const volume of await fsp.readdir(path.join(p.volumes, project.name))) {
+      await chownTree(path.join(p.volumes, project.name, volume));
+    }
   }
   for (const suffix of ['', '-wal', '-shm']) await fsp.rm(`${p.temporalDb}${suffix}`, { force: true });
   if (manifest.temporal === 'included' && !env.temporalExternal) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { ValidationError } from '../../core/errors.js';
-import { checkEntry } from './entry-rules.js';
+import { checkEntry, refuseEntry } from './entry-rules.js';
 import {
   checkAgainstManifest,
   MANIFEST_NAME,
@@ -59,6 +59,9 @@ export async function verifyBackup(file: string): Promise<BackupManifest> {
       failure ??= err as Error;
       entry.resume();
     }
+  });
+  parser.on('ignoredEntry', (entry: ReadEntry) => {
+    failure ??= refuseEntry(entry.path, `has the unsupported type ${entry.type}`);
   });
   parser.on('error', (err: Error) => (failure ??= unreadable(file, err.message)));
   const ended = new Promise<void>((resolve) => parser.once('end', () => resolve()));

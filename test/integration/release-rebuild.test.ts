@@ -9,7 +9,7 @@ import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js
 
 const docker = testDocker();
 
-test('a release keeps its code: rollback and restart rebuild an image Docker lost, under its own tag', async (t) => {
+test('a release keeps its code: rollback, restart and a job rebuild an image Docker lost, under its own tag', async (t) => {
   const user = await newUser();
   const project = unique('rebuild');
   const cli = projectCli(user.token, project);
@@ -19,19 +19,27 @@ test('a release keeps its code: rollback and restart rebuild an image Docker los
     201,
   );
   const dir = projectCopy('hello', project);
-  assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const first = await deployAndWait(user.token, project, dir);
+  assert.equal(first.final.kind, 'done');
   const greet = path.join(dir, 'greet.py');
   fs.writeFileSync(greet, fs.readFileSync(greet, 'utf8').replace('VERSION = "v1"', 'VERSION = "v2"'));
-  assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
+  const second = await deployAndWait(user.token, project, dir);
+  assert.equal(second.final.kind, 'done');
 
   const { releases } = (await api('GET', `/v1/projects/${project}/releases`, { token: user.token })).body;
   const v1 = releases.find((r: { version: number }) => r.version === 1);
   const kept = path.join(homePaths(testEnv().home).releases, String(await projectId(user.token, project)));
   assert.equal(fs.readdirSync(kept).length, 2, 'one archive per distinct code');
+  const builds = homePaths(testEnv().home).builds;
   assert.deepEqual(
-    fs.readdirSync(homePaths(testEnv().home).builds).filter((d) => d.includes(project)),
+    [first.id, second.id].filter((id) => fs.existsSync(path.join(builds, id))),
     [],
+    'the uploads moved to releases/ and their build directories are gone',
   );
+  // Same code again: no second copy of the archive.
+  assert.equal((await deployAndWait(user.token, project, dir)).final.kind, 'done');
+  assert.equal(fs.readdirSync(kept).length, 2);
 
   await docker.getImage(v1.image).remove();
   const rollback = await cli(['rollback', '1']);
@@ -50,6 +58,24 @@ test('a release keeps its code: rollback and restart rebuild an image Docker los
   const restart = await cli(['restart', 'default']);
   assert.equal(restart.code, 0, restart.stderr);
   assert.equal((await gatewayRequest(`/${project}/hello`, { body: {} })).body.version, 'v1');
+
+  // A job (and a scheduled run, and a notebook) starts from the latest release's image: it is rebuilt too.
+  await removeProjectContainers(project);
+  await docker.getImage(v1.image).remove();
+  const started = await api('POST', `/v1/projects/${project}/jobs`, {
+    token: user.token,
+    body: { command: ['python', '-c', 'import greet; print(greet.VERSION)'] },
+  });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  let job = started.body.job;
+  for (let i = 0; i < 600 && job.status === 'running'; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    job = (await api('GET', `/v1/projects/${project}/jobs/${job.id}`, { token: user.token })).body.job;
+  }
+  assert.equal(job.status, 'success', JSON.stringify(job));
+  const logs = await api('GET', `/v1/projects/${project}/jobs/${job.id}/logs`, { token: user.token });
+  assert.match(JSON.stringify(logs.body), /v1/);
+  await docker.getImage(v1.image).inspect();
 
   const del = await cli(['projects:delete', project, '-y']);
   assert.equal(del.code, 0, del.stderr);

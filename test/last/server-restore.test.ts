@@ -15,7 +15,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A deployed service with a task, a saved model and a file on a volume. */
 async function workload(token: string, project: string, scratch: string) {
   assert.equal((await api('POST', '/v1/projects', { token, body: { name: project } })).status, 201);
-  const dep = await deployAndWait(token, project, helloWithNightlyTask(project));
+  const dir = helloWithNightlyTask(project);
+  const dep = await deployAndWait(token, project, dir);
+  fs.rmSync(dir, { recursive: true, force: true });
   assert.equal(dep.final.kind, 'done', JSON.stringify(dep.events.slice(-3)));
   const model = crypto.randomBytes(70_000);
   const saved = await fetch(`${testEnv().apiUrl}/v1/projects/${project}/models/clf/versions`, {
@@ -99,6 +101,12 @@ test(
     }
 
     assert.equal((await roro(['server', 'down'])).code, 0);
+    const stopped = await roro(['server', 'backup', path.join(scratch, 'stopped.tar.gz')]);
+    assert.equal(stopped.code, 1);
+    assert.match(
+      stopped.stderr,
+      /is not running; a backup is taken from the running platform\.\nStart it with `roro server up`/,
+    );
     const refused = await roro(['server', 'restore', file]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /already holds a platform: the platform database/);
@@ -111,7 +119,7 @@ test(
     const restore = await roro(['server', 'restore', file], { timeoutMs: 600_000 });
     assert.equal(restore.code, 0, restore.stderr);
     assert.match(restore.stdout, /^releases\s+\d+\s+\d+$/m);
-    assert.match(restore.stdout, new RegExp(`Services of .*${project}.* are rolling out again`));
+    assert.match(restore.stdout, new RegExp(`Projects with running services: .*${project}`));
 
     const token = await login(user.email, user.password);
     let res = await gatewayRequest(`/${project}/hello`, { body: { name: 'restored' } }).catch(

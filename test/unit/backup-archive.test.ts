@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,7 +17,9 @@ import { parsePlatformEnv } from '../../core/config.js';
 import { tarOf, type RawEntry } from '../helpers/raw-tar.js';
 
 const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'roro-backup-test-'));
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-backup-test-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+const tmp = () => fs.mkdtempSync(path.join(root, 'case-'));
 
 const DUMP = Buffer.from('PGDMP fake dump');
 const MODEL = Buffer.from('model bytes');

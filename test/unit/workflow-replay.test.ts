@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import { REPO_ROOT } from '../../core/config.js';
+
+const workflowsPath = fileURLToPath(new URL('../../workflows/index.js', import.meta.url));
+const history = (name: string) =>
+  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'histories', name), 'utf8'));
+
+// Recorded from real runs: one before runJob rebuilt missing images (no patch marker), one after.
+test('runJob histories recorded before and after the image-rebuild patch replay with today’s code', async () => {
+  for (const name of ['run-job-before-image-rebuild.json', 'run-job-with-image-rebuild.json']) {
+    await assert.doesNotReject(
+      Worker.runReplayHistory({ workflowsPath, replayName: name }, history(name)),
+      `${name} replays`,
+    );
+  }
+});
