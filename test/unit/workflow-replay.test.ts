@@ -19,3 +19,18 @@ test('runJob histories recorded before and after the image-rebuild patch replay 
     );
   }
 });
+
+// Recorded from real runs: a deploy that succeeded and one that failed before a failed deploy named
+// what serves (no patch marker), and a failed one after.
+test('deployProject histories recorded before and after the serving-summary patch replay with today’s code', async () => {
+  for (const name of [
+    'deploy-succeeded-before-serving-summary.json',
+    'deploy-failed-before-serving-summary.json',
+    'deploy-failed-with-serving-summary.json',
+  ]) {
+    await assert.doesNotReject(
+      Worker.runReplayHistory({ workflowsPath, replayName: name }, history(name)),
+      `${name} replays`,
+    );
+  }
+});
