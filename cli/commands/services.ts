@@ -59,7 +59,8 @@ export function serviceRows(services: Service[], now = Date.now()): string[][] {
     s.name,
     s.status,
     s.release === null || s.release === undefined ? '' : `v${s.release}`,
-    s.status === 'stopped' ? '0' : `${s.ready}/${s.instances}`,
+    `${s.running ?? 0}/${s.instances}`,
+    String(s.ready ?? 0),
     String(s.restarts ?? 0),
     s.lastExit ? `${s.lastExit.reason}, ${ago(s.lastExit.at, now)}` : '',
     s.url ?? '',
@@ -72,7 +73,7 @@ export const servicesSection: PsSection = {
     const { services } = await client.request<{ services: Service[] }>(`${projectPath(project)}/services`);
     return {
       items: services,
-      headers: ['NAME', 'STATUS', 'RELEASE', 'READY', 'RESTARTS', 'LAST EXIT', 'URL'],
+      headers: ['NAME', 'STATUS', 'RELEASE', 'RUNNING', 'READY', 'RESTARTS', 'LAST EXIT', 'URL'],
       rows: serviceRows(services),
     };
   },

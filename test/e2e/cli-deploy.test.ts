@@ -31,7 +31,8 @@ test(
 
     const ps = await roro(['ps'], { configDir: cfg, cwd: dir });
     assert.equal(ps.code, 0, ps.stderr);
-    assert.match(ps.stdout, /^default\s+running\s+v1\s+1\/1\s+0\s+https:/m);
+    assert.match(ps.stdout, /^NAME\s+STATUS\s+RELEASE\s+RUNNING\s+READY\s+RESTARTS\s+LAST EXIT\s+URL$/m);
+    assert.match(ps.stdout, /^default\s+running\s+v1\s+1\/1\s+1\s+0\s+https:/m);
     const psJson = JSON.parse((await roro(['ps', '--json'], { configDir: cfg, cwd: dir })).stdout);
     assert.equal(psJson.services[0].name, 'default');
 
