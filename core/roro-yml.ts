@@ -1,5 +1,7 @@
 import yaml from 'js-yaml';
-import { join, loadWithPositions, Locator, syntaxIssue, type Issue } from './yaml-positions.js';
+import { join, loadWithPositions, Locator, syntaxIssue, TooManyNodes, type Issue } from './yaml-positions.js';
+import { resolveRuntime } from './runtimes.js';
+import { findSize, sizeNames } from './sizes.js';
 import { ConfigError } from './errors.js';
 import { isValidName, NAME_RULE } from './names.js';
 import {
@@ -82,6 +84,11 @@ const TASK_KEYS = ['name', 'command', 'when', 'cron', 'timezone', 'size', 'timeo
 const FUNCTION_RE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$/;
 const ENV_NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
 const MAX_DURATION = 7 * 24 * 3600;
+/** Limits checked before and while parsing: a roro.yml is a few hundred bytes. */
+export const MAX_RORO_YML_CHARS = 64 * 1024;
+export const MAX_RORO_YML_NODES = 5000;
+export const MAX_SERVICES = 50;
+export const MAX_TASKS = 100;
 
 // ---------- schema ----------
 
@@ -392,7 +399,7 @@ function checkService(c: Checker, raw: unknown, path: string): ServiceSpec | und
     function: fn,
     command,
     directory: checkDirectory(c, raw, path),
-    size: c.str(raw, 'size', path, 'size: S1'),
+    size: checkSizeName(c, raw, path),
     corsAllowOrigins: checkCors(c, raw, path),
     replicas: c.int(raw, 'replicas', path, 1, 10) ?? 1,
     healthPath: health,
@@ -478,7 +485,7 @@ function checkTask(c: Checker, raw: unknown, path: string): TaskSpec | undefined
     cron: typeof raw.cron === 'string' ? raw.cron : undefined,
     timezone,
     schedule: checkSchedule(c, raw, path, timezone),
-    size: c.str(raw, 'size', path, 'size: S1'),
+    size: checkSizeName(c, raw, path),
     timeoutSeconds: c.duration(raw, 'timeout', path),
     retries: c.int(raw, 'retries', path, 0, 10) ?? 0,
     overlap: overlap as OverlapPolicy,
@@ -508,6 +515,16 @@ function checkList<T extends { name: string }>(
     );
     return [];
   }
+  const max = section === 'services' ? MAX_SERVICES : MAX_TASKS;
+  if (v.length > max) {
+    c.add(
+      section,
+      `${v.length} ${noun}s; a project may have at most ${max}`,
+      `split the project in two`,
+      'key',
+    );
+    return [];
+  }
   const out: T[] = [];
   const seen = new Map<string, number>();
   v.forEach((raw, i) => {
@@ -526,6 +543,29 @@ function checkList<T extends { name: string }>(
     out.push(spec);
   });
   return out;
+}
+
+/** A size the platform knows, by name; whether the host can give it is the server's question. */
+function checkSizeName(c: Checker, raw: Obj, path: string): string | undefined {
+  const size = c.str(raw, 'size', path, 'size: S1');
+  if (size !== undefined && !findSize(size)) {
+    c.add(join(path, 'size'), `unknown size ${JSON.stringify(size)}`, `use one of ${sizeNames().join(', ')}`);
+    return undefined;
+  }
+  return size;
+}
+
+function checkRuntime(c: Checker): string {
+  const runtime = c.str(c.doc, 'runtime', '', 'runtime: python3');
+  if (runtime === undefined) return 'python3';
+  try {
+    resolveRuntime(runtime);
+  } catch (err) {
+    // "Unknown runtime "x": use one of a, b, c." → message and fix.
+    const [problem, fix] = (err as Error).message.split(': ');
+    c.add('runtime', problem!.replace(/^U/, 'u'), (fix ?? '').replace(/\.$/, ''));
+  }
+  return runtime;
 }
 
 function checkProject(c: Checker, fallback: string | undefined): string {
@@ -566,12 +606,33 @@ export function validateRoroYml(
   text: string,
   opts: ParseOptions = {},
 ): { config?: RoroYml; issues: Issue[] } {
+  if (text.length > MAX_RORO_YML_CHARS) {
+    const issue = {
+      path: '',
+      line: 1,
+      column: 1,
+      message: `the file is ${Math.ceil(text.length / 1024)} KB; roro.yml may be at most ${MAX_RORO_YML_CHARS / 1024} KB`,
+      hint: 'keep roro.yml to the project, its services and tasks; data belongs in files or volumes',
+    };
+    return { issues: [issue] };
+  }
   let loaded: ReturnType<typeof loadWithPositions>;
   try {
-    loaded = loadWithPositions(text, opts.filename ?? 'roro.yml');
+    loaded = loadWithPositions(text, opts.filename ?? 'roro.yml', MAX_RORO_YML_NODES);
   } catch (err) {
     if (err instanceof yaml.YAMLException)
       return { issues: [syntaxIssue(text, err, { top: TOP_KEYS, service: SERVICE_KEYS, task: TASK_KEYS })] };
+    if (err instanceof TooManyNodes) {
+      const before = text.slice(0, err.position).split('\n');
+      const issue = {
+        path: '',
+        line: before.length,
+        column: before.at(-1)!.length + 1,
+        message: `roro.yml has more than ${err.limit} keys and values`,
+        hint: `keep it under ${err.limit}: a project needs a few dozen`,
+      };
+      return { issues: [issue] };
+    }
     throw err;
   }
   const { doc, spots } = loaded;
@@ -594,7 +655,7 @@ export function validateRoroYml(
   checkKeys(c, doc, '', TOP_KEYS, 'project');
   const config: RoroYml = {
     project: checkProject(c, opts.project),
-    runtime: c.str(doc, 'runtime', '', 'runtime: python3') ?? 'python3',
+    runtime: checkRuntime(c),
     services: checkList(c, 'services', 'service', (raw, path) => checkService(c, raw, path)),
     tasks: checkList(c, 'tasks', 'task', (raw, path) => checkTask(c, raw, path)),
   };

@@ -18,6 +18,16 @@ export interface Issue {
   hint: string;
 }
 
+/** Thrown by loadWithPositions when the document has more nodes than allowed. */
+export class TooManyNodes extends Error {
+  constructor(
+    readonly limit: number,
+    readonly position: number,
+  ) {
+    super(`more than ${limit} YAML nodes`);
+  }
+}
+
 // ---------- positions ----------
 
 interface YamlNode {
@@ -36,12 +46,16 @@ export interface Spot {
 export function loadWithPositions(
   text: string,
   filename: string,
+  maxNodes = Infinity,
 ): { doc: unknown; spots: Map<string, Spot> } {
   const stack: YamlNode[] = [{ open: 0, kind: null, result: undefined, children: [] }];
+  let nodes = 0;
   const doc: unknown = yaml.load(text, {
     filename,
     listener(event, state) {
       if (event === 'open') {
+        // Stops a document of millions of keys after the first few thousand, not after parsing all.
+        if (++nodes > maxNodes) throw new TooManyNodes(maxNodes, state.position);
         stack.push({ open: state.position, kind: null, result: undefined, children: [] });
         return;
       }
