@@ -248,10 +248,10 @@ export async function saveVersion(
   input: NewVersionInput,
   staged: StagedBlob,
 ): Promise<ModelVersion> {
-  const v = checkNewVersion(input);
   let finalPath: string | undefined;
   let version: number;
   try {
+    const v = checkNewVersion(input);
     version = await withTransaction(db, async (c) => {
       const repoId = await lockRepo(c, ctx.projectId, ctx.repo);
       const lin = await lineage(c, ctx.projectId, v.jobId, input.release);

@@ -6,6 +6,7 @@ import { contentLength } from '../request.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
 import {
+  checkNewVersion,
   checkRepoName,
   checkTag,
   getVersion,
@@ -66,6 +67,8 @@ export function modelRoutes(deps: AppDeps): Router {
     const p = await project(req);
     const name = repo(req);
     const input = newVersionInput(req);
+    // Bad metadata is refused before a byte of the body is stored.
+    checkNewVersion(input);
     const staged = await stageBlob(repoDir(deps.env.home, p.id, name), req, {
       maxBytes: maxModelBytes(),
       length: contentLength(req),
