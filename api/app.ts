@@ -12,6 +12,7 @@ import { configRoutes } from './routes/config.js';
 import { jobRoutes } from './routes/jobs.js';
 import { notebookRoutes } from './routes/notebooks.js';
 import { modelRoutes } from './routes/models.js';
+import { quotaRoutes } from './routes/quotas.js';
 
 export interface AppDeps {
   env: PlatformEnv;
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/projects/:name', jobRoutes(deps));
   app.use('/v1/projects/:name', modelRoutes(deps));
   app.use('/v1/projects/:name', notebookRoutes(deps));
+  app.use('/v1/projects/:name', quotaRoutes(deps));
   app.use('/v1/projects', projectRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.log));

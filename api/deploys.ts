@@ -10,7 +10,9 @@ import type { PlatformEnv } from '../core/config.js';
 import { uploadArchivePath, uploadCodeDir, uploadDir } from '../core/release-code.js';
 import { ConflictError, RoroError, ValidationError } from '../core/errors.js';
 import { extractArchive } from '../core/archive/index.js';
-import { validateRoroYml, type Issue } from '../core/roro-yml.js';
+import { validateRoroYml, type Issue, type RoroYml } from '../core/roro-yml.js';
+import { quotaExceeded } from '../core/quotas.js';
+import { projectQuotas } from './quotas.js';
 import { resolveRuntime } from '../core/runtimes.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
 import { workflowIds } from '../temporal/ids.js';
@@ -58,7 +60,7 @@ async function receiveArchive(body: Readable, file: string, expectedSha: string)
 }
 
 /** Checks what can be checked before any work starts: roro.yml, runtime and sizes. */
-function checkConfig(text: string, project: string): void {
+function checkConfig(text: string, project: string): RoroYml {
   const { config, issues } = validateRoroYml(text, { project });
   const extra: Issue[] = [];
   if (config) {
@@ -96,6 +98,16 @@ function checkConfig(text: string, project: string): void {
       hint: 'Fix the problems listed and deploy again.',
     });
   }
+  return config!;
+}
+
+/** A release may not ask for more services or instances than the project's quotas allow. */
+async function checkServiceQuotas(db: Pool, project: Project, config: RoroYml): Promise<void> {
+  const quotas = await projectQuotas(db, project.id);
+  if (config.services.length > quotas.services)
+    throw quotaExceeded('services', quotas.services, config.services.length, project.name);
+  const replicas = config.services.reduce((sum, s) => sum + s.replicas, 0);
+  if (replicas > quotas.replicas) throw quotaExceeded('replicas', quotas.replicas, replicas, project.name);
 }
 
 export interface DeployDeps {
@@ -177,7 +189,7 @@ export async function createDeploy(
       });
     }
     const yml = await fsp.readFile(ymlPath, 'utf8');
-    checkConfig(yml, project.name);
+    await checkServiceQuotas(deps.db, project, checkConfig(yml, project.name));
     // Files in the image are owned by the runtime user; the build context is read by the API's user.
     await deps.db.query(
       `INSERT INTO deploys (id, project_id, kind, user_id, workflow_id, code_sha256, code_dir, roro_yml)

@@ -8,6 +8,9 @@ import { workflowIds } from '../temporal/ids.js';
 import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { RunJobInput } from '../workflows/run-job.js';
 import type { Project } from './projects.js';
+import { projectQuotas } from './quotas.js';
+import { quotaExceeded } from '../core/quotas.js';
+import { withTransaction } from '../db/transaction.js';
 import { parseRoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { describeSchedule } from '../core/schedule.js';
 import type { ContainerDriver } from '../activities/docker/driver.js';
@@ -84,6 +87,9 @@ export function checkCommand(raw: unknown): string[] {
 }
 
 /** Records the job and starts job:<project>:<id>; answers at once, the workflow does the rest. */
+/** Any constant: with the project id it orders concurrent job starts of one project. */
+const JOB_QUOTA_LOCK = 7_400_003;
+
 export async function startJob(
   deps: { env: PlatformEnv; db: Pool; temporal: Client },
   project: Project,
@@ -106,10 +112,21 @@ export async function startJob(
   }
   const id = newJobId();
   const workflowId = workflowIds.job(project.name, id);
-  await deps.db.query(
-    `INSERT INTO jobs (id, project_id, workflow_id, command, size, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [id, project.id, workflowId, command, size, userId],
-  );
+  // Counted and inserted under one per-project lock, so concurrent starts cannot pass the quota together.
+  await withTransaction(deps.db, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [JOB_QUOTA_LOCK, Number(project.id)]);
+    const limit = (await projectQuotas(client, project.id)).runningJobs;
+    const running = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM jobs WHERE project_id = $1 AND status = 'running'`,
+      [project.id],
+    );
+    const n = Number(running.rows[0]!.n);
+    if (n >= limit) throw quotaExceeded('runningJobs', limit, n + 1, project.name);
+    await client.query(
+      `INSERT INTO jobs (id, project_id, workflow_id, command, size, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [id, project.id, workflowId, command, size, userId],
+    );
+  });
   const input: RunJobInput = { projectId: project.id, project: project.name, jobId: id, command, size };
   try {
     await deps.temporal.workflow.start('runJob', {

@@ -36,6 +36,15 @@ export interface UploadInput {
   maxBytes: number;
   /** Directory uploads only: replace an existing directory. */
   force?: boolean;
+  /** Bytes the volumes may still take (the project's quota less what they hold) and its error. */
+  quota?: { remaining: number; exceeded: (wanted: number) => RoroError };
+}
+
+/** The most bytes this upload may write: the server's upload limit or what the quota leaves. */
+function writeLimit(input: UploadInput): { max: number; error: (wanted: number) => RoroError } {
+  if (input.quota && input.quota.remaining < input.maxBytes)
+    return { max: input.quota.remaining, error: input.quota.exceeded };
+  return { max: input.maxBytes, error: () => tooLarge(input.maxBytes) };
 }
 
 const tmpName = () => `.roro-upload-${crypto.randomBytes(6).toString('hex')}`;
@@ -97,7 +106,8 @@ async function* metered(body: AsyncIterable<Buffer>, input: UploadInput): AsyncG
   let bytes = 0;
   for await (const chunk of body) {
     bytes += chunk.length;
-    if (bytes > input.maxBytes) throw tooLarge(input.maxBytes);
+    const limit = writeLimit(input);
+    if (bytes > limit.max) throw limit.error(input.length ?? bytes);
     if (input.length !== undefined && bytes > input.length)
       throw new ValidationError(`The upload sent more than the ${input.length} bytes it announced.`, {
         code: 'size_mismatch',
@@ -122,7 +132,8 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 export async function receiveFile(volumeRoot: string, body: AsyncIterable<Buffer>, input: UploadInput) {
-  if (input.length !== undefined && input.length > input.maxBytes) throw tooLarge(input.maxBytes);
+  const limit = writeLimit(input);
+  if (input.length !== undefined && input.length > limit.max) throw limit.error(input.length);
   const r = await resolveInVolume(volumeRoot, input.volume, input.path);
   const target = await targetOf(r, input);
   const existing = await fs.lstat(target).catch(() => undefined);
@@ -193,7 +204,11 @@ export async function receiveDirectory(volumeRoot: string, body: AsyncIterable<B
       Readable.from(metered(body, input)),
       (await fs.open(archive, 'wx', 0o600)).createWriteStream(),
     );
-    const res = await extractArchive(archive, tmp, { maxBytes: input.maxBytes });
+    // What the archive unpacks to counts, not what it weighs: a gzip bomb stops at the limit.
+    const limit = writeLimit(input);
+    const res = await extractArchive(archive, tmp, { maxBytes: limit.max }).catch((err: unknown) => {
+      throw err instanceof RoroError && err.code === 'archive_too_large' ? limit.error(limit.max + 1) : err;
+    });
     await chownTree(tmp);
     if (before) {
       const old = path.join(path.dirname(target), tmpName());

@@ -1,3 +1,4 @@
+import { quotasCommand, quotasSetCommand } from './commands/quotas.js';
 import { cac } from 'cac';
 import { ConfigError, RoroError } from '../core/errors.js';
 import { info } from './output.js';
@@ -120,6 +121,19 @@ const PROJECT_FLAG = [
   '--project <name>',
   'Project (default: RORO_PROJECT, or project: in ./roro.yml)',
 ] as const;
+cli
+  .command('quotas', "The project's quotas and what it uses of them")
+  .option(...PROJECT_FLAG)
+  .option('--json', 'JSON output')
+  .action(run(quotasCommand));
+cli
+  .command(
+    'quotas:set [...pairs]',
+    'Set quotas (admin): running_jobs, services, replicas, volume_bytes = N or default',
+  )
+  .option(...PROJECT_FLAG)
+  .option('--json', 'JSON output')
+  .action(run(quotasSetCommand));
 cli
   .command('volumes', 'List the volumes of the project')
   .option(...PROJECT_FLAG)

@@ -7,6 +7,8 @@ import { getProject, volumeDir } from '../projects.js';
 import { addVolume, getVolume, listVolumePath, removeVolume } from '../volumes.js';
 import { receiveDirectory, receiveFile, sendVolumePath } from '../volume-files.js';
 import { checkName } from '../../core/names.js';
+import { quotaExceeded } from '../../core/quotas.js';
+import { projectQuotas, volumeUsage } from '../quotas.js';
 
 /** Largest single `roro cp` upload; RORO_VOLUME_MAX_UPLOAD_BYTES overrides the 10 GiB default. */
 export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
@@ -56,8 +58,14 @@ export function volumeRoutes(deps: AppDeps): Router {
     await sendVolumePath(res, root, v.name, str(req.query.path), req.query.recursive === '1');
   });
   r.put('/volumes/:volume/files', async (req, res) => {
-    const { v, root } = await volume(req);
+    const { p, v, root } = await volume(req);
+    const quota = (await projectQuotas(deps.db, p.id)).volumeBytes;
+    const used = await volumeUsage(deps.env.home, p.id);
     const input = {
+      quota: {
+        remaining: Math.max(0, quota - used),
+        exceeded: (wanted: number) => quotaExceeded('volumeBytes', quota, used + wanted, p.name),
+      },
       volume: v.name,
       path: str(req.query.path),
       name: str(req.query.name) || undefined,

@@ -26,6 +26,12 @@ export function rejectEntry(name: string, problem: string): ValidationError {
   );
 }
 
+/** A rejection for size: its own code, so a caller can tell its limit from the others. */
+function tooLarge(name: string, problem: string): ValidationError {
+  const err = rejectEntry(name, problem);
+  return Object.assign(err, { code: 'archive_too_large' });
+}
+
 /** Turns a header path into 'a/b/c' form, or null for the archive root itself. */
 function safeRelative(raw: string, isDir: boolean): string | null {
   if (raw.includes('\0')) throw rejectEntry(raw, 'has a NUL byte in its path');
@@ -107,10 +113,7 @@ export class EntryWriter {
   private addBytes(rel: string, n: number): void {
     this.bytes += n;
     if (this.bytes > this.limits.maxBytes) {
-      throw rejectEntry(
-        rel,
-        `takes the archive past the limit of ${this.limits.maxBytes} bytes uncompressed`,
-      );
+      throw tooLarge(rel, `takes the archive past the limit of ${this.limits.maxBytes} bytes uncompressed`);
     }
   }
 
@@ -147,7 +150,7 @@ export class EntryWriter {
     await this.prepare(rel, 'file');
     // Header sizes give an early refusal; the bytes counted below are what is enforced.
     if (this.bytes + entry.size > this.limits.maxBytes) {
-      throw rejectEntry(
+      throw tooLarge(
         rel,
         `declares ${entry.size} bytes, past the limit of ${this.limits.maxBytes} bytes uncompressed`,
       );
@@ -157,7 +160,13 @@ export class EntryWriter {
     const handle = await open(abs, flags, 0o600);
     let written = 0;
     try {
-      for await (const chunk of entry as AsyncIterable<Buffer>) {
+      const chunks = (entry as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      for (;;) {
+        // A failed run destroys the entry, maybe while a chunk is being written: a destroyed stream
+        // would never answer next() (the listeners it adds wait for events that will not come).
+        if (entry.destroyed) break;
+        const { value: chunk, done } = await chunks.next();
+        if (done) break;
         written += chunk.length;
         this.addBytes(rel, chunk.length);
         await handle.write(chunk);

@@ -1,0 +1,54 @@
+import { Router, type Request } from 'express';
+import type { AppDeps } from '../app.js';
+import { currentUser, requireAdmin, requireAuth } from '../auth.js';
+import { getProject } from '../projects.js';
+import { NotFoundError } from '../../core/errors.js';
+import { projectQuotas, setProjectQuotas, volumeUsage } from '../quotas.js';
+import { parseQuotaSettings, QUOTA_KEYS, type QuotaName, type Quotas } from '../../core/quotas.js';
+
+/** What the project uses now, next to each quota. */
+async function usage(deps: AppDeps, projectId: string): Promise<Quotas> {
+  const res = await deps.db.query<{ jobs: string; services: string; replicas: string }>(
+    `SELECT (SELECT count(*) FROM jobs WHERE project_id = $1 AND status = 'running') AS jobs,
+            (SELECT count(*) FROM services WHERE project_id = $1 AND desired = 'running') AS services,
+            (SELECT COALESCE(sum(instances), 0) FROM services WHERE project_id = $1 AND desired = 'running') AS replicas`,
+    [projectId],
+  );
+  const row = res.rows[0]!;
+  return {
+    runningJobs: Number(row.jobs),
+    services: Number(row.services),
+    replicas: Number(row.replicas),
+    volumeBytes: await volumeUsage(deps.env.home, projectId),
+  };
+}
+
+function view(quotas: Quotas, used: Quotas) {
+  return (Object.keys(QUOTA_KEYS) as QuotaName[]).map((name) => ({
+    name: QUOTA_KEYS[name].key,
+    limit: quotas[name],
+    used: used[name],
+  }));
+}
+
+/** A project's quotas, under /v1/projects/:name/quotas: members read them, admins set them. */
+export function quotaRoutes(deps: AppDeps): Router {
+  const r = Router({ mergeParams: true });
+  r.use(requireAuth(deps.db));
+  const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
+  r.get('/quotas', async (req, res) => {
+    const p = await project(req);
+    res.json({ quotas: view(await projectQuotas(deps.db, p.id), await usage(deps, p.id)) });
+  });
+  r.put('/quotas', requireAdmin, async (req, res) => {
+    // An admin sets quotas of any project, member or not.
+    const found = await deps.db.query<{ id: string }>('SELECT id::text FROM projects WHERE name = $1', [
+      String(req.params.name),
+    ]);
+    if (!found.rows[0]) throw new NotFoundError(`Project ${String(req.params.name)} not found.`);
+    const p = { id: found.rows[0].id };
+    const quotas = await setProjectQuotas(deps.db, p.id, parseQuotaSettings(req.body));
+    res.json({ quotas: view(quotas, await usage(deps, p.id)) });
+  });
+  return r;
+}
