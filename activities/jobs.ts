@@ -129,6 +129,14 @@ export class JobLogSink {
     return `${Math.max(0, Number(secs) - REATTACH_OVERLAP_S)}.${nanos}`;
   }
 
+  /**
+   * From the newest stored line on, inclusive: for a last read after the container exited, which
+   * must find only lines the follower never delivered (they come after everything it did deliver).
+   */
+  sinceLast(): string | undefined {
+    return this.lastDts === undefined ? undefined : sinceParam(this.lastDts);
+  }
+
   remember(dts: string, stream: string, line: string): void {
     const key = `${dts}|${stream}|${line}`;
     this.recent.add(key);
@@ -215,10 +223,10 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
     sink: JobLogSink,
     follow: boolean,
     signal?: AbortSignal,
+    since = sink.since(),
   ): Promise<void> {
     try {
-      for await (const l of driver.logs(name, { follow, timestamps: true, since: sink.since(), signal }))
-        sink.push(l);
+      for await (const l of driver.logs(name, { follow, timestamps: true, since, signal })) sink.push(l);
     } catch (err) {
       const code = (err as { statusCode?: number }).statusCode;
       if (code !== 404 && !(err instanceof NotFoundError)) throw err;
@@ -342,6 +350,9 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
           const after = await inspectOrGone(driver, name);
           if (!after) return goneResult(name);
           if (after.state === 'exited' || after.state === 'dead') {
+            // The engine can end a follow before it has sent the last lines of an exiting
+            // container (seen under load with a burst of 52,000 lines): read what came after.
+            await copyLogs(name, sink, false, undefined, sink.sinceLast());
             return { exitCode: after.exitCode ?? -1, oomKilled: after.oomKilled, timedOut };
           }
           await sleep(500);
