@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { NetworkSpec } from './driver.js';
+import { hostRoutes, overlapsRoute } from './host-routes.js';
 
 function statusCode(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
@@ -26,7 +27,9 @@ export async function ensureNetwork(docker: Docker, spec: NetworkSpec): Promise<
 
 async function create(docker: Docker, spec: NetworkSpec): Promise<void> {
   if (await exists(docker, spec.name)) return;
+  const routes = await hostRoutes();
   for (const subnet of spec.subnets) {
+    if (overlapsRoute(subnet, routes)) continue;
     try {
       await docker.createNetwork({
         Name: spec.name,
@@ -44,7 +47,7 @@ async function create(docker: Docker, spec: NetworkSpec): Promise<void> {
     }
   }
   throw new Error(
-    `No free subnet for network ${spec.name}: the ${spec.subnets.length} candidates are all taken by other Docker networks. Remove unused networks (docker network ls).`,
+    `No free subnet for network ${spec.name}: the ${spec.subnets.length} candidates are all taken by other Docker networks or the host's routes. Remove unused networks (docker network ls).`,
   );
 }
 
