@@ -4,7 +4,8 @@ import type { ActivityDeps } from './index.js';
 import type { ContainerDriver, LogLine } from './docker/driver.js';
 import { NotFoundError } from '../core/errors.js';
 import { loadConfigEnv } from '../api/config-vars.js';
-import { platformAccess } from './platform-access.js';
+import { bindPlatformAccess, platformAccess } from './platform-access.js';
+import { projectNetwork } from './project-network.js';
 import { containerLimits, inspectOrGone, latestRelease, projectVolumeMounts } from './project-containers.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -283,7 +284,7 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
       const volumes = await projectVolumeMounts(db, deps.env.home, projectId);
       // A fresh token per container, made here so it never passes through workflow history.
       const access = await platformAccess(deps, { projectId, project: ref.project, purpose: name });
-      await driver.run({
+      const started = await driver.run({
         image: release.image,
         name,
         cmd: job.command,
@@ -305,7 +306,9 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
         workdir: '/app',
         mounts: [...volumes, ...access.mounts],
         limits,
+        network: projectNetwork(deps.env.home, { id: projectId, name: ref.project }),
       });
+      await bindPlatformAccess(db, access, started.id);
       await db.query('UPDATE jobs SET started_at = now(), image = $2, release_version = $3 WHERE id = $1', [
         ref.jobId,
         release.image,

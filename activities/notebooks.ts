@@ -6,7 +6,8 @@ import type { ActivityDeps } from './index.js';
 import type { ContainerDriver } from './docker/driver.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { masterKey, open, seal } from '../api/secrets-box.js';
-import { platformAccess } from './platform-access.js';
+import { bindPlatformAccess, platformAccess } from './platform-access.js';
+import { projectNetwork } from './project-network.js';
 import {
   containerLimits,
   inspectOrGone,
@@ -178,7 +179,9 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
         mounts: [...volumes, ...access.mounts],
         limits,
         user: '1000',
+        network: projectNetwork(home, { id: ref.projectId, name: ref.project }),
       });
+      await bindPlatformAccess(db, access, started.id);
       if (!started.hostPort) throw new Error(`container ${name} has no published port`);
       return { hostPort: started.hostPort };
     },

@@ -4,7 +4,8 @@ import type { ContainerDriver } from './docker/driver.js';
 import type { ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
 import { loadConfigEnv } from '../api/config-vars.js';
-import { platformAccess } from './platform-access.js';
+import { bindPlatformAccess, platformAccess } from './platform-access.js';
+import { projectNetwork, projectNetworkLabels } from './project-network.js';
 import { lastLogLines } from './project-containers.js';
 import { probe } from './probe.js';
 import { loadServiceHealth, servingSummary } from './service-health.js';
@@ -60,7 +61,11 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
           name,
           labels: { ...svc.container.labels, ...access?.labels },
           mounts: [...(svc.container.mounts ?? []), ...(access?.mounts ?? [])],
+          ...(projectId
+            ? { network: projectNetwork(deps.env.home, { id: projectId, name: input.project }) }
+            : {}),
         });
+        if (access) await bindPlatformAccess(deps.db, access, started.id);
         if (!started.hostPort) throw new Error(`container ${name} has no published port`);
         out.push({ id: started.id, name, hostPort: started.hostPort });
       }
@@ -146,6 +151,7 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
           .getImage(img.Id)
           .remove({ force: true })
           .catch(() => undefined);
+      await driver.removeNetworks(projectNetworkLabels(deps.env.home, project));
       return containers.length;
     },
 

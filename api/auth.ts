@@ -29,7 +29,7 @@ export function requireAuth(db: Pool) {
       `UPDATE api_tokens t SET last_used_at = now()
        FROM users u
        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id
-       RETURNING t.id AS token_id, t.project_id AS scope_id,
+       RETURNING t.id AS token_id, t.project_id AS scope_id, t.container_id, t.container_label,
          (SELECT name FROM projects WHERE id = t.project_id) AS scope_name,
          u.id, u.email, u.is_admin, u.created_at`,
       [hashToken(m[1])],
@@ -40,7 +40,11 @@ export function requireAuth(db: Pool) {
     req.tokenId = String(row.token_id);
     if (row.scope_id !== null) {
       checkScopedPath(req.originalUrl, String(row.scope_name));
-      await checkTokenContainer(db, req.tokenId);
+      await checkTokenContainer(db, {
+        id: req.tokenId,
+        containerId: row.container_id,
+        containerLabel: row.container_label,
+      });
       req.tokenProjectId = String(row.scope_id);
       // A container acts for its project only: never with the owner's admin rights.
       req.user = { ...req.user, isAdmin: false };

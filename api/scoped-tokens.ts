@@ -29,24 +29,67 @@ export function checkScopedPath(originalUrl: string, project: string): void {
     );
 }
 
+/** A container's token as the API finds it: bound to a container id once that is known. */
+export interface ContainerToken {
+  id: string;
+  containerId: string | null;
+  /** The random value of the container's roro.api-token label (null for tokens made before it). */
+  containerLabel: string | null;
+}
+
+type Life = 'running' | 'stopped' | 'gone';
+
 /**
- * A scoped token lives exactly as long as its container: when no container carries its label any
- * more, the token is revoked for good. A stopped but existing container only pauses it.
+ * A scoped token lives exactly as long as its container: the container whose Docker id was
+ * recorded when it started, checked by that id, so a container of another platform on the same
+ * engine can never keep it alive. When that container is gone the token is revoked for good; a
+ * stopped but existing container only pauses it.
  */
-export async function checkTokenContainer(db: Pool, tokenId: string): Promise<void> {
-  const until = alive.get(tokenId);
+export async function checkTokenContainer(db: Pool, token: ContainerToken): Promise<void> {
+  const until = alive.get(token.id);
   if (until && until > Date.now()) return;
   docker ??= new Docker({ socketPath: parsePlatformEnv().dockerSocket });
-  const list = await docker.listContainers({ all: true, filters: { label: [`${TOKEN_LABEL}=${tokenId}`] } });
-  if (list.some((c) => c.State === 'running')) {
+  const life = token.containerId
+    ? await containerLife(docker, token.containerId)
+    : await bindByLabel(db, token);
+  if (life === 'running') {
     if (alive.size > 10_000) alive.clear();
-    alive.set(tokenId, Date.now() + ALIVE_CACHE_MS);
+    alive.set(token.id, Date.now() + ALIVE_CACHE_MS);
     return;
   }
-  alive.delete(tokenId);
-  if (!list.length) await db.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1', [tokenId]);
+  alive.delete(token.id);
+  if (life === 'gone') await db.query('UPDATE api_tokens SET revoked_at = now() WHERE id = $1', [token.id]);
   throw new AuthError(
     'This container token is no longer valid: the container it was issued to is gone or stopped.',
     'Tokens in RORO_API_TOKEN work only inside the running container they were issued to.',
   );
+}
+
+async function containerLife(engine: Docker, id: string): Promise<Life> {
+  try {
+    const info = await engine.getContainer(id).inspect();
+    return info.State.Status === 'running' ? 'running' : 'stopped';
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && 'statusCode' in err && err.statusCode === 404)
+      return 'gone';
+    throw err;
+  }
+}
+
+/**
+ * A call that comes before the activity recorded the container's id: the one running container
+ * with the token's label is bound now. Several carrying it (possible only for the small-id labels
+ * of tokens made before labels were random) are refused rather than guessed between.
+ */
+async function bindByLabel(db: Pool, token: ContainerToken): Promise<Life> {
+  const label = `${TOKEN_LABEL}=${token.containerLabel ?? token.id}`;
+  const list = await docker!.listContainers({ all: true, filters: { label: [label] } });
+  const running = list.filter((c) => c.State === 'running');
+  if (running.length !== 1) return list.length ? 'stopped' : 'gone';
+  const res = await db.query<{ container_id: string }>(
+    `UPDATE api_tokens SET container_id = COALESCE(container_id, $2) WHERE id = $1 RETURNING container_id`,
+    [token.id, running[0]!.Id],
+  );
+  const bound = res.rows[0]?.container_id ?? running[0]!.Id;
+  return bound === running[0]!.Id ? 'running' : containerLife(docker!, bound);
 }

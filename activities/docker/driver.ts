@@ -12,6 +12,17 @@ export interface MountSpec {
   readOnly?: boolean;
 }
 
+/**
+ * A private bridge network: its containers reach each other and the internet (NAT), nothing on
+ * any other network of the engine. Created on first use.
+ */
+export interface NetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** IPv4 subnets (CIDR) to try in order; the first one free on the engine is taken. */
+  subnets: string[];
+}
+
 export interface ContainerSpec {
   image: string;
   /** Container name; unique on the engine. */
@@ -34,6 +45,8 @@ export interface ContainerSpec {
    * again after the engine restarts. A container stopped or killed through the API stays down.
    */
   restart?: 'no' | 'unless-stopped';
+  /** The network the container joins alone (no default bridge); created when missing. */
+  network?: NetworkSpec;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -112,4 +125,6 @@ export interface ContainerDriver {
    * engine goes away (the iterator then ends or throws; callers reconnect).
    */
   events(labels: Record<string, string>, signal: AbortSignal): AsyncIterable<ContainerEvent>;
+  /** Removes the networks carrying every one of the labels; their containers must be gone. */
+  removeNetworks(labels: Record<string, string>): Promise<number>;
 }

@@ -11,6 +11,7 @@ import type {
   LogOptions,
 } from './driver.js';
 import { demuxLines, once } from './logs.js';
+import { ensureNetwork, removeNetworks } from './local-networks.js';
 
 /** The default user of runtime images (runtimes/python3/Dockerfile). */
 export const RUNTIME_USER = '1000:1000';
@@ -37,6 +38,7 @@ export class LocalDockerDriver implements ContainerDriver {
       }
     }
     const portKey = spec.port === undefined ? undefined : `${spec.port}/tcp`;
+    if (spec.network) await ensureNetwork(this.docker, spec.network);
     const container = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
@@ -55,6 +57,7 @@ export class LocalDockerDriver implements ContainerDriver {
         Memory: spec.limits.memoryBytes,
         MemorySwap: spec.limits.memoryBytes,
         PidsLimit: 4096,
+        NetworkMode: spec.network?.name,
         PortBindings: portKey ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
         Mounts: (spec.mounts ?? []).map((m) => ({
           Type: 'bind' as const,
@@ -216,6 +219,10 @@ export class LocalDockerDriver implements ContainerDriver {
       signal.removeEventListener('abort', onAbort);
       stream.destroy();
     }
+  }
+
+  removeNetworks(labels: Record<string, string>): Promise<number> {
+    return removeNetworks(this.docker, labels);
   }
 
   async wait(id: string): Promise<{ exitCode: number }> {

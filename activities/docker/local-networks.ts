@@ -1,0 +1,75 @@
+import type Docker from 'dockerode';
+import type { NetworkSpec } from './driver.js';
+import { hostRoutes, overlapsRoute } from './host-routes.js';
+
+function statusCode(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
+}
+
+/** Docker's answer when a subnet is taken by another network (this platform's or anyone's). */
+const OVERLAP = /overlaps/i;
+
+/** Creations under way in this process: Docker's own duplicate check is best effort. */
+const creating = new Map<string, Promise<void>>();
+
+/**
+ * Creates the network unless it exists. Subnets are chosen by us, not by Docker: its default pools
+ * hold about 30 networks, too few for one per project. A subnet taken by another network is
+ * skipped; concurrent starts of one project wait for the same creation.
+ */
+export async function ensureNetwork(docker: Docker, spec: NetworkSpec): Promise<void> {
+  const pending = creating.get(spec.name);
+  if (pending) return pending;
+  const done = create(docker, spec).finally(() => creating.delete(spec.name));
+  creating.set(spec.name, done);
+  return done;
+}
+
+async function create(docker: Docker, spec: NetworkSpec): Promise<void> {
+  if (await exists(docker, spec.name)) return;
+  const routes = await hostRoutes();
+  for (const subnet of spec.subnets) {
+    if (overlapsRoute(subnet, routes)) continue;
+    try {
+      await docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { 'roro.managed': 'true', ...spec.labels },
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
+        Options: { 'com.docker.network.bridge.enable_icc': 'true' },
+      });
+      return;
+    } catch (err) {
+      if (statusCode(err) === 409) return;
+      if (OVERLAP.test(String((err as Error).message))) continue;
+      throw err;
+    }
+  }
+  throw new Error(
+    `No free subnet for network ${spec.name}: the ${spec.subnets.length} candidates are all taken by other Docker networks or the host's routes. Remove unused networks (docker network ls).`,
+  );
+}
+
+async function exists(docker: Docker, name: string): Promise<boolean> {
+  try {
+    await docker.getNetwork(name).inspect();
+    return true;
+  } catch (err) {
+    if (statusCode(err) === 404) return false;
+    throw err;
+  }
+}
+
+export async function removeNetworks(docker: Docker, labels: Record<string, string>): Promise<number> {
+  const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+  const found = await docker.listNetworks({ filters: { label } });
+  for (const n of found) {
+    try {
+      await docker.getNetwork(n.Id).remove();
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+    }
+  }
+  return found.length;
+}
