@@ -91,3 +91,14 @@ def test_sigterm_finishes_in_flight_request(start_server, tmp_path: Path, worker
     assert code == 0, err
     assert '"POST /slow" 200' in out
     assert not s.reachable()
+
+
+def test_hide_errors_answers_a_generic_500_and_logs_the_exception(start_server):
+    server = start_server("--function", "funcs.boom", env={"RORO_HIDE_ERRORS": "1"})
+    reply = server.request("POST", "/boom", {"x": 1}, {"X-Request-Id": "req-42"})
+    assert reply.status == 500
+    message = reply.json()["error"]
+    assert message.startswith("function boom failed (request req-42);") and "roro logs" in message
+    assert "bad x" not in message
+    _, err = server.stop()[1:]
+    assert "error: function boom raised ValueError (request req-42)" in err and "ValueError: bad x" in err
