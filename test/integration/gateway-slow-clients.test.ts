@@ -89,6 +89,7 @@ test(
       clearInterval(drip);
       for (const c of clients) c.socket.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
+      await api('DELETE', `/v1/projects/${project}`, { token: user.token });
     }
   },
 );
