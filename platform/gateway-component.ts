@@ -3,6 +3,20 @@ import { Gateway } from '../api/gateway/gateway.js';
 import { logPath } from './state.js';
 import { ensureTls } from '../api/gateway/tls.js';
 import type { Component } from './component.js';
+import { DEFAULT_CONNECTIONS_PER_CLIENT } from '../api/gateway/nginx-config.js';
+
+/** RORO_GATEWAY_CONNECTIONS_PER_CLIENT: requests one client address may have in progress at the gateway. */
+export function connectionsPerClient(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.RORO_GATEWAY_CONNECTIONS_PER_CLIENT;
+  if (raw === undefined || raw === '') return DEFAULT_CONNECTIONS_PER_CLIENT;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) {
+    throw new Error(
+      `RORO_GATEWAY_CONNECTIONS_PER_CLIENT=${raw} is invalid: set it to a whole number from 1 to 100000 (default ${DEFAULT_CONNECTIONS_PER_CLIENT}).`,
+    );
+  }
+  return n;
+}
 
 /** The one place that knows how the platform's gateway is configured; the supervisor and the worker share it. */
 export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
@@ -17,6 +31,9 @@ export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
     httpPort: env.ports.gatewayHttp,
     tls: { cert: tls.cert, key: tls.key },
     runDir: p.gateway,
+    // Beside the private runDir, in the traversable home, so nginx workers running as nobody reach it.
+    spoolDir: `${p.gateway}-spool`,
+    connectionsPerClient: connectionsPerClient(),
     errorLog: logPath(env.home, 'gateway'),
     apiUpstream: `127.0.0.1:${env.ports.api}`,
     // On a single-label domain (localhost) the leaf must name each service host: no wildcard is accepted there.

@@ -6,6 +6,7 @@ import {
   prepareRoutes,
   renderNginxConfig,
   renderRouteTable,
+  spoolDir,
   type NginxConfigInput,
   type Route,
 } from './nginx-config.js';
@@ -136,10 +137,16 @@ export class Gateway {
     }
   }
 
-  /** runDir is 0700 because the admin socket inside is all that guards route changes. */
+  /**
+   * runDir is 0700 because the admin socket inside is all that guards route changes. A separate
+   * spoolDir is 0711 so workers that run as another user reach the 0700 directories nginx makes in it.
+   */
   private ensureDirs(): void {
-    fs.mkdirSync(path.join(this.opts.runDir, 'tmp'), { recursive: true, mode: 0o700 });
+    const spool = spoolDir(this.opts);
+    fs.mkdirSync(this.opts.runDir, { recursive: true, mode: 0o700 });
     fs.chmodSync(this.opts.runDir, 0o700);
+    fs.mkdirSync(spool, { recursive: true, mode: 0o700 });
+    if (this.opts.spoolDir !== undefined) fs.chmodSync(spool, 0o711);
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {

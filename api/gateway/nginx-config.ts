@@ -30,8 +30,16 @@ export interface NginxConfigInput {
   /** Plain HTTP port that redirects to HTTPS and answers `/.roro/generation`. */
   httpPort: number;
   tls: { cert: string; key: string };
-  /** Private (0700): holds the pid file, the admin socket, the route table file and nginx's temporary directories. */
+  /** Private (0700): holds the pid file, the admin socket and the route table file. */
   runDir: string;
+  /**
+   * nginx's temporary directories (request bodies over 1 MB wait here until complete); default
+   * `<runDir>/tmp`. nginx creates each as 0700 for its worker user, so when nginx starts as root and
+   * its workers run as nobody, this directory and its parents must be traversable (o+x): not runDir.
+   */
+  spoolDir?: string;
+  /** Concurrent requests one client address may have in progress; more are answered 429. */
+  connectionsPerClient?: number;
   /** `host:port` of the platform API, served under `/api/` of the bare host. */
   apiUpstream?: string;
   /** Extra plain HTTP listener that serves the same routes, for benchmarks and debugging. */
@@ -158,8 +166,26 @@ function mainBlock(input: NginxConfigInput): string[] {
   ];
 }
 
+/** Default of `connectionsPerClient`: above what one browser or SDK opens, far below what starves a worker. */
+export const DEFAULT_CONNECTIONS_PER_CLIENT = 128;
+
+/** Where nginx's temporary directories go (see `spoolDir`). */
+export function spoolDir(input: Pick<NginxConfigInput, 'runDir' | 'spoolDir'>): string {
+  return input.spoolDir ?? `${input.runDir}/tmp`;
+}
+
+function checkConnectionsPerClient(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) {
+    throw new ValidationError(
+      `Gateway connections per client ${n} is invalid: use a whole number from 1 to 100000.`,
+    );
+  }
+  return n;
+}
+
 function httpSettings(input: NginxConfigInput): string[] {
-  const tmp = (name: string) => `${name}_temp_path ${quotePath(`${input.runDir}/tmp/${name}`)};`;
+  const tmp = (name: string) => `${name}_temp_path ${quotePath(`${spoolDir(input)}/${name}`)};`;
+  const perClient = checkConnectionsPerClient(input.connectionsPerClient ?? DEFAULT_CONNECTIONS_PER_CLIENT);
   return [
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(tmp),
     'log_format roro \'$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent $request_time \'',
@@ -173,10 +199,23 @@ function httpSettings(input: NginxConfigInput): string[] {
     'server_tokens off;',
     'absolute_redirect off;',
     'keepalive_timeout 75s;',
+    // A request reaches a service only once its whole body has arrived: a client that sends slowly
+    // holds one cheap nginx connection, never one of the service's few threads. Bodies up to 1 MB
+    // wait in memory, larger ones (up to 64 MB) in spoolDir.
     'client_max_body_size 64m;',
-    // No request or response is spooled to disk: nothing depends on temp directories the workers can write.
-    'proxy_request_buffering off;',
-    'proxy_max_temp_file_size 0;',
+    'client_body_buffer_size 1m;',
+    'proxy_request_buffering on;',
+    // Likewise a client that reads slowly: nginx takes the answer (up to 64 MB on disk) and frees the service.
+    'proxy_max_temp_file_size 64m;',
+    // Between two reads or writes, not for the whole transfer.
+    'client_header_timeout 10s;',
+    'client_body_timeout 30s;',
+    'send_timeout 60s;',
+    // Per client address; a WebSocket counts for as long as it is open.
+    'limit_conn_zone $binary_remote_addr zone=roro_per_client:10m;',
+    `limit_conn roro_per_client ${perClient};`,
+    'limit_conn_status 429;',
+    'limit_conn_log_level warn;',
     'proxy_http_version 1.1;',
     'proxy_connect_timeout 5s;',
     'proxy_send_timeout 600s;',
@@ -232,6 +271,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
     );
   }
   quotePath(input.runDir);
+  quotePath(spoolDir(input));
   // sun_path holds 108 bytes
   if (Buffer.byteLength(adminSocket(input.runDir)) > 100) {
     throw new ValidationError(

@@ -23,6 +23,7 @@ export function errorPages(): string[] {
     [[408], 408, 'request timeout: the request was not received in time'],
     [[413], 413, 'request body too large at $roro_where: the gateway accepts at most 64 MB'],
     [[414], 414, 'request URI too long: shorten the path or query string'],
+    [[429], 429, 'too many requests in progress from your address: wait for some to finish, then retry'],
     [[500], 500, 'gateway error at $roro_where: see the gateway log in RORO_HOME/logs'],
     [
       [502],

@@ -142,6 +142,38 @@ test('an exception is a 500 with the message only; the traceback goes to the log
   assert.match(logs.stderr, /File "\/app\/funcs\.py"/);
 });
 
+test("a JSON body nested past the decoder's limit is 400, and the server keeps serving", async () => {
+  const depth = 30_000; // within the 64 kB body limit
+  const body = Buffer.from(`{"a": ${'['.repeat(depth)}${']'.repeat(depth)}}`);
+  const reply = await post('add', { body, headers: { 'Content-Type': 'application/json' } });
+  assert.equal(reply.status, 400);
+  assert.match(
+    (json(reply) as { error: string }).error,
+    /nests arrays or objects deeper than the server decodes/,
+  );
+  assert.deepEqual(json(await post('add', { body: { a: 1 } })), 3);
+});
+
+test('with RORO_HIDE_ERRORS=1 an exception is a generic 500; its text goes to the log only', async () => {
+  const { id, hostPort } = await driver.run(serviceSpec(['funcs.boom'], [], { RORO_HIDE_ERRORS: '1' }));
+  await waitHealthy(hostPort!);
+  const reply = await call(hostPort!, 'POST', '/boom', {
+    body: { x: 1 },
+    headers: { 'X-Request-Id': 'hide-1' },
+  });
+  assert.equal(reply.status, 500);
+  const message = (json(reply) as { error: string }).error;
+  assert.match(message, /^function boom failed \(request hide-1\); .*roro logs/);
+  assert.doesNotMatch(reply.body.toString(), /bad x|Traceback/);
+  await waitFor('the exception in the container log', async () =>
+    /raised ValueError \(request hide-1\)[\s\S]*ValueError: bad x/.test(
+      (await containerLogs(driver, id)).stderr,
+    )
+      ? true
+      : undefined,
+  );
+});
+
 test('unknown paths are 404 JSON', async () => {
   const reply = await call(port, 'POST', '/nope', { headers: AUTH, body: {} });
   assert.equal(reply.status, 404);

@@ -7,6 +7,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { Gateway } from '../../api/gateway/gateway.js';
 import type { Route } from '../../api/gateway/nginx-config.js';
@@ -57,6 +58,9 @@ function collect(res: http.IncomingMessage, resolve: (r: Reply) => void): void {
   res.on('data', (c: string) => (body += c));
   res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
 }
+
+/** The gateway's per-client limit here: above the 4 concurrent loops of the route-switch test. */
+const PER_CLIENT = 8;
 
 describe('gateway with real nginx and openssl', { timeout: 120_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-gateway-'));
@@ -126,8 +130,12 @@ describe('gateway with real nginx and openssl', { timeout: 120_000 }, () => {
     deadPort = await freePort();
     ports = { https: await freePort(), http: await freePort() };
     tls = await ensureTls(path.join(dir, 'tls'), 'localhost');
+    // Traversable, as RORO_HOME is, so nginx workers running as nobody (under root) reach the spool.
+    fs.chmodSync(dir, 0o711);
     gw = new Gateway({
       runDir: path.join(dir, 'run'),
+      spoolDir: path.join(dir, 'spool'),
+      connectionsPerClient: PER_CLIENT,
       domain: 'localhost',
       httpsPort: ports.https,
       httpPort: ports.http,
@@ -221,9 +229,49 @@ describe('gateway with real nginx and openssl', { timeout: 120_000 }, () => {
     }
   });
 
-  test('a 2 MB upload passes through without temp files', async () => {
-    const r = await get('proj.localhost', '/upload', { method: 'POST', body: Buffer.alloc(2 << 20, 1) });
-    assert.equal(JSON.parse(r.body).size, 2 << 20);
+  test('a 64 MB upload is spooled whole, then passed through; the spool is left empty', async () => {
+    const r = await get('proj.localhost', '/upload', { method: 'POST', body: Buffer.alloc(64 << 20, 1) });
+    assert.equal(r.status, 200, r.body);
+    assert.equal(JSON.parse(r.body).size, 64 << 20);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'spool', 'client_body')), []);
+    const tooBig = await get('proj.localhost', '/upload', {
+      method: 'POST',
+      body: Buffer.alloc((64 << 20) + 1, 1),
+    }).catch(() => ({ status: 413, body: '{"error": "the gateway closed the connection"}' }));
+    assert.equal(tooBig.status, 413);
+  });
+
+  test('a client gets 429 beyond its concurrent requests, and is served again once they end', async () => {
+    const held: TLSSocket[] = [];
+    try {
+      for (let i = 0; i < PER_CLIENT; i++) {
+        const s = tlsConnect({
+          host: '127.0.0.1',
+          port: ports.https,
+          servername: 'proj.localhost',
+          ca: fs.readFileSync(tls.caCert!),
+        });
+        s.on('error', () => undefined);
+        await new Promise<void>((r) => s.once('secureConnect', () => r()));
+        await new Promise<void>((r) =>
+          s.write('POST /slow HTTP/1.1\r\nHost: proj.localhost\r\nContent-Length: 1000\r\n\r\n{', () => r()),
+        );
+        held.push(s);
+      }
+      let r: Reply | undefined;
+      // the gateway counts a request once its headers are read: bounded wait for the last of them
+      for (let i = 0; i < 50 && r?.status !== 429; i++) r = await get('proj.localhost', '/');
+      assert.equal(r?.status, 429);
+      assert.match(JSON.parse(r!.body).error, /^too many requests in progress from your address/);
+    } finally {
+      for (const s of held) s.destroy();
+    }
+    let r: Reply | undefined;
+    for (let i = 0; i < 50 && r?.status !== 200; i++) {
+      r = await get('proj.localhost', '/');
+      if (r.status !== 200) await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(r?.status, 200);
   });
 
   test('plain HTTP redirects to HTTPS with the same host and path', async () => {

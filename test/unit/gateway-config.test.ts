@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  DEFAULT_CONNECTIONS_PER_CLIENT,
   renderNginxConfig,
   renderRouteTable,
   prepareRoutes,
@@ -139,6 +140,27 @@ test('nginx runs in the foreground with pid, logs and temp paths in the platform
   // the supervisor reads stdout and rotates it as gateway-access.log; one write per line keeps workers' lines whole
   assert.match(conf, /^ {2}access_log \/dev\/stdout roro;$/m);
   assert.match(conf, /client_body_temp_path "\/srv\/roro\/gateway\/tmp\/client_body";/);
+});
+
+test('slow clients wait at the gateway: whole bodies are buffered, timeouts apply and each address has a cap', () => {
+  const conf = renderNginxConfig(input());
+  assert.match(conf, /^ {2}proxy_request_buffering on;$/m);
+  assert.match(conf, /^ {2}client_body_buffer_size 1m;$/m);
+  assert.match(conf, /^ {2}client_max_body_size 64m;$/m);
+  assert.match(conf, /^ {2}client_header_timeout 10s;$/m);
+  assert.match(conf, /^ {2}client_body_timeout 30s;$/m);
+  assert.match(conf, /^ {2}send_timeout 60s;$/m);
+  assert.match(conf, /^ {2}limit_conn_zone \$binary_remote_addr zone=roro_per_client:10m;$/m);
+  assert.match(conf, new RegExp(`^ {2}limit_conn roro_per_client ${DEFAULT_CONNECTIONS_PER_CLIENT};$`, 'm'));
+  assert.match(conf, /^ {2}limit_conn_status 429;$/m);
+  assert.match(conf, /error_page 429 @roro_429;/);
+  const custom = renderNginxConfig(input({ connectionsPerClient: 7, spoolDir: '/srv/roro/gateway-spool' }));
+  assert.match(custom, /limit_conn roro_per_client 7;/);
+  assert.match(custom, /client_body_temp_path "\/srv\/roro\/gateway-spool\/client_body";/);
+  for (const bad of [0, 1.5, -3, 100_001, NaN]) {
+    assert.throws(() => renderNginxConfig(input({ connectionsPerClient: bad })), /connections per client/);
+  }
+  assert.throws(() => renderNginxConfig(input({ spoolDir: 'relative/spool' })), /absolute path/);
 });
 
 test('proxying keeps upstream connections alive, resends once a request whose instance died, and passes WebSocket upgrades', () => {

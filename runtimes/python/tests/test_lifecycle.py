@@ -1,6 +1,7 @@
 """Startup, readiness, concurrency and shutdown of the real server process."""
 
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -91,3 +92,44 @@ def test_sigterm_finishes_in_flight_request(start_server, tmp_path: Path, worker
     assert code == 0, err
     assert '"POST /slow" 200' in out
     assert not s.reachable()
+
+
+def test_hide_errors_answers_a_generic_500_and_logs_the_exception(start_server):
+    server = start_server("--function", "funcs.boom", env={"RORO_HIDE_ERRORS": "1"})
+    reply = server.request("POST", "/boom", {"x": 1}, {"X-Request-Id": "req-42"})
+    assert reply.status == 500
+    message = reply.json()["error"]
+    assert message.startswith("function boom failed (request req-42);") and "roro logs" in message
+    assert "bad x" not in message
+    _, err = server.stop()[1:]
+    assert "error: function boom raised ValueError (request req-42)" in err and "ValueError: bad x" in err
+
+
+def test_slow_senders_hold_no_thread(start_server):
+    """Clients that send their request a byte at a time wait in the selector, not on a pool thread."""
+    server = start_server("--function", "funcs.add", "--workers", "1", "--threads", "2")
+    body = b'{"a": 40}'
+    head = b"POST /add HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body)
+    slow = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(10)]
+    try:
+        for s in slow:
+            s.sendall(head + body[:1])
+        for _ in range(4):  # each would wait up to the 60 s read timeout behind the slow ones otherwise
+            started = time.monotonic()
+            conn = server.connect()
+            conn.timeout = 5
+            assert server.request("POST", "/add", {"a": 1}, conn=conn).json() == 3
+            conn.close()
+            assert time.monotonic() - started < 5
+        for s in slow:  # the slow requests are served once they are whole
+            s.sendall(body[1:])
+        for s in slow:
+            reply = b""
+            while not reply.endswith(b"42"):
+                chunk = s.recv(4096)
+                assert chunk, reply
+                reply += chunk
+            assert reply.startswith(b"HTTP/1.1 200 ")
+    finally:
+        for s in slow:
+            s.close()

@@ -152,3 +152,11 @@ def test_access_log_line_per_request(server):
     assert '"POST /add" 200 ' in out
     assert "ms " in out and out.rstrip().endswith("B")
     assert "ValueError: bad x" in err and "Traceback" in err  # the 500 above logged its traceback
+
+
+def test_deeply_nested_json_is_400(server):
+    depth = 30_000  # far past the decoder's recursion limit, within the 64 kB body limit
+    reply = server.request("POST", "/add", b'{"a": ' + b"[" * depth + b"]" * depth + b"}")
+    assert reply.status == 400
+    assert "deeper than the server decodes" in reply.json()["error"]
+    assert server.request("POST", "/add", {"a": 1}).json() == 3  # the connection and worker survived

@@ -1,4 +1,4 @@
-"""Pieces that need no server: CPU sizing from cgroup files, JSON encoding, multipart parsing."""
+"""Pieces that need no server: CPU sizing from cgroup files, JSON encoding, multipart parsing, request framing."""
 
 import datetime
 import math
@@ -8,6 +8,7 @@ import pytest
 
 from roro.server import encoding, multipart
 from roro.server.cpu import available_cpus, cgroup_cpu_limit
+from roro.server.handler import request_complete
 
 
 def test_cgroup_v2_quota(tmp_path: Path):
@@ -56,3 +57,17 @@ def test_multipart_without_boundary_is_rejected():
 def test_multipart_quoted_boundary_and_utf8_field():
     body = ('--b1\r\nContent-Disposition: form-data; name="q"\r\n\r\nhé\r\n--b1--\r\n').encode()
     assert multipart.parse(body, 'multipart/form-data; boundary="b1"') == {"q": "hé"}
+
+
+def test_request_complete_waits_for_the_whole_body_only_when_it_can():
+    head = b"POST /f HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
+    assert not request_complete(head[:10], 100)  # headers still coming
+    assert not request_complete(head + b"abc", 100)
+    assert request_complete(head + b"abcde", 100)
+    assert request_complete(head.replace(b"\r\n", b"\n") + b"abcde", 100)  # bare LF line ends
+    assert request_complete(head, 4)  # over the limit: answered 413 at once
+    assert request_complete(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 100)
+    assert request_complete(b"POST /f HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 100)
+    assert request_complete(b"POST /f HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", 100)
+    assert request_complete(b"POST /f HTTP/1.1\r\nContent-Length: x\r\n\r\n", 100)  # answered 400
+    assert request_complete(b"GET /" + b"a" * 200_000, 100)  # endless headers: answered 431

@@ -34,6 +34,8 @@ class Settings:
     token: str | None = None
     cors_allow_origins: str | None = None
     max_body_bytes: int = 32 * 1024 * 1024
+    # Callers get a generic 500 and the exception text goes to the log only (RORO_HIDE_ERRORS=1).
+    hide_errors: bool = False
 
 
 def error(status: int, message: str, headers: list[tuple[str, str]] | None = None) -> Response:
@@ -43,6 +45,10 @@ def error(status: int, message: str, headers: list[tuple[str, str]] | None = Non
 def _exception_message(e: BaseException) -> str:
     text = str(e)
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _request(request_id: str) -> str:
+    return f" (request {request_id})" if request_id else ""
 
 
 def log_traceback(context: str) -> None:
@@ -110,7 +116,7 @@ class App:
         except BodyTooLarge:
             limit = self.settings.max_body_bytes
             return error(413, f"request body is larger than the server's limit of {limit} bytes")
-        return self.call(fn, headers.get("Content-Type") or "", body)
+        return self.call(fn, headers.get("Content-Type") or "", body, headers.get("X-Request-Id") or "")
 
     def _arguments(self, content_type: str, body: bytes) -> dict[str, Any] | Response:
         mime = content_type.split(";", 1)[0].strip().lower()
@@ -126,11 +132,20 @@ class App:
             kwargs = json.loads(body)
         except ValueError as e:
             return error(400, f"request body is not valid JSON: {e}")
+        except RecursionError:
+            # Left uncaught it would drop the connection, and the gateway would answer 502.
+            return error(400, f"request body nests arrays or objects deeper than the server decodes "
+                              f"(about {sys.getrecursionlimit()} levels); send a flatter JSON object")
         if not isinstance(kwargs, dict):
             return error(400, "request body must be a JSON object whose keys are the function's arguments")
         return kwargs
 
-    def call(self, fn: ExposedFunction, content_type: str, body: bytes) -> Response:
+    def _failed(self, fn: ExposedFunction, e: BaseException, request_id: str) -> Response:
+        if not self.settings.hide_errors:
+            return error(500, _exception_message(e))
+        return error(500, f"function {fn.name} failed{_request(request_id)}; its error is in the service's log: read it with `roro logs`")
+
+    def call(self, fn: ExposedFunction, content_type: str, body: bytes, request_id: str = "") -> Response:
         kwargs = self._arguments(content_type, body)
         if isinstance(kwargs, Response):
             return kwargs
@@ -141,18 +156,18 @@ class App:
         try:
             result = fn.func(**kwargs)
         except (Exception, SystemExit) as e:
-            log_traceback(f"error: function {fn.name} raised {type(e).__name__}")
-            return error(500, _exception_message(e))
-        return self._encode_result(fn, result)
+            log_traceback(f"error: function {fn.name} raised {type(e).__name__}{_request(request_id)}")
+            return self._failed(fn, e, request_id)
+        return self._encode_result(fn, result, request_id)
 
-    def _encode_result(self, fn: ExposedFunction, result: Any) -> Response:
+    def _encode_result(self, fn: ExposedFunction, result: Any, request_id: str) -> Response:
         try:
             if hasattr(result, "read") and callable(result.read):
                 return Response(200, _read_file(result), "application/octet-stream")
             return Response(200, encoding.dumps(result))
         except Exception as e:
-            log_traceback(f"error: could not encode the return value of {fn.name}")
-            return error(500, _exception_message(e))
+            log_traceback(f"error: could not encode the return value of {fn.name}{_request(request_id)}")
+            return self._failed(fn, e, request_id)
 
 
 def _read_file(f: Any) -> bytes:

@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require 'Authorization: Token <token>' (default: $RORO_SERVICE_TOKEN)")
     p.add_argument("--cors-allow-origins", default=env.get("RORO_CORS_ALLOW_ORIGINS") or None)
     p.add_argument("--max-body-bytes", type=_positive_int, default=32 * 1024 * 1024)
+    p.add_argument("--hide-errors", action="store_true",
+                   default=env.get("RORO_HIDE_ERRORS", "").lower() in ("1", "true", "yes"),
+                   help="answer a failing function with a generic 500 and log the exception only "
+                        "(default: $RORO_HIDE_ERRORS)")
     p.add_argument("--app-name", default=env.get("RORO_APP_NAME", "roro"))
     p.add_argument("--version", default=env.get("RORO_APP_VERSION", "0"),
                    help="version reported by GET / (not the server's own version)")
@@ -83,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     functions = _import(args.function)
     if functions is None:
         return 1
-    settings = Settings(args.app_name, args.version, args.token, args.cors_allow_origins, args.max_body_bytes)
+    settings = Settings(args.app_name, args.version, args.token, args.cors_allow_origins, args.max_body_bytes,
+                        hide_errors=args.hide_errors)
     app = App(functions, settings)
     listener = _listen(args.host, args.port)
     if listener is None:

@@ -6,7 +6,9 @@ idle keep-alive connection waits in the worker's selector instead of holding a t
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import socket
 import time
 from http import HTTPStatus
@@ -15,6 +17,47 @@ from http.server import BaseHTTPRequestHandler
 from .app import App, BodyTooLarge, Response, error
 
 _CHUNK_LINE_LIMIT = 1024
+_HEAD_LIMIT = 128 * 1024  # past this without a blank line, the parser answers 431 or 400
+_CONTENT_LENGTH = re.compile(rb"\ncontent-length:[ \t]*(\d+)[ \t]*\r?(?:\n|$)")
+
+
+def request_complete(data: bytes | bytearray, max_body: int) -> bool:
+    """True when `data` starts with a whole request, or with one a pool thread must answer (bad or
+    too large) or read itself (chunked, Expect: 100-continue); False while more is still to come."""
+    ends = [(i, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (i := data.find(sep)) >= 0]
+    if not ends:
+        return len(data) > _HEAD_LIMIT
+    end, sep = min(ends)
+    head = bytes(data[:end]).lower()
+    if b"\ntransfer-encoding:" in head or b"\nexpect:" in head:
+        return True
+    m = _CONTENT_LENGTH.search(head)
+    if m is None:
+        return True  # no body, or a Content-Length the handler answers 400
+    length = int(m.group(1))
+    return length > max_body or len(data) >= end + sep + length
+
+
+class ReadAhead(io.RawIOBase):
+    """The socket, read through bytes the worker already took from it while the request arrived."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.pending = bytearray()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int | None:  # type: ignore[override]
+        if self.pending:
+            n = min(len(b), len(self.pending))
+            b[:n] = self.pending[:n]
+            del self.pending[:n]
+            return n
+        try:
+            return self.sock.recv_into(b)
+        except BlockingIOError:
+            return None  # non-blocking peek with nothing to read
 
 
 class BadRequest(Exception):
@@ -40,7 +83,8 @@ class Handler(BaseHTTPRequestHandler):
         self.request = self.connection = sock
         self.client_address = client_address
         self.app = app
-        self.rfile = sock.makefile("rb")
+        self.ahead = ReadAhead(sock)
+        self.rfile = io.BufferedReader(self.ahead)
         self.wfile = sock.makefile("wb")
         self.close_connection = True
         self.command = None

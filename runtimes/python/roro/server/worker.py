@@ -17,19 +17,35 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .app import App, log_traceback
-from .handler import Handler
+from .handler import Handler, request_complete
 
 _LISTEN, _WAKE = "listen", "wake"
 
 
 class Conn:
-    __slots__ = ("sock", "handler", "since", "fresh")
+    __slots__ = ("sock", "handler", "since", "fresh", "arriving")
 
     def __init__(self, sock: socket.socket, addr: tuple, app: App) -> None:
         self.sock = sock
         self.handler = Handler(sock, addr, app)
         self.since = time.monotonic()
         self.fresh = True  # accepted, no request served yet
+        self.arriving = False  # part of a request has come; since is when it began
+
+    def read_ahead(self, max_body: int) -> bool | None:
+        """Takes what has arrived without blocking. True once a pool thread can serve the request
+        without waiting on the client; False while more is to come; None when the client is gone."""
+        pending = self.handler.ahead.pending
+        try:
+            data = self.sock.recv(65536, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return None
+        if not data:
+            return True if pending else None  # a client may shut down writing after its request
+        pending += data
+        return request_complete(pending, max_body)
 
     def has_buffered_request(self) -> bool:
         """True if a pipelined request is already in the read buffer, without blocking."""
@@ -161,7 +177,10 @@ class Worker:
 
     def _sweep(self, now: float) -> None:
         for conn in list(self._idle):
-            limit = self.first_request_timeout if conn.fresh else self.keepalive
+            if conn.arriving:
+                limit = self.request_timeout
+            else:
+                limit = self.first_request_timeout if conn.fresh else self.keepalive
             if self.stopping or now - conn.since > limit:
                 self._drop(conn)
 
@@ -173,6 +192,21 @@ class Worker:
                 self._collect()
             else:
                 conn: Conn = key.data
+                # A request is read here, in the selector, until it is whole: a client that sends
+                # slowly holds a buffer, never a pool thread.
+                ready = conn.read_ahead(self.app.settings.max_body_bytes)
+                if ready is None:
+                    self._drop(conn)
+                    continue
+                if not ready:
+                    if not conn.arriving:
+                        conn.arriving = True
+                        conn.since = time.monotonic()
+                        if conn.fresh:  # it no longer counts against the threads this worker accepts for
+                            conn.fresh = False
+                            self._fresh -= 1
+                    continue
+                conn.arriving = False
                 self._unpark(conn)
                 self._sel.unregister(conn.sock)
                 self._inflight += 1
