@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import type { PlatformEnv } from '../core/config.js';
 import { errorHandler, notFound } from './errors.js';
+import { rejectNulBytes } from './input.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/users.js';
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', 'loopback');
   // Project uploads are raw gzip streams; every other body is JSON.
   app.use(express.json({ limit: '1mb' }));
+  app.use(rejectNulBytes);
   app.get('/v1/health', async (_req, res) => {
     await deps.db.query('SELECT 1');
     res.json({ ok: true });
