@@ -7,7 +7,14 @@ import { RoroError, ValidationError } from '../core/errors.js';
  * 4xx RoroError naming what to fix; anything else returns undefined and stays a 500.
  */
 export function clientErrorOf(err: unknown): RoroError | undefined {
-  const e = err as { type?: string; status?: number; expose?: boolean; charset?: string; code?: string };
+  const e = err as {
+    type?: string;
+    status?: number;
+    expose?: boolean;
+    charset?: string;
+    code?: string;
+    limit?: number;
+  };
   if (!e || typeof e !== 'object') return undefined;
   switch (e.type) {
     case 'entity.parse.failed':
@@ -16,11 +23,10 @@ export function clientErrorOf(err: unknown): RoroError | undefined {
         hint: 'Send a JSON document with `Content-Type: application/json`.',
       });
     case 'entity.too.large':
-      return new RoroError('The request body is too large.', {
-        code: 'too_large',
-        status: 413,
-        hint: 'Send a smaller body.',
-      });
+      return new RoroError(
+        `The request body is too large: this route takes at most ${e.limit ?? '?'} bytes of JSON.`,
+        { code: 'too_large', status: 413, hint: 'Send a smaller body.' },
+      );
     case 'charset.unsupported':
       return new RoroError(
         `The Content-Type header's charset ${JSON.stringify(e.charset ?? '')} is not supported for JSON.`,

@@ -81,6 +81,13 @@ test('one malformed request of each class answers 4xx JSON naming the field, and
       names: /Content-Encoding/,
     },
     {
+      what: 'body over the route limit',
+      send: () =>
+        api('POST', '/v1/auth/login', { body: { email: 'a@example.com', password: 'x'.repeat(20_000) } }),
+      status: 413,
+      names: /at most 16384 bytes/,
+    },
+    {
       what: 'bad percent-encoding',
       send: () => raw('GET', '/v1/projects/%ff', { token: user.token }),
       status: 400,

@@ -10,7 +10,13 @@ const uriError = () => Object.assign(new URIError("Failed to decode param '%ff'"
 test('errors from below the routes become 4xx with a code naming what to fix', () => {
   const table: [string, unknown, number, string, RegExp][] = [
     ['bad JSON', { type: 'entity.parse.failed', status: 400 }, 400, 'bad_json', /JSON/],
-    ['too large', { type: 'entity.too.large', status: 413 }, 413, 'too_large', /too large/],
+    [
+      'too large',
+      { type: 'entity.too.large', status: 413, limit: 16384 },
+      413,
+      'too_large',
+      /at most 16384 bytes/,
+    ],
     [
       'charset',
       { type: 'charset.unsupported', status: 415, charset: 'latin1' },
