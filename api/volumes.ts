@@ -27,10 +27,10 @@ function escapeError(volume: string, raw: string, why: string): ValidationError 
   });
 }
 
-/** Lexical check: returns `a/b/c` ('' for the root) or throws 400 naming the path. */
 /** Paths inside a volume stay well under PATH_MAX (4096) once the volume's own directory is added. */
 export const MAX_VOLUME_PATH_BYTES = 3072;
 
+/** Lexical check: returns `a/b/c` ('' for the root) or throws 400 naming the path. */
 export function normalizeVolumePath(volume: string, raw: string): string {
   if (raw.includes('\0')) throw escapeError(volume, raw.replace(/\0/g, '\\0'), 'contains a NUL byte');
   if (raw.startsWith('/') || raw.startsWith('~')) throw escapeError(volume, raw, 'is absolute');
