@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import type { PlatformEnv } from '../core/config.js';
 import { errorHandler, notFound } from './errors.js';
+import { rejectNulBytes } from './input.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/users.js';
@@ -13,6 +14,9 @@ import { jobRoutes } from './routes/jobs.js';
 import { notebookRoutes } from './routes/notebooks.js';
 import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quotas.js';
+
+/** Bodies of login and user routes: an email, a password and a flag. */
+export const SMALL_JSON_LIMIT = 16 * 1024;
 
 export interface AppDeps {
   env: PlatformEnv;
@@ -26,8 +30,11 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  // Project uploads are raw gzip streams; every other body is JSON.
+  // Project uploads are raw gzip streams; every other body is JSON. Account routes take small
+  // bodies (the first parser that matches a request reads it; the others skip it).
+  app.use(['/v1/auth', '/v1/users'], express.json({ limit: SMALL_JSON_LIMIT }));
   app.use(express.json({ limit: '1mb' }));
+  app.use(rejectNulBytes);
   app.get('/v1/health', async (_req, res) => {
     await deps.db.query('SELECT 1');
     res.json({ ok: true });

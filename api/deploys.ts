@@ -182,8 +182,8 @@ export async function createDeploy(
     });
     // The archive stays: the release keeps it, so its image can be rebuilt (core/release-code.ts).
     const ymlPath = path.join(codeDir, 'roro.yml');
-    if (!fs.existsSync(ymlPath)) {
-      throw new ValidationError('The project has no roro.yml at its root.', {
+    if (!fs.statSync(ymlPath, { throwIfNoEntry: false })?.isFile()) {
+      throw new ValidationError('The project has no roro.yml file at its root.', {
         code: 'invalid_roro_yml',
         hint: 'Add roro.yml (see `roro deploy --help`).',
       });

@@ -1,22 +1,18 @@
 import type { NextFunction, Request, Response } from 'express';
 import { RoroError } from '../core/errors.js';
+import { clientErrorOf } from './client-errors.js';
 
-/** The API's one error handler: RoroError → its status and hint; anything else → logged, 500. */
+/**
+ * The API's one error handler: RoroError, or a client error from below the routes
+ * (api/client-errors.ts) → its status and hint; anything else → logged, 500.
+ */
 export function errorHandler(log: (line: string) => void) {
-  return (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  return (raw: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const err = raw instanceof RoroError ? raw : (clientErrorOf(raw) ?? raw);
     if (err instanceof RoroError) {
       res.status(err.status).json({
         error: { code: err.code, message: err.message, hint: err.hint, details: err.details },
       });
-      return;
-    }
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'bad_json', message: 'The request body is not valid JSON.' } });
-      return;
-    }
-    if (e?.type === 'entity.too.large') {
-      res.status(413).json({ error: { code: 'too_large', message: 'The request body is too large.' } });
       return;
     }
     log(`internal error: ${(err as Error)?.stack ?? String(err)}`);

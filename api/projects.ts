@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from 'pg';
+import type { Client } from '@temporalio/client';
 import { homePaths } from '../core/config.js';
 import { withTransaction } from '../db/transaction.js';
 import { modelsRoot } from './model-blobs.js';
@@ -113,6 +114,19 @@ export async function deleteProject(db: Pool, home: string, userId: string, name
   await fs.rm(path.join(modelsRoot(home), project.id), { recursive: true, force: true });
   await fs.rm(releaseCodeRoot(home, project.id), { recursive: true, force: true });
   return project;
+}
+
+/** Containers, images, schedules and routes go in a workflow, so a crash cannot leave them behind. */
+export async function startProjectRemoval(
+  temporal: Client | undefined,
+  taskQueue: string,
+  project: Pick<Project, 'id' | 'name'>,
+): Promise<void> {
+  await temporal?.workflow.start('removeProject', {
+    taskQueue,
+    workflowId: `remove:${project.name}:${project.id}`,
+    args: [{ project: project.name, projectId: project.id }],
+  });
 }
 
 export async function listVolumes(

@@ -27,6 +27,9 @@ function escapeError(volume: string, raw: string, why: string): ValidationError 
   });
 }
 
+/** Paths inside a volume stay well under PATH_MAX (4096) once the volume's own directory is added. */
+export const MAX_VOLUME_PATH_BYTES = 3072;
+
 /** Lexical check: returns `a/b/c` ('' for the root) or throws 400 naming the path. */
 export function normalizeVolumePath(volume: string, raw: string): string {
   if (raw.includes('\0')) throw escapeError(volume, raw.replace(/\0/g, '\\0'), 'contains a NUL byte');
@@ -35,6 +38,11 @@ export function normalizeVolumePath(volume: string, raw: string): string {
   if (parts.includes('..')) throw escapeError(volume, raw, "contains '..'");
   if (parts.some((p) => Buffer.byteLength(p) > 255))
     throw escapeError(volume, raw, 'has a name longer than 255 bytes');
+  if (Buffer.byteLength(raw) > MAX_VOLUME_PATH_BYTES)
+    throw new ValidationError(
+      `The path ${showPath(volume, raw.slice(0, 60))}… is longer than ${MAX_VOLUME_PATH_BYTES} bytes.`,
+      { code: 'path_too_long', hint: `Use a path of at most ${MAX_VOLUME_PATH_BYTES} bytes.` },
+    );
   return parts.join('/');
 }
 
@@ -74,6 +82,14 @@ export async function resolveInVolume(volumeRoot: string, volume: string, raw: s
         if (st?.isSymbolicLink()) throw escapeError(volume, raw, 'goes through a symlink that leads nowhere');
         continue;
       }
+      if (code === 'ENAMETOOLONG')
+        throw new ValidationError(
+          `The path ${showPath(volume, raw.slice(0, 60))}… is too long for the file system.`,
+          {
+            code: 'path_too_long',
+            hint: 'Use shorter names: at most 255 bytes a name.',
+          },
+        );
       if (code === 'ENOTDIR')
         throw new ValidationError(`The path ${showPath(volume, raw)} goes through a file.`, {
           code: 'not_a_directory',

@@ -3,7 +3,7 @@ import { cac } from 'cac';
 import { ConfigError, RoroError } from '../core/errors.js';
 import { info } from './output.js';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth.js';
-import { usersAddCommand, usersCommand } from './commands/users.js';
+import { usersAddCommand, usersCommand, usersRemoveCommand } from './commands/users.js';
 import { createCommand, projectsCommand, projectsDeleteCommand } from './commands/projects.js';
 import { serverCommand } from './commands/server.js';
 import { deployCommand } from './commands/deploy.js';
@@ -58,6 +58,14 @@ cli
   .option('--password-stdin', 'Read the password from standard input')
   .option('--json', 'JSON output')
   .action(run(usersAddCommand));
+cli
+  .command(
+    'users:remove <email>',
+    'Remove a user (admin); refused while they own projects unless --projects says what to do',
+  )
+  .option('--projects <what>', '"delete" their projects, or "transfer=EMAIL" to give them to another user')
+  .option('--json', 'JSON output')
+  .action(run(usersRemoveCommand));
 
 cli.command('projects', 'List your projects').option('--json', 'JSON output').action(run(projectsCommand));
 cli

@@ -32,12 +32,22 @@ export interface PlatformEnv {
   venv: string;
   /** Size cap and kept files of every platform log (RORO_LOG_MAX_BYTES, RORO_LOG_FILES). */
   logs: LogLimits;
+  /** RORO_GATEWAY_API=1: the gateway also serves the platform API (login included) under /api/. */
+  gatewayApi: boolean;
 }
 
 function defaultHome(): string {
   if (process.getuid?.() === 0) return '/var/lib/roro';
   const xdg = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
   return path.join(xdg, 'roro');
+}
+
+/** An on/off setting: unset, '', 0 or false is off; 1 or true is on; anything else is refused. */
+export function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new Error(`${name}=${env[name]} is not an on/off setting: set it to 1 or 0.`);
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -76,6 +86,7 @@ export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): Platform
     apiUrl: `http://127.0.0.1:${ports.api}`,
     venv: env.RORO_VENV || path.join(REPO_ROOT, '.venv'),
     logs: parseLogLimits(env),
+    gatewayApi: flag(env, 'RORO_GATEWAY_API'),
   };
 }
 

@@ -18,6 +18,11 @@ export function connectionsPerClient(env: NodeJS.ProcessEnv = process.env): numb
   return n;
 }
 
+/** The API (and its login) is served under the gateway's /api/ only when the operator asks (RORO_GATEWAY_API=1). */
+export function gatewayApiOption(env: PlatformEnv): { apiUpstream?: string } {
+  return env.gatewayApi ? { apiUpstream: `127.0.0.1:${env.ports.api}` } : {};
+}
+
 /** The one place that knows how the platform's gateway is configured; the supervisor and the worker share it. */
 export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
   const p = homePaths(env.home);
@@ -35,7 +40,7 @@ export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
     spoolDir: `${p.gateway}-spool`,
     connectionsPerClient: connectionsPerClient(),
     errorLog: logPath(env.home, 'gateway'),
-    apiUpstream: `127.0.0.1:${env.ports.api}`,
+    ...gatewayApiOption(env),
     // On a single-label domain (localhost) the leaf must name each service host: no wildcard is accepted there.
     ...(tls.userSupplied ? {} : { tlsDir: p.tls }),
   });

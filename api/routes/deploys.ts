@@ -8,6 +8,7 @@ import { checkName } from '../../core/names.js';
 import { serviceUrls } from '../../activities/plan.js';
 import { loadServiceHealth } from '../../activities/service-health.js';
 import { lazyDriver } from '../container-driver.js';
+import { intInput } from '../input.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function deployDeps(deps: AppDeps): DeployDeps {
@@ -38,7 +39,7 @@ async function getDeploy(deps: AppDeps, projectId: string, id: string) {
 /** NDJSON until the deploy has ended and every event is sent (or five minutes pass). */
 async function streamEvents(deps: AppDeps, req: Request, res: Response, projectId: string, id: string) {
   await getDeploy(deps, projectId, id);
-  let after = Number(req.query.after ?? 0) || 0;
+  let after = intInput(req.query.after, 'query.after', { fallback: 0 });
   res.status(200).type('application/x-ndjson');
   res.setHeader('cache-control', 'no-store');
   let closed = false;
@@ -121,16 +122,12 @@ export function deployRoutes(deps: AppDeps): Router {
       throw new ValidationError('The project has no release to roll back from.', {
         hint: 'Deploy first with `roro deploy`.',
       });
-    const version = req.body?.version === undefined ? current - 1 : Number(req.body.version);
-    if (!Number.isInteger(version) || version < 1) {
-      throw new ValidationError(
-        version === 0
-          ? 'There is no release before version 1.'
-          : `Invalid release version ${req.body?.version}.`,
-        {
-          hint: 'Run `roro releases` to list versions.',
-        },
-      );
+    const version =
+      req.body?.version === undefined ? current - 1 : intInput(req.body.version, 'body.version', { min: 1 });
+    if (version < 1) {
+      throw new ValidationError('There is no release before version 1.', {
+        hint: 'Run `roro releases` to list versions.',
+      });
     }
     const exists = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 AND version = $2', [
       p.id,

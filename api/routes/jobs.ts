@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { intInput } from '../input.js';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
@@ -23,11 +24,6 @@ function temporalOf(deps: AppDeps) {
   return deps.temporal;
 }
 
-const intParam = (v: unknown, fallback: number) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : fallback;
-};
-
 /** Jobs, job logs, service logs and tasks of one project, under /v1/projects/:name. */
 export function jobRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
@@ -49,7 +45,9 @@ export function jobRoutes(deps: AppDeps): Router {
   r.get('/jobs', async (req, res) => {
     const p = await project(req);
     const all = ['1', 'true', 'yes'].includes(String(req.query.all ?? ''));
-    res.json({ jobs: await listJobs(deps.db, p.id, all, intParam(req.query.limit, 200)) });
+    res.json({
+      jobs: await listJobs(deps.db, p.id, all, intInput(req.query.limit, 'query.limit', { fallback: 200 })),
+    });
   });
   r.get('/jobs/:id', async (req, res) => {
     const p = await project(req);
@@ -62,8 +60,8 @@ export function jobRoutes(deps: AppDeps): Router {
         deps.db,
         p.id,
         String(req.params.id),
-        intParam(req.query.after, 0),
-        intParam(req.query.limit, 1000),
+        intInput(req.query.after, 'query.after', { fallback: 0 }),
+        intInput(req.query.limit, 'query.limit', { fallback: 1000 }),
       ),
     );
   });
@@ -79,7 +77,7 @@ export function jobRoutes(deps: AppDeps): Router {
     const since = typeof req.query.since === 'string' && req.query.since ? req.query.since : undefined;
     res.json(
       await serviceLogs(docker(), deps.db, p, service, {
-        tail: Math.min(intParam(req.query.tail, 200), 5000),
+        tail: Math.min(intInput(req.query.tail, 'query.tail', { min: 1, fallback: 200 }), 5000),
         since,
       }),
     );

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
+import { intInput } from '../input.js';
 import type { AppDeps } from '../app.js';
 import { contentLength } from '../request.js';
 import { currentUser, requireAuth } from '../auth.js';
@@ -37,10 +38,7 @@ function newVersionInput(req: Request): NewVersionInput {
   throw new ValidationError(`The ${MODEL_META_HEADER} header must be URI-encoded JSON object.`);
 }
 
-const limitParam = (v: unknown) => {
-  const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 1000) : 100;
-};
+const limitParam = (v: unknown) => Math.min(intInput(v, 'query.limit', { min: 1, fallback: 100 }), 1000);
 
 /** The model repository of one project, under /v1/projects/:name/models. */
 export function modelRoutes(deps: AppDeps): Router {
@@ -114,9 +112,9 @@ export function modelRoutes(deps: AppDeps): Router {
   });
   r.put('/models/:repo/tags/:tag', auth, async (req, res) => {
     const p = await project(req);
-    const version = Number(req.body?.version);
-    if (!Number.isInteger(version) || version < 1)
+    if (req.body?.version === undefined)
       throw new ValidationError('Send {"version": N} with the version number to tag.');
+    const version = intInput(req.body.version, 'body.version', { min: 1 });
     res.json({ tag: await setTag(deps.db, p.id, repo(req), checkTag(req.params.tag), version) });
   });
   r.delete('/models/:repo/tags/:tag', auth, async (req, res) => {

@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { intInput } from '../input.js';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
@@ -41,8 +42,7 @@ export function notebookRoutes(deps: AppDeps): Router {
   });
   r.get('/notebooks/:id/logs', async (req, res) => {
     const p = await project(req);
-    const n = Number(req.query.tail);
-    const tail = Number.isInteger(n) && n > 0 ? Math.min(n, 5000) : 200;
+    const tail = Math.min(intInput(req.query.tail, 'query.tail', { min: 1, fallback: 200 }), 5000);
     res.json(await notebookLogs(deps.env, docker(), deps.db, p, String(req.params.id), tail));
   });
   r.post('/notebooks/:id/stop', async (req, res) => {

@@ -5,6 +5,7 @@ import {
   addMember,
   createProject,
   deleteProject,
+  startProjectRemoval,
   getProject,
   listProjects,
   listVolumes,
@@ -26,12 +27,7 @@ export function projectRoutes(deps: AppDeps): Router {
   });
   r.delete('/:name', async (req, res) => {
     const project = await deleteProject(deps.db, deps.env.home, currentUser(req).id, req.params.name);
-    // Containers, images, schedules and routes go in a workflow, so a crash cannot leave them behind.
-    await deps.temporal?.workflow.start('removeProject', {
-      taskQueue: deps.env.taskQueue,
-      workflowId: `remove:${project.name}:${project.id}`,
-      args: [{ project: project.name, projectId: project.id }],
-    });
+    await startProjectRemoval(deps.temporal, deps.env.taskQueue, project);
     res.json({ deleted: req.params.name });
   });
   r.get('/:name/volumes', async (req, res) => {

@@ -11,6 +11,8 @@ import {
 } from '../../api/gateway/nginx-config.js';
 import { luaInit } from '../../api/gateway/nginx-lua.js';
 import { ValidationError } from '../../core/errors.js';
+import { parsePlatformEnv } from '../../core/config.js';
+import { gatewayApiOption } from '../../platform/gateway-component.js';
 
 function input(extra: Partial<NginxConfigInput> = {}): NginxConfigInput {
   return {
@@ -90,6 +92,25 @@ test('bare host routes by path prefix in Lua; the platform API wins /api/ only w
   );
   assert.match(withApi, /location = \/api \{ return 308 \/api\/\$is_args\$args; \}/);
   assert.match(conf, /upstream roro-platform-api \{\n\s+server 127\.0\.0\.1:7400 /);
+});
+
+test('the platform gateway serves the API under /api/ only with RORO_GATEWAY_API=1', () => {
+  const bare = (env: NodeJS.ProcessEnv) =>
+    serverBlock(
+      renderNginxConfig(input(gatewayApiOption(parsePlatformEnv({ RORO_HOME: '/srv/roro', ...env })))),
+      'server_name localhost',
+    );
+  for (const off of [{}, { RORO_GATEWAY_API: '' }, { RORO_GATEWAY_API: '0' }, { RORO_GATEWAY_API: 'false' }])
+    assert.doesNotMatch(bare(off), /\/api|roro-platform-api/, JSON.stringify(off));
+  for (const on of [{ RORO_GATEWAY_API: '1' }, { RORO_GATEWAY_API: 'true' }])
+    assert.match(
+      bare(on),
+      /location \^~ \/api\/ \{ set \$roro_prefix \/api; proxy_pass http:\/\/roro-platform-api\/; \}/,
+    );
+  assert.throws(
+    () => parsePlatformEnv({ RORO_GATEWAY_API: 'yes please' }),
+    /RORO_GATEWAY_API=yes please .* 1 or 0/,
+  );
 });
 
 test('unknown host, unknown prefix and a route without instances answer JSON naming the fix', () => {
