@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction.js';
+import { PLATFORM_PROJECT } from '../core/names.js';
 import type { ActivityDeps } from './index.js';
 import type { Route } from '../api/gateway/nginx-config.js';
 import { platformGateway } from '../platform/gateway-component.js';
@@ -8,7 +9,9 @@ import type { Gateway } from '../api/gateway/gateway.js';
 /** Every route the gateway should serve, from the database (the source of truth). */
 export async function loadRoutes(db: Pool | PoolClient): Promise<Route[]> {
   const res = await db.query<{ project: string; service: string; upstreams: string[] }>(
-    `SELECT p.name AS project, r.service, r.upstreams FROM routes r JOIN projects p ON p.id = r.project_id ORDER BY 1, 2`,
+    `SELECT p.name AS project, r.service, r.upstreams FROM routes r JOIN projects p ON p.id = r.project_id
+     UNION ALL SELECT $1, service, upstreams FROM platform_routes ORDER BY 1, 2`,
+    [PLATFORM_PROJECT],
   );
   return res.rows;
 }

@@ -6,8 +6,8 @@ import { homePaths } from '../core/config.js';
 import { withTransaction } from '../db/transaction.js';
 import { modelsRoot } from './model-blobs.js';
 import { releaseCodeRoot } from '../core/release-code.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
-import { checkName } from '../core/names.js';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { checkName, PLATFORM_PROJECT } from '../core/names.js';
 
 export const DEFAULT_VOLUMES = ['data', 'notebooks'] as const;
 /** uid/gid of the non-root `roro` user inside runtime images; volumes must be writable by it. */
@@ -77,6 +77,11 @@ export async function createProject(
   rawName: unknown,
 ): Promise<Project> {
   const name = checkName('project', rawName);
+  if (name === PLATFORM_PROJECT)
+    throw new ValidationError(`The project name ${name} is reserved for the platform's own routes.`, {
+      code: 'reserved_name',
+      hint: 'Choose another name.',
+    });
   await withTransaction(db, async (client) => {
     const ins = await client.query<{ id: string }>(
       'INSERT INTO projects (name, owner_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id',

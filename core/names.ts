@@ -22,3 +22,6 @@ export function checkName(kind: string, name: unknown): string {
 }
 
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The project name the platform's own routes use (the canary); no user may create a project of that name. */
+export const PLATFORM_PROJECT = 'roro';

@@ -7,6 +7,7 @@ import { pingWorker } from './ping.js';
 import { portAnswers } from './proc.js';
 import { readState } from './state.js';
 import { readHealerReport } from './heal/healer.js';
+import { CANARY_PATH, CANARY_REPLY } from './heal/canary.js';
 
 export interface ComponentReport {
   name: string;
@@ -24,8 +25,11 @@ const guard = async (fn: () => Promise<boolean>): Promise<{ ok: boolean; detail?
   }
 };
 
-/** One HTTPS request through the gateway; resolves with the status code, or undefined when nothing answered. */
-function gatewayGet(env: PlatformEnv, urlPath: string): Promise<number | undefined> {
+/** One HTTPS request through the gateway; resolves with the status and the first bytes of the body, or undefined when nothing answered. */
+function gatewayGet(
+  env: PlatformEnv,
+  urlPath: string,
+): Promise<{ status: number; body: string } | undefined> {
   const ca = path.join(homePaths(env.home).tls, 'ca.crt');
   return new Promise((resolve) => {
     const req = https.request(
@@ -40,8 +44,12 @@ function gatewayGet(env: PlatformEnv, urlPath: string): Promise<number | undefin
         timeout: 3000,
       },
       (res) => {
-        res.resume();
-        resolve(res.statusCode);
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          if (body.length < 4096) body += d.toString('utf8');
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', () => resolve(undefined));
       },
     );
     req.on('error', () => resolve(undefined));
@@ -76,18 +84,36 @@ async function serviceChecks(env: PlatformEnv): Promise<ComponentReport[]> {
       ? `not serving fully: ${down.map((s) => `${s.project}/${s.service} (${s.ready} of ${s.desired} ready)`).join(', ')}`
       : `all ${report.services.length} serving`,
   };
+  // The platform's canary proves the path gateway → route table → a container's port with nothing
+  // deployed; until the first build made its image, a serving user service stands in.
   const target = report.services.find((s) => s.status === 'running');
-  if (!target) return [healer, services];
-  const label = target.service === 'default' ? target.project : `${target.project}--${target.service}`;
-  const probePath = `/${label}${target.healthPath ?? '/'}`;
-  const code = await gatewayGet(env, probePath);
-  // 502/503/504 are the gateway's own answers when no instance takes the request.
-  const ok = code !== undefined && code < 500;
+  if (report.canary === 'no-image' && !target) {
+    const idle: ComponentReport = {
+      name: 'route',
+      status: 'up',
+      url: `${env.gatewayUrl}${CANARY_PATH}`,
+      detail: 'nothing to probe yet: the canary starts once the first deploy has built the base image',
+    };
+    return [healer, services, idle];
+  }
+  const canary = await gatewayGet(env, CANARY_PATH);
+  const label =
+    target && (target.service === 'default' ? target.project : `${target.project}--${target.service}`);
+  const probePath =
+    canary?.body === CANARY_REPLY || !label ? CANARY_PATH : `/${label}${target!.healthPath ?? '/'}`;
+  const answer = probePath === CANARY_PATH ? canary : await gatewayGet(env, probePath);
+  const ok =
+    answer !== undefined && (probePath === CANARY_PATH ? answer.body === CANARY_REPLY : answer.status < 500);
   const route: ComponentReport = {
     name: 'route',
     status: ok ? 'up' : 'down',
     url: `${env.gatewayUrl}${probePath}`,
-    detail: code === undefined ? 'the gateway did not answer' : `answered ${code}`,
+    detail:
+      answer === undefined
+        ? 'the gateway did not answer'
+        : ok
+          ? `answered ${answer.status}${probePath === CANARY_PATH ? ' from the canary container' : ''}`
+          : `answered ${answer.status}: ${answer.status === 503 ? 'no instance is routed' : answer.status === 502 ? 'the container behind the route did not answer' : 'not the expected reply'}`,
   };
   return [healer, services, route];
 }

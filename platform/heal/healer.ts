@@ -19,6 +19,7 @@ import {
   type WantedService,
 } from './decide.js';
 import { exitReason } from './exit-reason.js';
+import { Canary } from './canary.js';
 
 export interface HealerDeps {
   env: PlatformEnv;
@@ -34,6 +35,7 @@ export interface HealerReport {
   pid: number;
   at: string;
   services: ServiceReport[];
+  canary?: Canary['state'];
 }
 
 export function healerReportPath(home: string): string {
@@ -75,7 +77,11 @@ export class Healer {
   private resolveWait: (() => void) | undefined;
   private gatewayStale = true;
 
-  constructor(private readonly deps: HealerDeps) {}
+  private readonly canary: Canary;
+
+  constructor(private readonly deps: HealerDeps) {
+    this.canary = new Canary(deps.driver, deps.db, deps.env.home);
+  }
 
   async run(signal: AbortSignal): Promise<void> {
     void this.followEvents(signal);
@@ -220,6 +226,11 @@ export class Healer {
         );
       }
     }
+    try {
+      routesChanged = (await this.canary.keep()) || routesChanged;
+    } catch (err) {
+      this.deps.log(`canary: ${(err as Error).message}`);
+    }
     if (routesChanged || this.gatewayStale) {
       try {
         await publishRoutes(this.deps.db, this.deps.gateway);
@@ -291,7 +302,12 @@ export class Healer {
       );
       this.readyWritten.set(key, r.ready);
     }
-    const report: HealerReport = { pid: process.pid, at: new Date().toISOString(), services: reports };
+    const report: HealerReport = {
+      pid: process.pid,
+      at: new Date().toISOString(),
+      services: reports,
+      canary: this.canary.state,
+    };
     const file = healerReportPath(this.deps.env.home);
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(report));
     fs.renameSync(`${file}.tmp`, file);

@@ -6,6 +6,7 @@ import { api, newUser, roro, testEnv, unique } from '../helpers/platform.js';
 import { continuousLoad, deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
 import { volumeDir } from '../../api/projects.js';
 import { connectTemporal } from '../../temporal/connection.js';
+import { platformTag } from '../../activities/project-network.js';
 
 const docker = new Docker({ socketPath: testEnv().dockerSocket });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -253,3 +254,43 @@ test('a failed deploy says what is actually serving', { timeout: 300_000 }, asyn
   assert.match(route.detail, /answered 2\d\d/);
   await api('DELETE', `/v1/projects/${project}`, { token: user.token });
 });
+
+test(
+  'server status proves the gateway path through the platform canary, and says when it fails',
+  { timeout: 120_000 },
+  async () => {
+    const route = async () => {
+      const status = await roro(['server', 'status', '--json']);
+      return JSON.parse(status.stdout).components.find((c: { name: string }) => c.name === 'route') as {
+        status: string;
+        url: string;
+        detail: string;
+      };
+    };
+    // Earlier tests built the base image, so the canary runs by now.
+    await within(30_000, route, (r) => /from the canary container/.test(r.detail), 'the canary answering');
+    assert.match((await route()).url, /\/roro--canary\/$/);
+    const [canary] = await docker.listContainers({
+      filters: { label: ['roro.kind=canary', `roro.platform=${platformTag(testEnv().home)}`] },
+    });
+    assert.ok(canary, 'the canary container runs');
+    await docker.getContainer(canary.Id).stop({ t: 0 });
+    let down: Awaited<ReturnType<typeof route>> | undefined;
+    await within(
+      10_000,
+      async () => (down = await route()),
+      (r) => r.status === 'down',
+      'status reporting the broken path',
+    );
+    assert.match(
+      down!.detail,
+      /answered 50[23]: (no instance is routed|the container behind the route did not answer)/,
+    );
+    await within(30_000, route, (r) => r.status === 'up', 'the healer bringing the canary back');
+    // No user may take the canary's project name.
+    const user = await newUser();
+    const taken = await api('POST', '/v1/projects', { token: user.token, body: { name: 'roro' } });
+    assert.equal(taken.status, 400);
+    assert.match(taken.body.error.message, /reserved/);
+  },
+);
