@@ -20,6 +20,7 @@ from .app import App, log_traceback
 from .handler import Handler, request_complete
 
 _LISTEN, _WAKE = "listen", "wake"
+SLOW_SENDER_SECONDS = 0.2
 
 
 class Conn:
@@ -177,6 +178,13 @@ class Worker:
 
     def _sweep(self, now: float) -> None:
         for conn in list(self._idle):
+            # A request still arriving after a moment is a slow sender's: it stops counting against
+            # the threads this worker accepts for, so it cannot keep the worker from taking others.
+            # Until then it counts, so that a request sent in two parts (headers, then body) does not
+            # let one worker take more connections than it has threads while a sibling has free ones.
+            if conn.arriving and conn.fresh and now - conn.since > SLOW_SENDER_SECONDS:
+                conn.fresh = False
+                self._fresh -= 1
             if conn.arriving:
                 limit = self.request_timeout
             else:
@@ -185,7 +193,9 @@ class Worker:
                 self._drop(conn)
 
     def _loop(self, pool: ThreadPoolExecutor) -> None:
-        for key, _ in self._sel.select(timeout=1.0):
+        # While a fresh request is still arriving, look again soon: it may turn out to be a slow sender's.
+        waiting = any(c.arriving and c.fresh for c in self._idle)
+        for key, _ in self._sel.select(timeout=0.05 if waiting else 1.0):
             if key.data is _LISTEN:
                 self._accept()
             elif key.data is _WAKE:
@@ -202,9 +212,6 @@ class Worker:
                     if not conn.arriving:
                         conn.arriving = True
                         conn.since = time.monotonic()
-                        if conn.fresh:  # it no longer counts against the threads this worker accepts for
-                            conn.fresh = False
-                            self._fresh -= 1
                     continue
                 conn.arriving = False
                 self._unpark(conn)
@@ -233,6 +240,8 @@ class Worker:
                 self._set_accepting(False)
                 self.listener.close()  # once every process has closed it, new connections are refused
             self._sweep(now)
+            if not self.stopping:
+                self._set_accepting(self._inflight + self._fresh < self.threads)
             if deadline is not None and (self._inflight == 0 or now >= deadline):
                 break
         for conn in list(self._idle):
