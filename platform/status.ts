@@ -96,14 +96,14 @@ async function serviceChecks(env: PlatformEnv): Promise<ComponentReport[]> {
     };
     return [healer, services, idle];
   }
-  const canary = await gatewayGet(env, CANARY_PATH);
+  // The canary exists once its image does: from then on it is what is probed, and its failure is
+  // reported; before that, a serving user service stands in.
   const label =
     target && (target.service === 'default' ? target.project : `${target.project}--${target.service}`);
-  const probePath =
-    canary?.body === CANARY_REPLY || !label ? CANARY_PATH : `/${label}${target!.healthPath ?? '/'}`;
-  const answer = probePath === CANARY_PATH ? canary : await gatewayGet(env, probePath);
-  const ok =
-    answer !== undefined && (probePath === CANARY_PATH ? answer.body === CANARY_REPLY : answer.status < 500);
+  const useCanary = report.canary !== 'no-image' || !label;
+  const probePath = useCanary ? CANARY_PATH : `/${label}${target!.healthPath ?? '/'}`;
+  const answer = await gatewayGet(env, probePath);
+  const ok = answer !== undefined && (useCanary ? answer.body === CANARY_REPLY : answer.status < 500);
   const route: ComponentReport = {
     name: 'route',
     status: ok ? 'up' : 'down',
@@ -112,7 +112,7 @@ async function serviceChecks(env: PlatformEnv): Promise<ComponentReport[]> {
       answer === undefined
         ? 'the gateway did not answer'
         : ok
-          ? `answered ${answer.status}${probePath === CANARY_PATH ? ' from the canary container' : ''}`
+          ? `answered ${answer.status}${useCanary ? ' from the canary container' : ''}`
           : `answered ${answer.status}: ${answer.status === 503 ? 'no instance is routed' : answer.status === 502 ? 'the container behind the route did not answer' : 'not the expected reply'}`,
   };
   return [healer, services, route];
