@@ -34,3 +34,12 @@ test('deployProject histories recorded before and after the serving-summary patc
     );
   }
 });
+
+// Recorded from a real run: a notebook session started and stopped, with the image-rebuild patch.
+test('a notebookSession history recorded with the image-rebuild patch replays with today’s code', async () => {
+  const name = 'notebook-session-with-image-rebuild.json';
+  await assert.doesNotReject(
+    Worker.runReplayHistory({ workflowsPath, replayName: name }, history(name)),
+    `${name} replays`,
+  );
+});
