@@ -10,6 +10,8 @@ import { pidAlive, readPid } from '../../platform/proc.js';
 import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
 import { api, newUser, roro, testEnv, unique } from '../helpers/platform.js';
 import { parseUnit } from '../helpers/systemd-unit.js';
+import { withEngine } from '../helpers/docker.js';
+import { supervisorRunning } from '../../platform/control.js';
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,16 +77,20 @@ test(
       assert.equal(dep.final.kind, 'done', JSON.stringify(dep.events.slice(-3)));
       assert.equal(await hello(project), 200);
 
-      // What a reboot does: the platform stops, and no container keeps running.
-      const down = await roro(['server', 'down']);
-      assert.equal(down.code, 0, down.stderr);
       const docker = dockerClient(env);
       const containers = await docker.listContainers({
         all: true,
         filters: { label: [`roro.project=${project}`] },
       });
       assert.ok(containers.length >= 1);
-      for (const c of containers) await docker.getContainer(c.Id).remove({ force: true });
+      // What a reboot does: the platform stops, and no container keeps running.
+      const down = await roro(['server', 'down']);
+      assert.equal(down.code, 0, down.stderr);
+      // The service's containers vanish, as at a reboot that lost them (an engine the platform owns
+      // stopped with it, and is started for this only): the start-up reconcile rolls it out again.
+      await withEngine(async (engine) => {
+        for (const c of containers) await engine.getContainer(c.Id).remove({ force: true });
+      });
 
       // What boot does: the unit's ExecStart, exactly as written, with the unit's environment only.
       const start = await runAsSystemd(unit.execStart, unit.environment, 330_000);
@@ -106,6 +112,8 @@ test(
       assert.equal(answered, 200);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+      // Whatever failed above, the tests after this one need a running platform.
+      if (!supervisorRunning(env)) await roro(['server', 'up'], { timeoutMs: 240_000 });
     }
   },
 );

@@ -8,8 +8,8 @@ import Docker from 'dockerode';
 import { api, login, newUser, projectCli, roro, testEnv, unique } from '../helpers/platform.js';
 import { deployAndWait, gatewayRequest, helloWithNightlyTask } from '../helpers/deploy.js';
 import { supervisorRunning } from '../../platform/control.js';
+import { testDocker, withEngine } from '../helpers/docker.js';
 
-const docker = new Docker({ socketPath: testEnv().dockerSocket });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A deployed service with a task, a saved model and a file on a volume. */
@@ -35,7 +35,11 @@ async function workload(token: string, project: string, scratch: string) {
 
 const cli = (token: string, project: string, args: string[]) => projectCli(token, project)(args);
 
-async function removeProjectFromDocker(project: string): Promise<string[]> {
+/** What a new machine lacks: the project's containers and image (the engine may be down with the platform). */
+const removeProjectFromDocker = (project: string) =>
+  withEngine((docker) => removeFromEngine(docker, project));
+
+async function removeFromEngine(docker: Docker, project: string): Promise<string[]> {
   const containers = await docker.listContainers({
     all: true,
     filters: { label: [`roro.project=${project}`] },
@@ -131,7 +135,7 @@ test(
     }
     assert.equal(res?.status, 200, 'the service answers again, from a rebuilt image');
     assert.match(JSON.stringify(res?.body), /hello restored/);
-    await docker.getImage(releases[0].image).inspect(); // rebuilt under the release's own tag
+    await testDocker().getImage(releases[0].image).inspect(); // rebuilt under the release's own tag
 
     const after = (await api('GET', `/v1/projects/${project}/releases`, { token })).body.releases;
     assert.deepEqual(after, releases);
