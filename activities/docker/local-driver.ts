@@ -12,6 +12,14 @@ import type {
 } from './driver.js';
 import { demuxLines, once } from './logs.js';
 import { ensureNetwork, removeNetworks } from './local-networks.js';
+import {
+  HOST_PORT_LABEL,
+  HOST_PORT_MAX,
+  HOST_PORT_MIN,
+  pickHostPort,
+  portInUse,
+  takenHostPorts,
+} from './host-ports.js';
 
 /** The default user of runtime images (runtimes/python3/Dockerfile). */
 export const RUNTIME_USER = '1000:1000';
@@ -39,47 +47,77 @@ export class LocalDockerDriver implements ContainerDriver {
     }
     const portKey = spec.port === undefined ? undefined : `${spec.port}/tcp`;
     if (spec.network) await ensureNetwork(this.docker, spec.network);
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Cmd: spec.cmd,
-      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      Labels: { 'roro.managed': 'true', ...spec.labels },
-      WorkingDir: spec.workdir,
-      User: spec.user ?? RUNTIME_USER,
-      ExposedPorts: portKey ? { [portKey]: {} } : undefined,
-      HostConfig: {
-        Init: true,
-        Privileged: false,
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        NanoCpus: Math.round(spec.limits.cpus * 1e9),
-        Memory: spec.limits.memoryBytes,
-        MemorySwap: spec.limits.memoryBytes,
-        PidsLimit: 4096,
-        NetworkMode: spec.network?.name,
-        PortBindings: portKey ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
-        Mounts: (spec.mounts ?? []).map((m) => ({
-          Type: 'bind' as const,
-          Source: m.source,
-          Target: m.target,
-          ReadOnly: m.readOnly === true,
-        })),
-        RestartPolicy: { Name: spec.restart ?? 'no' },
-        // Bounded logs: a chatty service must not fill the disk.
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } },
-      },
-    });
-    try {
-      await container.start();
-    } catch (err) {
-      await container.remove({ force: true }).catch(() => undefined);
-      throw err;
-    }
+    const create = (hostPort: number | undefined) =>
+      this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        Labels: {
+          'roro.managed': 'true',
+          ...spec.labels,
+          ...(hostPort ? { [HOST_PORT_LABEL]: String(hostPort) } : {}),
+        },
+        WorkingDir: spec.workdir,
+        User: spec.user ?? RUNTIME_USER,
+        ExposedPorts: portKey ? { [portKey]: {} } : undefined,
+        HostConfig: {
+          Init: true,
+          Privileged: false,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
+          NanoCpus: Math.round(spec.limits.cpus * 1e9),
+          Memory: spec.limits.memoryBytes,
+          MemorySwap: spec.limits.memoryBytes,
+          PidsLimit: 4096,
+          NetworkMode: spec.network?.name,
+          PortBindings: portKey
+            ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] }
+            : undefined,
+          Mounts: (spec.mounts ?? []).map((m) => ({
+            Type: 'bind' as const,
+            Source: m.source,
+            Target: m.target,
+            ReadOnly: m.readOnly === true,
+          })),
+          RestartPolicy: { Name: spec.restart ?? 'no' },
+          // Bounded logs: a chatty service must not fill the disk.
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } },
+        },
+      });
+    const container = await this.createAndStart(portKey !== undefined, create);
     const status = await this.inspect(container.id);
     return status.hostPort === undefined
       ? { id: container.id }
       : { id: container.id, hostPort: status.hostPort };
+  }
+
+  /**
+   * Creates and starts the container, on a host port of roro's choosing when it publishes one; a port
+   * taken meanwhile (another platform on the engine, a host process) is given up for the next.
+   */
+  private async createAndStart(
+    publishes: boolean,
+    create: (hostPort: number | undefined) => Promise<Docker.Container>,
+  ): Promise<Docker.Container> {
+    const taken = publishes ? await takenHostPorts(this.docker) : new Set<number>();
+    for (let attempt = 1; ; attempt++) {
+      const hostPort = publishes ? pickHostPort(taken) : undefined;
+      if (publishes && hostPort === undefined) {
+        throw new Error(
+          `No free host port between ${HOST_PORT_MIN} and ${HOST_PORT_MAX}: remove unused containers.`,
+        );
+      }
+      const container = await create(hostPort);
+      try {
+        await container.start();
+        return container;
+      } catch (err) {
+        await container.remove({ force: true }).catch(() => undefined);
+        if (!publishes || !portInUse(err) || attempt >= 8) throw err;
+        taken.add(hostPort!);
+      }
+    }
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
