@@ -124,6 +124,17 @@ async function closeNotebook(deps: OrphanSweepDeps, op: OpenOperation, reason: s
   );
 }
 
+const OPEN_STATUS: Record<OpenOperation['kind'], string> = {
+  deploy: `SELECT 1 FROM deploys WHERE id = $1 AND status = 'running'`,
+  job: `SELECT 1 FROM jobs WHERE id = $1 AND status = 'running'`,
+  notebook: `SELECT 1 FROM notebooks WHERE id = $1 AND status IN ('starting', 'running')`,
+};
+
+/** Read again after asking Temporal: a workflow that ended meanwhile has closed its row itself. */
+async function stillOpen(db: Pool, op: OpenOperation): Promise<boolean> {
+  return Boolean((await db.query(OPEN_STATUS[op.kind], [op.id])).rowCount);
+}
+
 /**
  * One pass: every deploy, job and notebook whose row says running but whose workflow has ended
  * (terminated, timed out, or gone) is closed as failed with that reason, and what it left running
@@ -133,7 +144,7 @@ export async function sweepOrphanedOperations(deps: OrphanSweepDeps): Promise<nu
   let closed = 0;
   for (const op of await openOperations(deps.db)) {
     const reason = orphanReason(op, await lookUp(deps.temporal, op));
-    if (!reason) continue;
+    if (!reason || !(await stillOpen(deps.db, op))) continue;
     if (op.kind === 'deploy') await closeDeploy(deps, op, reason);
     else if (op.kind === 'job') await closeJob(deps, op, reason);
     else await closeNotebook(deps, op, reason);
