@@ -181,7 +181,7 @@ test('an event-writing activity run twice writes one event', { timeout: 60_000 }
 test(
   'a workflow that cannot be started leaves no running row: deploys, jobs and notebooks answer 503',
   { timeout: 300_000 },
-  async () => {
+  async (t) => {
     const { token, project } = await newProject('nostart');
     const v1 = await deployAndWait(token, project, projectCopy('hello', project));
     assert.equal(v1.final.kind, 'done', JSON.stringify(v1.events.slice(-3)));
@@ -201,7 +201,9 @@ test(
     process.kill(supervisor, 'SIGSTOP');
     try {
       process.kill(temporal, 'SIGKILL');
+      const t0 = Date.now();
       const deploy = await startDeploy(token, project, projectCopy('hello', project));
+      t.diagnostic(`deploy refused after ${Date.now() - t0} ms`);
       const job = await api('POST', `/v1/projects/${project}/jobs`, { token, body: { command: ['true'] } });
       const notebook = await api('POST', `/v1/projects/${project}/notebooks`, { token, body: {} });
       for (const [what, res] of [
