@@ -8,6 +8,7 @@ import { localHostCapacity } from '../core/sizes.js';
 import { RoroError } from '../core/errors.js';
 import { planServices, serviceUrls, type ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
+import { markDeployFailed, markDeploySucceeded } from './deploy-end.js';
 import { rebuildIfMissing, type ReleaseSource } from './release-image.js';
 import { keepReleaseCode, removeUpload } from '../core/release-code.js';
 
@@ -254,24 +255,11 @@ export function createDeployActivities(deps: ActivityDeps) {
       deployId: string,
       outcome: { version: number; urls: Record<string, string>; restarted: number; rollbackOf?: number },
     ): Promise<void> {
-      // The event and the status change land together: a reader that sees the deploy ended has its last event.
-      await withTransaction(deps.db, async (client) => {
-        await emitEvent(client, deployId, 'done', `Deployed version ${outcome.version}`, outcome);
-        await client.query(`UPDATE deploys SET status = 'succeeded', finished_at = now() WHERE id = $1`, [
-          deployId,
-        ]);
-      });
+      await markDeploySucceeded(deps.db, deployId, outcome);
     },
 
     async failDeploy(deployId: string, message: string, logs: string[] = []): Promise<void> {
-      await withTransaction(deps.db, async (client) => {
-        const res = await client.query(
-          `UPDATE deploys SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`,
-          [deployId, message],
-        );
-        // A retried call finds the deploy already failed and adds no second event.
-        if (res.rowCount) await emitEvent(client, deployId, 'failed', message, { logs });
-      });
+      await withTransaction(deps.db, (client) => markDeployFailed(client, deployId, message, logs));
       await removeUpload(deps.env.home, deployId);
     },
   };

@@ -1,21 +1,40 @@
 import type { Pool, PoolClient } from 'pg';
+import { Context } from '@temporalio/activity';
 
 export type DeployEventKind = 'phase' | 'phase_done' | 'log' | 'info' | 'warn' | 'done' | 'failed';
 
-/** Appends one progress event that `roro deploy` streams; events outlive the workflow run. */
+/**
+ * The key of the `n`th event an activity writes: the same on every attempt of that activity, so a
+ * retry after a crash (the event was written, the completion was lost) writes nothing new.
+ * Undefined outside an activity.
+ */
+export function activityEventKey(n = 0): string | undefined {
+  let info;
+  try {
+    info = Context.current().info;
+  } catch {
+    return undefined;
+  }
+  return `${info.workflowExecution?.runId ?? ''}/${info.activityId}/${n}`;
+}
+
+/**
+ * Appends one progress event that `roro deploy` streams; events outlive the workflow run. With a
+ * key (by default the calling activity's first, activityEventKey()), a second write is a no-op.
+ */
 export async function emitEvent(
   db: Pool | PoolClient,
   deployId: string,
   kind: DeployEventKind,
   message: string,
   data?: unknown,
+  key: string | undefined = activityEventKey(),
 ): Promise<void> {
-  await db.query('INSERT INTO deploy_events (deploy_id, kind, message, data) VALUES ($1, $2, $3, $4)', [
-    deployId,
-    kind,
-    message,
-    data === undefined ? null : JSON.stringify(data),
-  ]);
+  await db.query(
+    `INSERT INTO deploy_events (deploy_id, kind, message, data, key) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (deploy_id, key) WHERE key IS NOT NULL DO NOTHING`,
+    [deployId, kind, message, data === undefined ? null : JSON.stringify(data), key ?? null],
+  );
 }
 
 /** Batches build output so a chatty pip install does not cost one round trip per line. */

@@ -5,6 +5,7 @@ import type { PlatformEnv } from '../core/config.js';
 import type { ContainerDriver } from './docker/driver.js';
 import { LocalDockerDriver } from './docker/local-driver.js';
 import { createDeployActivities } from './deploys.js';
+import { createDeployEndActivities } from './deploy-end.js';
 import { createServiceActivities } from './services.js';
 import { createRouteActivities } from './routes.js';
 import { createBuildActivities } from './build.js';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
       return `pong:${nonce}:${os.hostname()}`;
     },
     ...createDeployActivities(deps),
+    ...createDeployEndActivities({ ...deps, driver }),
     ...createBuildActivities(deps),
     ...createServiceActivities({ ...deps, driver }),
     ...createRouteActivities(deps),

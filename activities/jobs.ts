@@ -381,11 +381,13 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
       }
     },
 
+    /** Records the attempt's outcome once: a retried call finds the job ended and changes nothing. */
     async finishJob(
       input: JobRef & { status: 'success' | 'failed' | 'cancelled'; exitCode?: number; error?: string },
     ): Promise<void> {
       await db.query(
-        `UPDATE jobs SET status = $2, exit_code = $3, error = $4, finished_at = now() WHERE id = $1 AND attempt = $5`,
+        `UPDATE jobs SET status = $2, exit_code = $3, error = $4, finished_at = now()
+         WHERE id = $1 AND attempt = $5 AND status = 'running'`,
         [input.jobId, input.status, input.exitCode ?? null, input.error ?? null, input.attempt],
       );
       await db.query(

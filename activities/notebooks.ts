@@ -254,6 +254,7 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
       await driver.remove(name);
     },
 
+    /** Moves a session forward only: once ended it stays as recorded, so a retried call is a no-op. */
     async markNotebook(input: {
       notebookId: string;
       status: 'running' | 'stopped' | 'failed' | 'finished';
@@ -265,7 +266,7 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
            started_at = CASE WHEN $4 THEN started_at ELSE coalesce(started_at, now()) END,
            finished_at = CASE WHEN $4 THEN now() ELSE NULL END,
            token_sealed = CASE WHEN $4 THEN NULL ELSE token_sealed END
-         WHERE id = $1`,
+         WHERE id = $1 AND status IN ('starting', 'running')`,
         [input.notebookId, input.status, input.error ?? null, ended],
       );
     },

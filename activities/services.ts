@@ -7,6 +7,7 @@ import { loadConfigEnv } from '../api/config-vars.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';
 import { projectNetwork, projectNetworkLabels } from './project-network.js';
 import { lastLogLines } from './project-containers.js';
+import { withHeartbeat } from './heartbeat.js';
 import { probe } from './probe.js';
 import { loadServiceHealth, servingSummary } from './service-health.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,49 +28,51 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       image: string;
       service: ServicePlan;
     }): Promise<Instance[]> {
-      const { service: svc } = input;
-      const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
-      // Config values are read at container start, so they never pass through workflow history.
-      const ids = await deps.db.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [
-        input.project,
-      ]);
-      const configEnv = ids.rows[0]
-        ? await loadConfigEnv(deps.db, deps.env.home, String(ids.rows[0].id))
-        : {};
-      const out: Instance[] = [];
-      for (let i = 0; i < svc.replicas; i++) {
-        const name = `roro-${input.project}-${svc.name}-${input.deployId}-${i}`;
-        const found = existing.find((c) => c.name === name || c.name === `/${name}`);
-        if (found) {
-          const st = await driver.inspect(found.id);
-          if (st.state === 'running' && st.hostPort) {
-            out.push({ id: found.id, name, hostPort: st.hostPort });
-            continue;
+      return withHeartbeat(async () => {
+        const { service: svc } = input;
+        const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
+        // Config values are read at container start, so they never pass through workflow history.
+        const ids = await deps.db.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [
+          input.project,
+        ]);
+        const configEnv = ids.rows[0]
+          ? await loadConfigEnv(deps.db, deps.env.home, String(ids.rows[0].id))
+          : {};
+        const out: Instance[] = [];
+        for (let i = 0; i < svc.replicas; i++) {
+          const name = `roro-${input.project}-${svc.name}-${input.deployId}-${i}`;
+          const found = existing.find((c) => c.name === name || c.name === `/${name}`);
+          if (found) {
+            const st = await driver.inspect(found.id);
+            if (st.state === 'running' && st.hostPort) {
+              out.push({ id: found.id, name, hostPort: st.hostPort });
+              continue;
+            }
+            await driver.remove(found.id);
           }
-          await driver.remove(found.id);
+          const projectId = ids.rows[0] ? String(ids.rows[0].id) : undefined;
+          // A fresh token per container, made here so it never passes through workflow history.
+          const access = projectId
+            ? await platformAccess(deps, { projectId, project: input.project, purpose: name })
+            : undefined;
+          const env = { ...svc.container.env, ...configEnv, ...access?.env }; // roro.yml env < config vars; PORT/RORO_* cannot be config vars
+          const started = await driver.run({
+            ...svc.container,
+            env,
+            image: input.image,
+            name,
+            labels: { ...svc.container.labels, ...access?.labels },
+            mounts: [...(svc.container.mounts ?? []), ...(access?.mounts ?? [])],
+            ...(projectId
+              ? { network: projectNetwork(deps.env.home, { id: projectId, name: input.project }) }
+              : {}),
+          });
+          if (access) await bindPlatformAccess(deps.db, access, started.id);
+          if (!started.hostPort) throw new Error(`container ${name} has no published port`);
+          out.push({ id: started.id, name, hostPort: started.hostPort });
         }
-        const projectId = ids.rows[0] ? String(ids.rows[0].id) : undefined;
-        // A fresh token per container, made here so it never passes through workflow history.
-        const access = projectId
-          ? await platformAccess(deps, { projectId, project: input.project, purpose: name })
-          : undefined;
-        const env = { ...svc.container.env, ...configEnv, ...access?.env }; // roro.yml env < config vars; PORT/RORO_* cannot be config vars
-        const started = await driver.run({
-          ...svc.container,
-          env,
-          image: input.image,
-          name,
-          labels: { ...svc.container.labels, ...access?.labels },
-          mounts: [...(svc.container.mounts ?? []), ...(access?.mounts ?? [])],
-          ...(projectId
-            ? { network: projectNetwork(deps.env.home, { id: projectId, name: input.project }) }
-            : {}),
-        });
-        if (access) await bindPlatformAccess(deps.db, access, started.id);
-        if (!started.hostPort) throw new Error(`container ${name} has no published port`);
-        out.push({ id: started.id, name, hostPort: started.hostPort });
-      }
-      return out;
+        return out;
+      });
     },
 
     /** Ready means the function module imported (/_health) or the command answers on $PORT. */
@@ -117,21 +120,23 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       keepDeployId?: string;
       graceSeconds?: number;
     }): Promise<number> {
-      const all = await driver.list({
-        'roro.project': input.project,
-        'roro.service': input.service,
-        'roro.kind': 'service',
+      return withHeartbeat(async () => {
+        const all = await driver.list({
+          'roro.project': input.project,
+          'roro.service': input.service,
+          'roro.kind': 'service',
+        });
+        const old = all.filter((c) => c.labels['roro.deploy'] !== input.keepDeployId);
+        // Give the reloaded gateway a moment to finish requests already sent to the old instances.
+        if (old.length && input.keepDeployId) await sleep(1000);
+        await Promise.all(
+          old.map(async (c) => {
+            await driver.stop(c.id, input.graceSeconds ?? 10);
+            await driver.remove(c.id);
+          }),
+        );
+        return old.length;
       });
-      const old = all.filter((c) => c.labels['roro.deploy'] !== input.keepDeployId);
-      // Give the reloaded gateway a moment to finish requests already sent to the old instances.
-      if (old.length && input.keepDeployId) await sleep(1000);
-      await Promise.all(
-        old.map(async (c) => {
-          await driver.stop(c.id, input.graceSeconds ?? 10);
-          await driver.remove(c.id);
-        }),
-      );
-      return old.length;
     },
 
     /** Compensation for a failed deploy: the new containers go, the old release keeps serving. */

@@ -18,6 +18,8 @@ import { localHostCapacity, resolveSize } from '../core/sizes.js';
 import { workflowIds } from '../temporal/ids.js';
 import { PROJECT_ATTR, KIND_ATTR } from '../temporal/search-attributes.js';
 import type { Project } from './projects.js';
+import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
+import { markDeployFailed } from '../activities/deploy-end.js';
 
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 type DeployKind = 'deploy' | 'rollback' | 'start' | 'stop' | 'restart';
@@ -123,8 +125,9 @@ export async function startDeployWorkflow(
   deployId: string,
   kind: DeployKind,
 ) {
+  let handle;
   try {
-    await deps.temporal.workflow.start('deployProject', {
+    handle = await deps.temporal.workflow.start('deployProject', {
       taskQueue: deps.env.taskQueue,
       workflowId: workflowIds.deploy(project.name),
       args: [{ deployId }],
@@ -134,7 +137,12 @@ export async function startDeployWorkflow(
       ],
     });
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      // No workflow will ever end this deploy: it ends here, with its reason.
+      const closed = 'Nothing changed; what served before still serves.';
+      await markDeployFailed(deps.db, deployId, `The deploy's workflow could not be started. ${closed}`);
+      throw isTemporalUnreachable(err) ? workflowNotStarted(`The ${kind}`, err, closed) : err;
+    }
     const running = await deps.db.query<{ id: string }>(
       `SELECT id FROM deploys WHERE project_id = $1 AND status = 'running' AND id <> $2 ORDER BY created_at DESC LIMIT 1`,
       [project.id, deployId],
@@ -150,6 +158,8 @@ export async function startDeployWorkflow(
       { code: 'deploy_running' },
     );
   }
+  // The run, so the sweep of operations whose workflow is gone asks about this deploy's own run.
+  await deps.db.query('UPDATE deploys SET run_id = $2 WHERE id = $1', [deployId, handle.firstExecutionRunId]);
   return { id: deployId, workflowId: workflowIds.deploy(project.name), status: 'running', kind };
 }
 

@@ -8,6 +8,7 @@ import { workflowIds } from '../temporal/ids.js';
 import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { RunJobInput } from '../workflows/run-job.js';
 import type { Project } from './projects.js';
+import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
 import { projectQuotas } from './quotas.js';
 import { quotaExceeded } from '../core/quotas.js';
 import { withTransaction } from '../db/transaction.js';
@@ -139,8 +140,9 @@ export async function startJob(
       ],
     });
   } catch (err) {
+    // Nothing started, so nothing is recorded: no row is left `running`.
     await deps.db.query('DELETE FROM jobs WHERE id = $1', [id]);
-    throw err;
+    throw isTemporalUnreachable(err) ? workflowNotStarted('The job', err, 'Nothing was started.') : err;
   }
   return getJob(deps.db, project.id, id);
 }

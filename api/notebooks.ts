@@ -8,6 +8,7 @@ import { workflowIds } from '../temporal/ids.js';
 import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { NotebookSessionInput } from '../workflows/notebook-session.js';
 import type { Project } from './projects.js';
+import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
 import type { Notebook } from '../core/api-types.js';
 import type { ContainerDriver } from '../activities/docker/driver.js';
 import { lastLogLines } from '../activities/project-containers.js';
@@ -102,8 +103,9 @@ export async function startNotebook(
       ],
     });
   } catch (err) {
+    // Nothing started, so nothing is recorded: no row is left `running`.
     await deps.db.query('DELETE FROM notebooks WHERE id = $1', [id]);
-    throw err;
+    throw isTemporalUnreachable(err) ? workflowNotStarted('The notebook', err, 'Nothing was started.') : err;
   }
   return toNotebook(await notebookRow(deps.db, project.id, id));
 }

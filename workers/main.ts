@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { parsePlatformEnv } from '../core/config.js';
 import { createPool } from '../db/pool.js';
 import { createActivities } from '../activities/index.js';
+import { permanentDatabaseErrors } from './permanent-errors.js';
 
 async function main(): Promise<void> {
   const env = parsePlatformEnv();
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     taskQueue: env.taskQueue,
     workflowsPath: fileURLToPath(new URL('../workflows/index.js', import.meta.url)),
     activities: createActivities({ env, db, docker }),
+    interceptors: { activity: [permanentDatabaseErrors] },
     // Each running job holds an activity slot while it follows the job's logs; they mostly wait.
     maxConcurrentActivityTaskExecutions: 200,
   });

@@ -69,11 +69,21 @@ async function stopService(plan: DeployPlan): Promise<void> {
  * deploy:<project> — build (when code was uploaded), start new instances, wait until ready, switch
  * routes, retire old instances, record the release. Until routes switch, the previous release
  * serves every request; a failure before that removes the new instances and changes nothing else.
+ * A failure anywhere (planning included, and after the switch) ends the deploy `failed`, with a
+ * message that says what serves the project now.
  */
 export async function deployProject(
   input: DeployInput,
 ): Promise<{ version: number; urls: Record<string, string> }> {
-  const plan = await quick.prepareDeploy(input.deployId);
+  // Before this patch a failure in planning or after the route switch left the deploy `running`.
+  const endsAnywhere = patched('deploy-ends-failed-anywhere');
+  let plan: DeployPlan;
+  try {
+    plan = await quick.prepareDeploy(input.deployId);
+  } catch (err) {
+    if (!endsAnywhere) throw err;
+    return await failNamingState(input.deployId, err);
+  }
   upsertSearchAttributes({ RoroProject: [plan.project], RoroKind: [plan.kind] });
   let started: Map<string, Instance[]>;
   let image = plan.image ?? '';
@@ -125,6 +135,40 @@ export async function deployProject(
     if (isCancellation(err)) throw err;
     throw ApplicationFailure.nonRetryable(`${message} ${serving}`, 'deploy_failed');
   }
+  if (!endsAnywhere) return await switchAndRecord(plan, started, image);
+  try {
+    return await switchAndRecord(plan, started, image);
+  } catch (err) {
+    return await failNamingState(plan.deployId, err, { release: plan.release });
+  }
+}
+
+/** Fails the deploy wherever it stopped, saying what serves now; the workflow fails with the same words. */
+async function failNamingState(
+  deployId: string,
+  err: unknown,
+  switched?: { release: number },
+): Promise<never> {
+  const cancelled = isCancellation(err);
+  const { message, logs } = cancelled
+    ? { message: 'The deploy was cancelled.', logs: [] }
+    : failureMessage(err);
+  const serving = await CancellationScope.nonCancellable(() =>
+    quick.failDeployNamingState({ deployId, message, logs, ...(switched ? { switched } : {}) }),
+  );
+  if (cancelled) throw err;
+  throw ApplicationFailure.nonRetryable(`${message} ${serving}`, 'deploy_failed');
+}
+
+/**
+ * Routes go to the new instances, the old ones retire, the release is recorded and the schedules
+ * follow it. A failure here leaves the new release serving some or all services: the caller says which.
+ */
+async function switchAndRecord(
+  plan: DeployPlan,
+  started: Map<string, Instance[]>,
+  image: string,
+): Promise<{ version: number; urls: Record<string, string> }> {
   for (const svc of plan.services) {
     const upstreams = started.get(svc.name)!.map((i) => `127.0.0.1:${i.hostPort}`);
     await quick.switchRoute({

@@ -5,6 +5,7 @@ import { connectTemporal } from '../../temporal/connection.js';
 import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
 import { platformGateway } from '../gateway-component.js';
 import { Healer } from './healer.js';
+import { runOrphanSweeps } from './orphans.js';
 
 /** The healer component's process: `roro server up` starts it after the worker, and restarts it if it dies. */
 async function main(): Promise<void> {
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
   const db = createPool(env, 4);
   const { client, connection } = await connectTemporal(env);
   const driver = new LocalDockerDriver(new Docker({ socketPath: env.dockerSocket }));
-  const healer = new Healer({ env, db, driver, gateway: await platformGateway(env), temporal: client, log });
+  const gateway = await platformGateway(env);
+  const healer = new Healer({ env, db, driver, gateway, temporal: client, log });
   const stop = new AbortController();
   const shutdown = () => {
     log('healer stopping');
@@ -22,7 +24,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   log('healer watching services');
+  // Operations whose workflow ended without closing their row are closed here, so none stays running.
+  const sweeps = runOrphanSweeps({ db, temporal: client, driver, gateway, home: env.home, log }, stop.signal);
   await healer.run(stop.signal);
+  await sweeps;
   await connection.close();
   await db.end();
   process.exit(0);

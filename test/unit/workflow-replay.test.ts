@@ -43,3 +43,14 @@ test('a notebookSession history recorded with the image-rebuild patch replays wi
     `${name} replays`,
   );
 });
+
+// Recorded from real runs with the patch that ends a deploy failed wherever it fails: one that
+// succeeded, and one whose schedules the database refused after the route switch.
+test('deployProject histories recorded with the ends-failed-anywhere patch replay with today’s code', async () => {
+  for (const name of ['deploy-succeeded-ends-anywhere.json', 'deploy-failed-after-switch.json']) {
+    await assert.doesNotReject(
+      Worker.runReplayHistory({ workflowsPath, replayName: name }, history(name)),
+      `${name} replays`,
+    );
+  }
+});
