@@ -2,22 +2,15 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  DefaultLogger,
-  Runtime,
-  Worker,
-  bundleWorkflowCode,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { REPO_ROOT } from '../../core/config.js';
 import * as workflows from '../../workflows/index.js';
+import { workflowBundle as bundleOnce } from '../helpers/workflow-env.js';
 
 // Every history in this folder was recorded from a real run (scripts/record-history.sh) and is
 // replayed with today's workflow code: a change that would break a workflow in flight during an
 // upgrade fails here. Adding a fixture file needs no code.
 const dir = path.join(REPO_ROOT, 'test', 'fixtures', 'histories');
-const workflowsPath = fileURLToPath(new URL('../../workflows/index.js', import.meta.url));
 const fixtures = fs
   .readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
@@ -42,14 +35,10 @@ const closedAs = (h: RecordedHistory) =>
 // Workflows that run user work; ping only proves a worker polls and has no state to carry across an upgrade.
 const DURABLE = Object.keys(workflows).filter((name) => name !== 'ping');
 
-// Replay workers log each state change at INFO; a failing replay still says why in its error.
-Runtime.install({ logger: new DefaultLogger('WARN') });
-
 describe('recorded workflow histories replay with today’s code', () => {
   let workflowBundle: WorkflowBundleWithSourceMap;
   before(async () => {
-    // One bundle for every replay: bundling is most of a replay's cost.
-    workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger });
+    workflowBundle = await bundleOnce();
   });
 
   test('every durable workflow has recorded histories, each of a closed run', () => {
