@@ -152,16 +152,20 @@ export async function until(
  */
 export const hang = (): Promise<never> => Context.current().cancelled;
 
-/** An activity that heartbeats until it is cancelled, like roro's waits and followers. */
-export async function heartbeatUntilCancelled(): Promise<never> {
+/** Heartbeats like roro's waits and followers until the activity is cancelled or `done` settles. */
+export async function heartbeatUntil<T>(done: Promise<T>): Promise<T> {
   const ctx = Context.current();
   const beat = setInterval(() => ctx.heartbeat(), 100);
   try {
-    return await ctx.cancelled;
+    return await Promise.race([done, ctx.cancelled]);
   } finally {
     clearInterval(beat);
   }
 }
+
+/** An activity that heartbeats until it is cancelled. */
+export const heartbeatUntilCancelled = (): Promise<never> =>
+  heartbeatUntil(new Promise<never>(() => undefined));
 
 /** A promise's outcome as a value, so a test asserts on a failure as on a result. */
 export const settle = <T>(p: Promise<T>): Promise<{ value: T | undefined; error: unknown }> =>

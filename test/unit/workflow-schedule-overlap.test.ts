@@ -6,6 +6,7 @@ import type { OverlapPolicy } from '../../core/roro-yml.js';
 import { parseRoroYml } from '../../core/roro-yml.js';
 import {
   devServerEnvForFile,
+  heartbeatUntil,
   heartbeatUntilCancelled,
   until,
   withWorker,
@@ -44,8 +45,7 @@ async function withSchedule(overlap: OverlapPolicy, fn: (f: Fixture) => Promise<
     registerJob: async () => undefined,
     ensureReleaseImage: async () => undefined,
     startJobContainer: async () => ({ name: 'c' }),
-    waitJob: async () =>
-      ++follows === 1 ? Promise.race([first, heartbeatUntilCancelled()]) : heartbeatUntilCancelled(),
+    waitJob: async () => (++follows === 1 ? heartbeatUntil(first) : heartbeatUntilCancelled()),
     stopJobContainer: async () => undefined,
     finishJob: async () => undefined,
     removeJobContainer: async () => undefined,
@@ -72,6 +72,8 @@ async function withSchedule(overlap: OverlapPolicy, fn: (f: Fixture) => Promise<
 }
 
 const started = (calls: Call[]) => calls.filter((c) => c.name === 'startJobContainer').length;
+/** Runs that began (each registers its job first). */
+const runs = (calls: Call[]) => calls.filter((c) => c.name === 'registerJob').length;
 const finishedAs = (calls: Call[], status: string) =>
   calls.filter((c) => c.name === 'finishJob' && (c.args[0] as { status: string }).status === status).length;
 
@@ -79,16 +81,24 @@ const info = async (f: Fixture) => (await f.describe()).info;
 
 test('overlap: skip — while a run goes on, the fire times that come meanwhile are skipped', async () => {
   await withSchedule('skip', async (f) => {
-    await until('two skipped fire times', async () => (await info(f)).numActionsSkippedOverlap >= 2, 60);
-    assert.equal(started(f.calls), 1);
+    await until(
+      'a run, then two skipped fire times',
+      async () => started(f.calls) === 1 && (await info(f)).numActionsSkippedOverlap >= 2,
+      60,
+    );
+    assert.equal(runs(f.calls), 1);
     assert.equal(finishedAs(f.calls, 'cancelled'), 0);
   });
 });
 
 test('overlap: buffer_one — one fire time waits for the run to end, then runs; the others are skipped', async () => {
   await withSchedule('buffer_one', async (f) => {
-    await until('a skipped fire time', async () => (await info(f)).numActionsSkippedOverlap >= 1, 60);
-    assert.equal(started(f.calls), 1, 'the buffered run waits');
+    await until(
+      'a run, then a skipped fire time',
+      async () => started(f.calls) === 1 && (await info(f)).numActionsSkippedOverlap >= 1,
+      60,
+    );
+    assert.equal(runs(f.calls), 1, 'the buffered run waits');
     f.releaseFirst();
     await until('the buffered run to start', () => started(f.calls) === 2, 60);
     assert.equal(finishedAs(f.calls, 'success'), 1);
@@ -100,12 +110,32 @@ test('overlap: cancel_previous — the next fire time cancels the run still goin
   await withSchedule('cancel_previous', async (f) => {
     await until(
       'a run cancelled by the next',
-      () => finishedAs(f.calls, 'cancelled') >= 1 && started(f.calls) >= 2,
+      () => finishedAs(f.calls, 'cancelled') >= 1 && runs(f.calls) >= 2,
       60,
     );
-    const stopped = f.calls.find((c) => c.name === 'stopJobContainer')!.args[0] as { jobId: string };
-    const firstJob = f.calls.find((c) => c.name === 'startJobContainer')!.args[0] as { jobId: string };
-    assert.equal(stopped.jobId, firstJob.jobId, 'the older run is the one cancelled');
+    // A run's workflow id ends with its fire time (ISO 8601, so it sorts as text).
+    const firedAt = new Map(
+      f.calls
+        .filter((c) => c.name === 'registerJob')
+        .map((c) => {
+          const { jobId, workflowId } = c.args[0] as { jobId: string; workflowId: string };
+          return [jobId, workflowId.slice(-20)] as const;
+        }),
+    );
+    const latest = [...firedAt.values()].sort().at(-1)!;
+    const cancelled = f.calls
+      .filter((c) => c.name === 'finishJob' && (c.args[0] as { status: string }).status === 'cancelled')
+      .map((c) => (c.args[0] as { jobId: string }).jobId);
+    for (const job of cancelled) {
+      assert.ok(
+        firedAt.get(job)! < latest,
+        `${job} (fired ${firedAt.get(job)}) was cancelled by a later run`,
+      );
+      assert.ok(
+        f.calls.some((c) => c.name === 'stopJobContainer' && (c.args[0] as { jobId: string }).jobId === job),
+        `${job}'s container was stopped`,
+      );
+    }
   });
 });
 
