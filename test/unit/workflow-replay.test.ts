@@ -1,56 +1,72 @@
-import { test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { REPO_ROOT } from '../../core/config.js';
+import * as workflows from '../../workflows/index.js';
+import { workflowBundle as bundleOnce } from '../helpers/workflow-env.js';
 
-const workflowsPath = fileURLToPath(new URL('../../workflows/index.js', import.meta.url));
-const history = (name: string) =>
-  JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'histories', name), 'utf8'));
+// Every history in this folder was recorded from a real run (scripts/record-history.sh) and is
+// replayed with today's workflow code: a change that would break a workflow in flight during an
+// upgrade fails here. Adding a fixture file needs no code.
+const dir = path.join(REPO_ROOT, 'test', 'fixtures', 'histories');
+const fixtures = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
-// Recorded from real runs: one before runJob rebuilt missing images (no patch marker), one after.
-test('runJob histories recorded before and after the image-rebuild patch replay with today’s code', async () => {
-  for (const name of ['run-job-before-image-rebuild.json', 'run-job-with-image-rebuild.json']) {
-    await assert.doesNotReject(
-      Worker.runReplayHistory({ workflowsPath, replayName: name }, history(name)),
-      `${name} replays`,
-    );
-  }
-});
+interface RecordedHistory {
+  events: {
+    eventType?: string;
+    workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } };
+  }[];
+}
 
-// Recorded from real runs: a deploy that succeeded and one that failed before a failed deploy named
-// what serves (no patch marker), and a failed one after.
-test('deployProject histories recorded before and after the serving-summary patch replay with today’s code', async () => {
-  for (const name of [
-    'deploy-succeeded-before-serving-summary.json',
-    'deploy-failed-before-serving-summary.json',
-    'deploy-failed-with-serving-summary.json',
-  ]) {
-    await assert.doesNotReject(
-      Worker.runReplayHistory({ workflowsPath, replayName: name }, history(name)),
-      `${name} replays`,
-    );
-  }
-});
+const history = (name: string): RecordedHistory =>
+  JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as RecordedHistory;
+const workflowType = (h: RecordedHistory) =>
+  h.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
 
-// Recorded from a real run: a notebook session started and stopped, with the image-rebuild patch.
-test('a notebookSession history recorded with the image-rebuild patch replays with today’s code', async () => {
-  const name = 'notebook-session-with-image-rebuild.json';
-  await assert.doesNotReject(
-    Worker.runReplayHistory({ workflowsPath, replayName: name }, history(name)),
-    `${name} replays`,
-  );
-});
+/** How the recorded run ended, from its last event: what the fixture proves still replays. */
+const closedAs = (h: RecordedHistory) =>
+  h.events.at(-1)?.eventType?.replace(/^EVENT_TYPE_WORKFLOW_EXECUTION_/, '');
 
-// Recorded from real runs with the patch that ends a deploy failed wherever it fails: one that
-// succeeded, and one whose schedules the database refused after the route switch.
-test('deployProject histories recorded with the ends-failed-anywhere patch replay with today’s code', async () => {
-  for (const name of ['deploy-succeeded-ends-anywhere.json', 'deploy-failed-after-switch.json']) {
-    await assert.doesNotReject(
-      Worker.runReplayHistory({ workflowsPath, replayName: name }, history(name)),
-      `${name} replays`,
-    );
+// Workflows that run user work; ping only proves a worker polls and has no state to carry across an upgrade.
+const DURABLE = Object.keys(workflows).filter((name) => name !== 'ping');
+
+describe('recorded workflow histories replay with today’s code', () => {
+  let workflowBundle: WorkflowBundleWithSourceMap;
+  before(async () => {
+    workflowBundle = await bundleOnce();
+  });
+
+  test('every durable workflow has recorded histories, each of a closed run', () => {
+    const types = new Map<string, string[]>();
+    for (const name of fixtures) {
+      const h = history(name);
+      const type = workflowType(h);
+      assert.ok(type, `${name}: the first event must be WORKFLOW_EXECUTION_STARTED`);
+      assert.ok(type in workflows, `${name}: workflow type ${type} is not exported by workflows/index.ts`);
+      assert.match(
+        closedAs(h) ?? '',
+        /^(COMPLETED|FAILED|CANCELED|TERMINATED|TIMED_OUT|CONTINUED_AS_NEW)$/,
+        `${name}: the history must end with the run's close (record it once the workflow has closed)`,
+      );
+      types.set(type, [...(types.get(type) ?? []), closedAs(h)!]);
+    }
+    for (const type of DURABLE) {
+      const outcomes = types.get(type) ?? [];
+      assert.ok(
+        outcomes.includes('COMPLETED'),
+        `no recorded history of a ${type} that completed: record one with scripts/record-history.sh`,
+      );
+    }
+  });
+
+  for (const name of fixtures) {
+    test(`${name} (${workflowType(history(name))}, ${closedAs(history(name))?.toLowerCase()})`, async () => {
+      await Worker.runReplayHistory({ workflowBundle, replayName: name }, history(name));
+    });
   }
 });
