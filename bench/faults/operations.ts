@@ -103,17 +103,29 @@ export class Operations {
       case 'deploy':
         return this.deploy();
       case 'rollback': {
-        const body = await this.s.apiOk('POST', `${this.base()}/rollbacks`, 202, {});
+        const body = await this.s.apiOk<{ deploy: { id: string } }>(
+          'POST',
+          `${this.base()}/rollbacks`,
+          202,
+          {},
+        );
         return { kind: op, id: body.deploy.id, workflowId: `deploy:${this.project}` };
       }
       case 'job': {
-        const body = await this.s.apiOk('POST', `${this.base()}/jobs`, 202, { command: JOB_COMMAND });
+        const body = await this.s.apiOk<{ job: { id: string } }>('POST', `${this.base()}/jobs`, 202, {
+          command: JOB_COMMAND,
+        });
         return { kind: op, id: body.job.id, workflowId: await this.workflowOf('jobs', body.job.id) };
       }
       case 'scheduled':
         return this.triggerTask();
       case 'notebook': {
-        const body = await this.s.apiOk('POST', `${this.base()}/notebooks`, 202, {});
+        const body = await this.s.apiOk<{ notebook: { id: string } }>(
+          'POST',
+          `${this.base()}/notebooks`,
+          202,
+          {},
+        );
         return {
           kind: op,
           id: body.notebook.id,

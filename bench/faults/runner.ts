@@ -22,7 +22,9 @@ export async function runMatrix(
   const project = `faults-${crypto.randomBytes(3).toString('hex')}`;
   const results: CellResult[] = [];
   try {
-    const created = await s.apiOk('POST', '/v1/projects', 201, { name: project });
+    const created = await s.apiOk<{ project?: { id?: string } }>('POST', '/v1/projects', 201, {
+      name: project,
+    });
     const ops = new Operations(s, project, String(created.project?.id ?? (await projectId(s, project))));
     for (let i = 0; i < 2; i++) {
       log(`-----> Deploying ${project} (${i + 1}/2)`);

@@ -31,7 +31,7 @@ export async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs 
 
 export interface ApiReply {
   status: number;
-  body: any;
+  body: unknown;
 }
 
 export class Session {
@@ -79,12 +79,12 @@ export class Session {
       } catch {
         /* keep text */
       }
-      return { status: res.status, body: parsed as any } satisfies ApiReply;
+      return { status: res.status, body: parsed } satisfies ApiReply;
     });
   }
 
-  /** The same, for a call that must succeed with `want`. */
-  async apiOk(
+  /** The same, for a call that must succeed with `want`; T is the body the route documents. */
+  async apiOk<T = unknown>(
     method: string,
     urlPath: string,
     want: number,
@@ -96,7 +96,7 @@ export class Session {
       throw new Error(
         `${method} ${urlPath} answered ${r.status}, not ${want}: ${JSON.stringify(r.body).slice(0, 300)}`,
       );
-    return r.body;
+    return r.body as T;
   }
 
   /** A query that retries while PostgreSQL restarts. */
