@@ -43,6 +43,7 @@ export async function runCell(
   let final = 'not started';
   let back: Promise<void> = Promise.resolve();
   try {
+    if (cell.boundary === 'build') await ops.dropImage(cell.operation);
     const run = await ops.start(cell.operation);
     const deadline = Date.now() + timeoutSeconds * 1000;
     const driving = ops.drive(run, deadline);

@@ -5,22 +5,16 @@
  * command line, as test/last/engine-restart.test.ts does; whoever runs it brings it back.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import Docker from 'dockerode';
-import { homePaths, type PlatformEnv } from '../../core/config.js';
+import type { PlatformEnv } from '../../core/config.js';
+import { readState } from '../../platform/state.js';
 import type { Fault } from './matrix.js';
 import { sleep } from './session.js';
 
-interface ComponentState {
-  name: string;
-  status: string;
-  pid?: number;
-}
-
-function components(env: PlatformEnv): ComponentState[] {
-  const file = path.join(homePaths(env.home).run, 'supervisor.json');
-  const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { components?: ComponentState[] };
-  return state.components ?? [];
+function components(env: PlatformEnv) {
+  const state = readState(env.home);
+  if (!state) throw new Error(`no platform state in ${env.home}: start the platform with roro server up.`);
+  return state.components;
 }
 
 const COMPONENT: Record<Exclude<Fault, 'dockerd'>, string> = {

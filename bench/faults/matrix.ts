@@ -11,7 +11,8 @@ export type Fault = (typeof FAULTS)[number];
 
 /**
  * The three boundaries of a roll-out, and what they mean for operations that are not roll-outs:
- *   build     while the image is built (jobs and notebooks: while the release image is checked)
+ *   build     while the image is built (a rollback, a job or a notebook builds its release's image
+ *             when Docker lost it: their build cells remove it first)
  *   started   new containers run, nothing routed to them yet (deploys: before the route switch;
  *             jobs: the job runs; notebooks: Jupyter starts, before its route)
  *   switched  routes switched, old containers not yet retired (jobs: the job ended, its container
@@ -43,8 +44,8 @@ export const BOUNDARY_ACTIVITIES: Record<Operation, Partial<Record<Boundary, rea
     started: ['waitReady'],
     switched: ['retireInstances'],
   },
-  // A rollback reuses the release's image: nothing is built.
   rollback: {
+    build: ['buildImage'],
     started: ['waitReady'],
     switched: ['retireInstances'],
   },

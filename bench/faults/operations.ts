@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { packProject } from '../../core/archive/index.js';
 import { fixtureProject } from '../../test/helpers/deploy.js';
 import type { Operation } from './matrix.js';
@@ -164,6 +165,23 @@ export class Operations {
       },
       60_000,
     );
+  }
+
+  /**
+   * Only a deploy of new code always builds; the others build only when their release's image is
+   * gone (a restored machine), so their build cells remove it first: a rollback's target release,
+   * the latest release for jobs and notebooks. Running containers keep the untagged image.
+   */
+  async dropImage(op: Operation): Promise<string | undefined> {
+    if (op === 'deploy') return undefined;
+    const r = await this.s.query<{ image: string }>(
+      'SELECT image FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1 OFFSET $2',
+      [this.projectId, op === 'rollback' ? 1 : 0],
+    );
+    const image = r.rows[0]?.image;
+    if (!image) throw new Error(`${this.project} has no release for a ${op} to use`);
+    await new Docker({ socketPath: this.s.env.dockerSocket }).getImage(image).remove({ force: true });
+    return image;
   }
 
   /** What moves a run on that does not end by itself: a notebook is stopped once it runs. */
