@@ -40,6 +40,7 @@ export async function runCell(
   const notes: string[] = [];
   let firedAt: string | undefined;
   let firedTime = 0;
+  let closedAt = 0;
   let final = 'not started';
   let back: Promise<void> = Promise.resolve();
   try {
@@ -63,6 +64,7 @@ export async function runCell(
       );
     await driving;
     const closed = await waitClosed(s, run.workflowId, (firedTime || Date.now()) + timeoutSeconds * 1000);
+    closedAt = Date.now();
     await back;
     final = await ops.state(run);
     if (!closed)
@@ -75,7 +77,7 @@ export async function runCell(
   } finally {
     await load.stop();
   }
-  const endedAfterSeconds = firedTime ? Math.round((Date.now() - firedTime) / 100) / 10 : undefined;
+  const endedAfterSeconds = firedTime && closedAt ? Math.round((closedAt - firedTime) / 100) / 10 : undefined;
   const failed = load.samples.filter((x) => !x.ok).length;
   return {
     ...cell,

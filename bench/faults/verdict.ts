@@ -19,7 +19,7 @@ export interface CellResult extends Cell {
   gapSeconds: number;
   orphans: string[];
   stuckRows: string[];
-  /** Seconds from the fault until the operation ended. */
+  /** Seconds from the fault until the operation's workflow closed. */
   endedAfterSeconds?: number;
   /** Why the cell could not be run as asked (boundary missed, platform not back), if so. */
   note?: string;

@@ -72,7 +72,7 @@ test('the table has one aligned row per cell, the reasons of a failure, and a su
   const lines = out.split('\n');
   assert.match(
     lines[0]!,
-    /^\| cell +\| fired at +\| final state +\| failed req \| gap s \| orphans \| rows running \| verdict/,
+    /^\| cell +\| fired at +\| final state +\| ended s \| failed req \| gap s \| orphans \| rows running \| verdict/,
   );
   assert.equal(new Set(lines.slice(0, 5).map((l) => l.length)).size, 1, 'aligned columns');
   assert.match(lines[3]!, /job\/gateway\/started .*\| 12\/1000 +\| 1\.2 +\|.*\| pass/);
