@@ -3,6 +3,7 @@
  * boundary, inject the fault, let the platform come back, and measure what the operation and the
  * requests went through.
  */
+import { STABLE_MS } from '../../platform/restart-backoff.js';
 import { faultTarget, inject, waitAllUp, waitBack } from './inject.js';
 import { startLoad } from './load.js';
 import { BOUNDARY_ACTIVITIES, type Cell } from './matrix.js';
@@ -41,6 +42,7 @@ export async function runCell(
   let firedAt: string | undefined;
   let firedTime = 0;
   let closedAt = 0;
+  let backAt = 0;
   let final = 'not started';
   let back: Promise<void> = Promise.resolve();
   try {
@@ -57,7 +59,10 @@ export async function runCell(
     if (firedAt) {
       firedTime = Date.now();
       inject(cell.fault, pid);
-      back = waitBack(s.env, cell.fault, pid).catch((err: Error) => void notes.push(err.message));
+      back = waitBack(s.env, cell.fault, pid).then(
+        () => void (backAt = Date.now()),
+        (err: Error) => void notes.push(err.message),
+      );
     } else
       notes.push(
         `the workflow ended before ${cell.boundary} (${BOUNDARY_ACTIVITIES[cell.operation][cell.boundary]!.join(' or ')} never seen pending): no fault injected`,
@@ -77,6 +82,8 @@ export async function runCell(
   } finally {
     await load.stop();
   }
+  // The next cell's fault must be a first crash, not the next one of a row the supervisor backs off from.
+  if (backAt) await sleep(backAt + STABLE_MS - Date.now());
   const endedAfterSeconds = firedTime && closedAt ? Math.round((closedAt - firedTime) / 100) / 10 : undefined;
   const failed = load.samples.filter((x) => !x.ok).length;
   return {
