@@ -5,6 +5,7 @@ import type { Component, ComponentStatus, SupervisorState } from './component.js
 import { lastLines } from './log-reader.js';
 import { copyLines, outputPipe } from './output-pipe.js';
 import { portFree, sleep, waitFor } from './proc.js';
+import { crashesInARow, restartDelayMs } from './restart-backoff.js';
 import { RotatingLog } from './rotating-log.js';
 import { logPath, writeState } from './state.js';
 
@@ -13,6 +14,10 @@ interface Running {
   status: ComponentStatus;
   child?: ChildProcess;
   restarts: number;
+  /** Crashes since the component last ran for STABLE_MS: what the back-off grows with. */
+  crashesInARow?: number;
+  /** When it last became up (Date.now()). */
+  upSince?: number;
   exited?: string;
   /** Settles when the child's stdout and stderr have both been read to their end. */
   output?: Promise<void>;
@@ -133,6 +138,7 @@ export class Supervisor {
     });
     await c.afterReady?.();
     r.status = 'up';
+    r.upSince = Date.now();
     this.log(`${c.name} up at ${c.url}`);
   }
 
@@ -178,14 +184,17 @@ export class Supervisor {
     const c = r.component;
     r.status = 'restarting';
     r.restarts += 1;
+    r.crashesInARow = crashesInARow(r.crashesInARow ?? 0, r.upSince && Date.now() - r.upSince);
+    r.upSince = undefined;
     this.log(`${c.name} ${r.exited}; restarting (restart #${r.restarts})`);
     this.save();
-    await sleep(Math.min(30_000, 500 * 2 ** Math.min(r.restarts, 6)));
+    await sleep(restartDelayMs(r.crashesInARow));
     if (this.stopping) return;
     try {
       this.spawn(r);
       await waitFor(c.ready, { timeoutMs: c.readyTimeoutMs, abort: () => r.exited });
       r.status = 'up';
+      r.upSince = Date.now();
       this.log(`${c.name} up again`);
     } catch (err) {
       await this.outputWritten(r);
