@@ -11,7 +11,8 @@
  * Usage: node dist/bench/load/load.js [redeploys=20] [jobs=100] [connections=16] (0 skips a part)
  */
 import os from 'node:os';
-import { adminLogin, api, newUser, unique } from '../../test/helpers/platform.js';
+import Docker from 'dockerode';
+import { adminLogin, api, newUser, roro, testEnv, unique } from '../../test/helpers/platform.js';
 import { deployStorm, FAILING_DEPLOYS, helloVersion, jobBurst } from '../../test/helpers/load.js';
 import { deployAndWait } from '../../test/helpers/deploy.js';
 
@@ -50,7 +51,14 @@ async function storm(token: string, project: string): Promise<boolean> {
     `       requests: ${r.load.ok} ok, ${r.load.failed} failed, ${r.load.retried} resent on a closed keep-alive connection, in ${r.seconds.toFixed(0)} s (${(r.load.ok / r.seconds).toFixed(0)} req/s); versions served: ${r.load.versions.size}`,
   );
   for (const e of r.load.errors.slice(0, 5)) console.log(`       failed request: ${e}`);
-  return r.load.failed === 0 && failedRight && good.every((o) => o.final.kind === 'done');
+  const left = await new Docker({ socketPath: testEnv().dockerSocket }).listContainers({
+    all: true,
+    filters: { label: [`roro.project=${project}`, 'roro.kind=service'] },
+  });
+  console.log(`       service containers after the storm: ${left.length} (the last release's one instance)`);
+  return (
+    left.length === 1 && r.load.failed === 0 && failedRight && good.every((o) => o.final.kind === 'done')
+  );
 }
 
 async function burst(admin: string, token: string, project: string): Promise<boolean> {
@@ -60,11 +68,15 @@ async function burst(admin: string, token: string, project: string): Promise<boo
     body: { running_jobs: Math.max(jobs, 20) },
   });
   if (q.status !== 200) throw new Error(`raising the running_jobs quota failed: ${JSON.stringify(q.body)}`);
+  // The floor on this machine: as many CLI processes that only start and print their version.
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: jobs }, () => roro(['--version'], { timeoutMs: 600_000 })));
+  const floorMs = performance.now() - t0;
   const r = await jobBurst({ token, project, count: jobs, lines: JOB_LINES, waitMs: 900_000 });
   const byStatus = new Map<string, number>();
   for (const c of r.checks) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
   console.log(
-    `       started: ${r.checks.length}/${jobs} (all CLIs returned in ${(r.startedMs / 1000).toFixed(1)} s); refused: ${r.refused.length}`,
+    `       started: ${r.checks.length}/${jobs}, refused: ${r.refused.length}; the last roro run returned after ${(r.startedMs / 1000).toFixed(1)} s, ${(r.startedMs / floorMs).toFixed(2)}× the ${(floorMs / 1000).toFixed(1)} s of ${jobs} roro --version at once`,
   );
   console.log(
     `       finished in ${(r.finishedMs / 1000).toFixed(1)} s: ${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ')}; with all ${JOB_LINES} lines: ${r.complete}/${jobs}`,
