@@ -59,7 +59,9 @@ export async function deployStorm(opts: {
   onDeploy?: (o: DeployOutcome) => void;
 }) {
   const { token, project } = opts;
-  const first = await deployAndWait(token, project, helloVersion(project, 'v0'));
+  const firstDir = helloVersion(project, 'v0');
+  const first = await deployAndWait(token, project, firstDir);
+  fs.rmSync(firstDir, { recursive: true, force: true });
   if (first.final.kind !== 'done') throw new Error(`the first deploy failed: ${first.final.message}`);
   const load = continuousLoad(
     `/${project}/hello`,
