@@ -10,6 +10,7 @@
  * (the default quota is 20). The project is deleted at the end.
  * Usage: node dist/bench/load/load.js [redeploys=20] [jobs=100] [connections=16] (0 skips a part)
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import Docker from 'dockerode';
 import { adminLogin, api, newUser, roro, testEnv, unique } from '../../test/helpers/platform.js';
@@ -89,7 +90,9 @@ async function burst(admin: string, token: string, project: string): Promise<boo
 
 /** Jobs run the last deployed release: without the storm, one deploy of the hello fixture. */
 async function firstDeploy(token: string, project: string): Promise<boolean> {
-  const d = await deployAndWait(token, project, helloVersion(project, 'v1'));
+  const dir = helloVersion(project, 'v1');
+  const d = await deployAndWait(token, project, dir);
+  fs.rmSync(dir, { recursive: true, force: true });
   if (d.final.kind !== 'done') throw new Error(`deploying the hello fixture failed: ${d.final.message}`);
   return true;
 }
