@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import Docker from 'dockerode';
 import { adminLogin, api, newUser, unique } from '../helpers/platform.js';
 import { deployAndWait } from '../helpers/deploy.js';
@@ -64,7 +65,9 @@ test(
   { timeout: 1_200_000 },
   async () => {
     const { token, project } = await setup();
-    const d = await deployAndWait(token, project, helloVersion(project, 'v1'));
+    const dir = helloVersion(project, 'v1');
+    const d = await deployAndWait(token, project, dir);
+    fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(d.final.kind, 'done', d.final.message);
     // The default running_jobs quota (20) would refuse the burst: the admin raises it.
     const q = await api('PUT', `/v1/projects/${project}/quotas`, {
