@@ -5,7 +5,6 @@ import { info } from './output.js';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth.js';
 import { usersAddCommand, usersCommand, usersRemoveCommand } from './commands/users.js';
 import { createCommand, projectsCommand, projectsDeleteCommand } from './commands/projects.js';
-import { serverCommand } from './commands/server.js';
 import { deployCommand } from './commands/deploy.js';
 import { releasesCommand, rollbackCommand } from './commands/releases.js';
 import { psCommand, restartCommand, startCommand, stopCommand } from './commands/services.js';
@@ -123,7 +122,13 @@ cli
   .option('-n, --lines <n>', 'Lines of log to show, across rotated files (logs)', { default: 100 })
   .option('--force', 'Replace an existing FILE (backup) or the state in RORO_HOME (restore)')
   .option('--no-start', 'Leave the platform stopped after a restore')
-  .action(run(serverCommand));
+  // Loaded only for `roro server`: the platform's code (Temporal, PostgreSQL, Docker clients) costs
+  // every other command most of its start-up time, which 100 `roro run`s at once pay 100 times.
+  .action(
+    run(async (...args: Parameters<typeof import('./commands/server.js').serverCommand>) =>
+      (await import('./commands/server.js')).serverCommand(...args),
+    ),
+  );
 
 const PROJECT_FLAG = [
   '--project <name>',

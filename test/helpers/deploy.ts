@@ -81,7 +81,7 @@ export function caCert(): Buffer {
   return fs.readFileSync(path.join(homePaths(testEnv().home).tls, 'ca.crt'));
 }
 
-const agent = () => new https.Agent({ keepAlive: true, maxSockets: 4, ca: caCert() });
+const agent = (maxSockets = 4) => new https.Agent({ keepAlive: true, maxSockets, ca: caCert() });
 
 /** One HTTPS request through the gateway on loopback, by path prefix (what Python and Node clients use). */
 export async function gatewayRequest(
@@ -146,9 +146,12 @@ function gatewayRequestOnce(
   });
 }
 
-/** Sends requests back to back until stopped (bounded by maxRequests); counts every failure. */
-export function continuousLoad(pathname: string, body: unknown, maxRequests = 20_000) {
-  const a = agent();
+/**
+ * Sends requests back to back on `connections` keep-alive connections until stopped (bounded by
+ * maxRequests); counts every failure.
+ */
+export function continuousLoad(pathname: string, body: unknown, maxRequests = 20_000, connections = 2) {
+  const a = agent(Math.max(4, connections));
   let stop = false;
   const stats = { ok: 0, failed: 0, retried: 0, errors: [] as string[], versions: new Set<string>() };
   const loop = async () => {
@@ -168,7 +171,7 @@ export function continuousLoad(pathname: string, body: unknown, maxRequests = 20
       }
     }
   };
-  const running = Promise.all([loop(), loop()]);
+  const running = Promise.all(Array.from({ length: connections }, loop));
   return {
     stats,
     async stop() {

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parsePlatformEnv, REPO_ROOT, type PlatformEnv } from '../../core/config.js';
+import { homePaths, parsePlatformEnv, REPO_ROOT, type PlatformEnv } from '../../core/config.js';
 
 /** The platform started by scripts/test.sh for this run (RORO_HOME, RORO_PORT_BASE, RORO_ADMIN_*). */
 export function testEnv(): PlatformEnv {
@@ -49,7 +49,14 @@ export async function login(email: string, password: string): Promise<string> {
   return res.body.token as string;
 }
 
-export const adminLogin = () => login(process.env.RORO_ADMIN_EMAIL!, process.env.RORO_ADMIN_PASSWORD!);
+/** The first admin, as `roro server up` made it: RORO_ADMIN_* when set, else its generated password. */
+export function adminLogin(): Promise<string> {
+  const email = process.env.RORO_ADMIN_EMAIL || 'admin@roro.local';
+  const password =
+    process.env.RORO_ADMIN_PASSWORD ||
+    fs.readFileSync(path.join(homePaths(testEnv().home).secrets, 'admin-password'), 'utf8').trim();
+  return login(email, password);
+}
 
 /** A fresh user with a token, made by the admin. */
 export async function newUser(): Promise<{ email: string; password: string; token: string }> {
