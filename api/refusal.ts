@@ -13,6 +13,8 @@ const noun = (type: unknown) =>
         ? 'a whole number'
         : `a ${String(type)}`;
 
+const FORMAT_EXAMPLES: Record<string, string> = { datetime: ' (UTC, e.g. 2026-01-31T12:00:00.5Z)' };
+
 /**
  * Zod's issue phrased to follow the field's name ("body.email is required"): the per-parse error
  * map of every request schema. A schema's own message (intBody's range) takes precedence.
@@ -30,9 +32,9 @@ export function issueMessage(iss: z.core.$ZodRawIssue): string {
     case 'too_big':
       return `must be at most ${String(i.maximum)}${unit}${i.origin === 'string' ? ' long' : ''}`;
     case 'invalid_format':
-      return i.pattern
+      return i.format === 'regex'
         ? `must match ${String(i.pattern)}, not ${show(iss.input)}`
-        : `must be ${noun(i.format)}`;
+        : `must be in ${String(i.format)} format${FORMAT_EXAMPLES[String(i.format)] ?? ''}, not ${show(iss.input)}`;
     case 'invalid_value':
       return `must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${show(iss.input)}`;
     case 'unrecognized_keys':

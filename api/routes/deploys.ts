@@ -10,7 +10,7 @@ import { loadServiceHealth } from '../../activities/service-health.js';
 import { lazyDriver } from '../container-driver.js';
 import { intBody, intQuery, nameField } from '../input.js';
 import { route } from '../route.js';
-import { Deploy, ProjectPath } from './shapes.js';
+import { Deploy, ProjectPath, StartedDeploy } from './shapes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function deployDeps(deps: AppDeps): DeployDeps {
@@ -95,7 +95,7 @@ export function deployRoutes(deps: AppDeps): Router {
   r.use(requireAuth(deps.db));
   const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
   const docker = lazyDriver(deps.env);
-  const accepted = { 202: { description: 'Started.', schema: z.object({ deploy: Deploy }) } };
+  const accepted = { 202: { description: 'Started.', schema: z.object({ deploy: StartedDeploy }) } };
 
   route(
     r,

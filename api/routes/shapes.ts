@@ -32,6 +32,14 @@ export const Deploy = z.looseObject({
   createdAt: z.string(),
 });
 
+/** A deploy, rollback or service action just started: what its workflow is. */
+export const StartedDeploy = z.looseObject({
+  id: z.string(),
+  workflowId: z.string(),
+  status: z.literal('running'),
+  kind: z.string(),
+});
+
 export const Job = z.looseObject({ id: z.string(), status: z.string(), command: z.array(z.string()) });
 
 export const Notebook = z.looseObject({ id: z.string(), status: z.string() });
