@@ -37,8 +37,8 @@ function view(quotas: Quotas, used: Quotas) {
 
 const count = () => intBody({ max: 100_000 }).nullable().optional();
 
-/** Quota keys as roro.yml and the CLI spell them; a key not listed is refused. */
-const QuotaSettings = z.strictObject({
+/** Quota keys as the CLI spells them; parseQuotaSettings refuses any other key, listing these. */
+const QuotaSettings = z.looseObject({
   running_jobs: count(),
   services: count(),
   replicas: count(),
