@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { NAME_LENGTH, NAME_PATTERN, NAME_RULE } from '../core/names.js';
-import { validate } from './refusal.js';
+import { show, validate } from './refusal.js';
 
 /** The largest value of a PostgreSQL integer column: every id, version, seq and count fits. */
 export const MAX_INT = 2147483647;
@@ -63,9 +63,6 @@ export function nameField(kind: string) {
     .regex(NAME_PATTERN)
     .describe(`A ${kind} name: ${NAME_RULE}.`);
 }
-
-export const show = (v: unknown) =>
-  typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(JSON.stringify(v));
 
 /** The path (`body.a.b[2]`) of the first string or key holding a NUL byte, or undefined. */
 export function nulPath(value: unknown, at: string, depth = 0): string | undefined {

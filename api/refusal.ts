@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 
-const show = (v: unknown) =>
+/** A value as a refusal quotes it: JSON, cut short. */
+export const show = (v: unknown) =>
   typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(JSON.stringify(v)).slice(0, 60);
 
 const noun = (type: unknown) =>

@@ -5,7 +5,7 @@ import { currentUser, requireAdmin, requireAuth } from '../auth.js';
 import { createUser, listUsers } from '../accounts.js';
 import { MIN_PASSWORD_LENGTH } from '../passwords.js';
 import { ownedProjectsOption, removeUser } from '../remove-user.js';
-import { show } from '../input.js';
+import { show } from '../refusal.js';
 import { route } from '../route.js';
 import { EMAIL_RE } from '../../core/names.js';
 import { User } from './shapes.js';
