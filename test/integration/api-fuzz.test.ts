@@ -33,13 +33,15 @@ let admin = '';
 let outsider = '';
 let project = '';
 let service = '';
+let copy = '';
 
 before(async () => {
   admin = await adminLogin();
   outsider = (await newUser()).token;
   project = unique('fuzz');
   assert.equal((await api('POST', '/v1/projects', { token: admin, body: { name: project } })).status, 201);
-  const dep = await deployAndWait(admin, project, projectCopy('hello', project));
+  copy = projectCopy('hello', project);
+  const dep = await deployAndWait(admin, project, copy);
   assert.equal(dep.final.kind, 'done', JSON.stringify(dep.events));
   service = 'default';
   // Fuzzed job starts are refused by the quota instead of starting containers.
@@ -52,6 +54,7 @@ before(async () => {
 
 after(async () => {
   await api('DELETE', `/v1/projects/${project}`, { token: admin });
+  if (copy) fs.rmSync(copy, { recursive: true, force: true });
 });
 
 /** Runs schemathesis against the platform's document as the given user; resolves with its output. */
