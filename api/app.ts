@@ -1,9 +1,11 @@
-import express from 'express';
+import express, { type Router } from 'express';
 import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import type { PlatformEnv } from '../core/config.js';
 import { errorHandler, notFound } from './errors.js';
 import { rejectNulBytes } from './input.js';
+import { openApiDocument } from './openapi.js';
+import { metaRoutes } from './routes/meta.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/users.js';
@@ -14,6 +16,9 @@ import { jobRoutes } from './routes/jobs.js';
 import { notebookRoutes } from './routes/notebooks.js';
 import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quotas.js';
+
+/** The version of the /v1 API contract (the OpenAPI document's info.version). */
+export const API_VERSION = '1.0.0';
 
 /** Bodies of login and user routes: an email, a password and a flag. */
 export const SMALL_JSON_LIMIT = 16 * 1024;
@@ -35,20 +40,22 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(['/v1/auth', '/v1/users'], express.json({ limit: SMALL_JSON_LIMIT }));
   app.use(express.json({ limit: '1mb' }));
   app.use(rejectNulBytes);
-  app.get('/v1/health', async (_req, res) => {
-    await deps.db.query('SELECT 1');
-    res.json({ ok: true });
-  });
-  app.use('/v1/auth', authRoutes(deps));
-  app.use('/v1/users', userRoutes(deps));
-  app.use('/v1/projects/:name', deployRoutes(deps));
-  app.use('/v1/projects/:name', volumeRoutes(deps));
-  app.use('/v1/projects/:name', configRoutes(deps));
-  app.use('/v1/projects/:name', jobRoutes(deps));
-  app.use('/v1/projects/:name', modelRoutes(deps));
-  app.use('/v1/projects/:name', notebookRoutes(deps));
-  app.use('/v1/projects/:name', quotaRoutes(deps));
-  app.use('/v1/projects', projectRoutes(deps));
+  // Each router is mounted and documented from the same list (api/openapi.ts).
+  let document: unknown;
+  const mounts: [string, Router][] = [
+    ['/v1', metaRoutes(deps, () => (document ??= openApiDocument(mounts, API_VERSION)))],
+    ['/v1/auth', authRoutes(deps)],
+    ['/v1/users', userRoutes(deps)],
+    ['/v1/projects/:name', deployRoutes(deps)],
+    ['/v1/projects/:name', volumeRoutes(deps)],
+    ['/v1/projects/:name', configRoutes(deps)],
+    ['/v1/projects/:name', jobRoutes(deps)],
+    ['/v1/projects/:name', modelRoutes(deps)],
+    ['/v1/projects/:name', notebookRoutes(deps)],
+    ['/v1/projects/:name', quotaRoutes(deps)],
+    ['/v1/projects', projectRoutes(deps)],
+  ];
+  for (const [at, router] of mounts) app.use(at, router);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

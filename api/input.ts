@@ -1,38 +1,68 @@
 import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { NAME_LENGTH, NAME_PATTERN, NAME_RULE } from '../core/names.js';
+import { show, validate } from './refusal.js';
 
 /** The largest value of a PostgreSQL integer column: every id, version, seq and count fits. */
 export const MAX_INT = 2147483647;
 
+/** A whole number within [min, max]; the message names the range and what was sent. */
+function wholeNumber(min: number, max: number) {
+  return z
+    .number({
+      // Absent: the per-parse map says "is required"; anything else: the range and what came.
+      error: (iss) =>
+        iss.input === undefined
+          ? undefined
+          : `must be a whole number from ${min} to ${max}, not ${show(iss.input)}`,
+    })
+    .int()
+    .min(min)
+    .max(max);
+}
+
+/** A whole number in a JSON body: a number, not a string, a boolean or a fraction. */
+export function intBody(opts: { min?: number; max?: number } = {}) {
+  return wholeNumber(opts.min ?? 0, opts.max ?? MAX_INT);
+}
+
+const digits = (v: unknown) => (typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : v);
+
+/**
+ * A whole number in a query parameter: a string of digits (no sign, fraction or exponent), within
+ * [min, max]; `fallback` when absent or empty, so nothing odd reaches PostgreSQL.
+ */
+export function intQuery(opts: { min?: number; max?: number; fallback: number }) {
+  const min = opts.min ?? 0;
+  const max = opts.max ?? MAX_INT;
+  return z
+    .preprocess((v) => (v === '' ? opts.fallback : digits(v)), wholeNumber(min, max))
+    .default(opts.fallback);
+}
+
 /**
  * A whole number from a JSON body field (a number) or a query parameter (a string of digits),
- * within [min, max]; `fallback` when absent. Booleans, fractions, exponents and anything out of
- * range are refused, naming the field, so nothing odd reaches PostgreSQL.
+ * within [min, max]; `fallback` when absent. Refused naming the field, by the schemas above.
  */
 export function intInput(
   value: unknown,
   field: string,
   opts: { min?: number; max?: number; fallback?: number } = {},
 ): number {
-  const min = opts.min ?? 0;
-  const max = opts.max ?? MAX_INT;
   if ((value === undefined || value === '') && opts.fallback !== undefined) return opts.fallback;
-  const n =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d{1,10}$/.test(value)
-        ? Number(value)
-        : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ValidationError(`${field} must be a whole number from ${min} to ${max}, not ${show(value)}.`, {
-      code: 'invalid_number',
-    });
-  }
-  return n;
+  return validate(field, wholeNumber(opts.min ?? 0, opts.max ?? MAX_INT), digits(value));
 }
 
-const show = (v: unknown) =>
-  typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(JSON.stringify(v));
+/** A project, service, volume, task or tag name, refused with the rule names share. */
+export function nameField(kind: string) {
+  return z
+    .string({ error: (iss) => `Invalid ${kind} name ${show(iss.input)}: a ${kind} name ${NAME_RULE}` })
+    .min(NAME_LENGTH.min)
+    .max(NAME_LENGTH.max)
+    .regex(NAME_PATTERN)
+    .describe(`A ${kind} name: ${NAME_RULE}.`);
+}
 
 /** The path (`body.a.b[2]`) of the first string or key holding a NUL byte, or undefined. */
 export function nulPath(value: unknown, at: string, depth = 0): string | undefined {

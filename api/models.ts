@@ -101,8 +101,6 @@ function toVersion(r: VersionRow): ModelVersion {
   return { ...v, details };
 }
 
-export const checkRepoName = (name: unknown) => checkName('model repository', name);
-
 export function checkTag(tag: unknown): string {
   const t = checkName('tag', tag);
   if (t === 'latest')

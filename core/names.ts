@@ -6,10 +6,12 @@ import { ValidationError } from './errors.js';
  */
 export const NAME_RULE =
   'must be 2 to 40 characters: lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen';
-const NAME_RE = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,39}$/;
+/** The rule as a pattern without lookahead (for JSON Schema), with the length checked apart. */
+export const NAME_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+export const NAME_LENGTH = { min: 2, max: 40 } as const;
 
 export function isValidName(name: string): boolean {
-  return NAME_RE.test(name);
+  return name.length >= NAME_LENGTH.min && name.length <= NAME_LENGTH.max && NAME_PATTERN.test(name);
 }
 
 export function checkName(kind: string, name: unknown): string {

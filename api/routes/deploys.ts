@@ -1,14 +1,16 @@
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
 import { createDeploy, createOperation, type DeployDeps } from '../deploys.js';
 import { NotFoundError, RoroError, ValidationError } from '../../core/errors.js';
-import { checkName } from '../../core/names.js';
 import { serviceUrls } from '../../activities/plan.js';
 import { loadServiceHealth } from '../../activities/service-health.js';
 import { lazyDriver } from '../container-driver.js';
-import { intInput } from '../input.js';
+import { intBody, intQuery, nameField } from '../input.js';
+import { route } from '../route.js';
+import { Deploy, ProjectPath, StartedDeploy } from './shapes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function deployDeps(deps: AppDeps): DeployDeps {
@@ -37,9 +39,16 @@ async function getDeploy(deps: AppDeps, projectId: string, id: string) {
 }
 
 /** NDJSON until the deploy has ended and every event is sent (or five minutes pass). */
-async function streamEvents(deps: AppDeps, req: Request, res: Response, projectId: string, id: string) {
+async function streamEvents(
+  deps: AppDeps,
+  req: Request,
+  res: Response,
+  projectId: string,
+  id: string,
+  from: number,
+) {
   await getDeploy(deps, projectId, id);
-  let after = intInput(req.query.after, 'query.after', { fallback: 0 });
+  let after = from;
   res.status(200).type('application/x-ndjson');
   res.setHeader('cache-control', 'no-store');
   let closed = false;
@@ -65,119 +74,226 @@ async function streamEvents(deps: AppDeps, req: Request, res: Response, projectI
   res.end();
 }
 
+const DeployPath = ProjectPath.extend({ id: z.string().describe('The deploy id.') });
+
+const Sha256Header = z.object({
+  'x-roro-sha256': z
+    .string({ error: "The upload needs an x-roro-sha256 header with the archive's SHA-256 (64 hex digits)" })
+    .regex(/^[0-9a-f]{64}$/),
+});
+
+const Release = z.looseObject({
+  version: z.number(),
+  kind: z.string(),
+  createdAt: z.string(),
+  codeSha256: z.string(),
+  current: z.boolean(),
+});
+
 export function deployRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireAuth(deps.db));
   const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
   const docker = lazyDriver(deps.env);
+  const accepted = { 202: { description: 'Started.', schema: z.object({ deploy: StartedDeploy }) } };
 
-  r.post('/deploys', async (req, res) => {
-    const p = await project(req);
-    const deploy = await createDeploy(
-      deployDeps(deps),
-      p,
-      currentUser(req).id,
-      req,
-      req.get('x-roro-sha256'),
-    );
-    res.status(202).json({ deploy });
-  });
-  r.get('/deploys/:id', async (req, res) => {
-    const p = await project(req);
-    res.json({ deploy: await getDeploy(deps, p.id, req.params.id as string) });
-  });
-  r.get('/deploys/:id/events', async (req, res) => {
-    const p = await project(req);
-    await streamEvents(deps, req, res, p.id, req.params.id as string);
-  });
-  r.get('/releases', async (req, res) => {
-    const p = await project(req);
-    const rows = await deps.db.query(
-      `SELECT r.version, r.kind, r.created_at, u.email, r.code_sha256, r.image, r.rollback_of
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/deploys',
+      summary: 'Deploy a project archive (what `roro deploy` uploads)',
+      access: 'user',
+      params: ProjectPath,
+      headers: Sha256Header,
+      upload: {
+        contentType: 'application/gzip',
+        description: 'The project directory as a gzip tar archive.',
+      },
+      responses: accepted,
+    },
+    async (req, res, { headers }) => {
+      const p = await project(req);
+      const deploy = await createDeploy(
+        deployDeps(deps),
+        p,
+        currentUser(req).id,
+        req,
+        headers['x-roro-sha256'],
+      );
+      res.status(202).json({ deploy });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/deploys/:id',
+      summary: 'One deploy or rollback',
+      access: 'user',
+      params: DeployPath,
+      responses: { 200: { description: 'The deploy.', schema: z.object({ deploy: Deploy }) } },
+    },
+    async (req, res, { params }) => {
+      const p = await project(req);
+      res.json({ deploy: await getDeploy(deps, p.id, params.id) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/deploys/:id/events',
+      summary: "Follow a deploy's events until it ends",
+      access: 'user',
+      params: DeployPath,
+      query: z.object({ after: intQuery({ fallback: 0 }).describe('Send only events after this seq.') }),
+      responses: {
+        200: {
+          description: 'One JSON event a line ({seq, at, kind, message, data}) until the deploy has ended.',
+          contentType: 'application/x-ndjson',
+        },
+      },
+    },
+    async (req, res, { params, query }) => {
+      const p = await project(req);
+      await streamEvents(deps, req, res, p.id, params.id, query.after);
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/releases',
+      summary: "The project's releases, newest first",
+      access: 'user',
+      params: ProjectPath,
+      responses: { 200: { description: 'The releases.', schema: z.object({ releases: z.array(Release) }) } },
+    },
+    async (req, res) => {
+      const p = await project(req);
+      const rows = await deps.db.query(
+        `SELECT r.version, r.kind, r.created_at, u.email, r.code_sha256, r.image, r.rollback_of
        FROM releases r LEFT JOIN users u ON u.id = r.created_by WHERE r.project_id = $1 ORDER BY r.version DESC`,
-      [p.id],
-    );
-    const current = rows.rows[0]?.version;
-    res.json({
-      releases: rows.rows.map((x) => ({
-        version: x.version,
-        kind: x.kind,
-        createdAt: x.created_at.toISOString(),
-        createdBy: x.email ?? undefined,
-        codeSha256: x.code_sha256,
-        image: x.image,
-        current: x.version === current,
-        rollbackOf: x.rollback_of ?? undefined,
-      })),
-    });
-  });
-  r.post('/rollbacks', async (req, res) => {
-    const p = await project(req);
-    const cur = await deps.db.query<{ version: number }>(
-      'SELECT max(version) AS version FROM releases WHERE project_id = $1',
-      [p.id],
-    );
-    const current = cur.rows[0]?.version;
-    if (!current)
-      throw new ValidationError('The project has no release to roll back from.', {
-        hint: 'Deploy first with `roro deploy`.',
-      });
-    const version =
-      req.body?.version === undefined ? current - 1 : intInput(req.body.version, 'body.version', { min: 1 });
-    if (version < 1) {
-      throw new ValidationError('There is no release before version 1.', {
-        hint: 'Run `roro releases` to list versions.',
-      });
-    }
-    const exists = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 AND version = $2', [
-      p.id,
-      version,
-    ]);
-    if (!exists.rowCount)
-      throw new NotFoundError(
-        `Release ${version} of ${p.name} does not exist.`,
-        'Run `roro releases` to list versions.',
+        [p.id],
       );
-    res.status(202).json({
-      deploy: await createOperation(deployDeps(deps), p, currentUser(req).id, 'rollback', { version }),
-    });
-  });
-  r.get('/services', async (req, res) => {
-    const p = await project(req);
-    const e = deps.env;
-    const services = await loadServiceHealth(deps.db, docker(), p);
-    res.json({
-      services: services.map((s) => ({
-        ...s,
-        status: s.state,
-        instances: s.desired,
-        url: serviceUrls(e.gatewayUrl, e.domain, e.ports.gatewayHttps, p.name, s.name).url,
-      })),
-    });
-  });
-  r.post('/services/:service/:action', async (req, res) => {
-    const p = await project(req);
-    const action = req.params.action as string;
-    if (!['start', 'stop', 'restart'].includes(action))
-      throw new NotFoundError(`No service action ${action}.`, 'Use start, stop or restart.');
-    const service = checkName('service', req.params.service);
-    const known = await deps.db.query('SELECT 1 FROM services WHERE project_id = $1 AND name = $2', [
-      p.id,
-      service,
-    ]);
-    if (!known.rowCount)
-      throw new NotFoundError(
-        `Service ${service} not found in ${p.name}.`,
-        'Run `roro ps` to list services.',
+      const current = rows.rows[0]?.version;
+      res.json({
+        releases: rows.rows.map((x) => ({
+          version: x.version,
+          kind: x.kind,
+          createdAt: x.created_at.toISOString(),
+          createdBy: x.email ?? undefined,
+          codeSha256: x.code_sha256,
+          image: x.image,
+          current: x.version === current,
+          rollbackOf: x.rollback_of ?? undefined,
+        })),
+      });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/rollbacks',
+      summary: 'Roll back to an earlier release (the one before the current by default)',
+      access: 'user',
+      params: ProjectPath,
+      body: z.object({ version: intBody({ min: 1 }).optional().describe('The release to serve again.') }),
+      responses: accepted,
+    },
+    async (req, res, { body }) => {
+      const p = await project(req);
+      const cur = await deps.db.query<{ version: number }>(
+        'SELECT max(version) AS version FROM releases WHERE project_id = $1',
+        [p.id],
       );
-    const deploy = await createOperation(
-      deployDeps(deps),
-      p,
-      currentUser(req).id,
-      action as 'start' | 'stop' | 'restart',
-      { service },
-    );
-    res.status(202).json({ deploy });
-  });
+      const current = cur.rows[0]?.version;
+      if (!current)
+        throw new ValidationError('The project has no release to roll back from.', {
+          hint: 'Deploy first with `roro deploy`.',
+        });
+      const version = body.version ?? current - 1;
+      if (version < 1) {
+        throw new ValidationError('There is no release before version 1.', {
+          hint: 'Run `roro releases` to list versions.',
+        });
+      }
+      const exists = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 AND version = $2', [
+        p.id,
+        version,
+      ]);
+      if (!exists.rowCount)
+        throw new NotFoundError(
+          `Release ${version} of ${p.name} does not exist.`,
+          'Run `roro releases` to list versions.',
+        );
+      res.status(202).json({
+        deploy: await createOperation(deployDeps(deps), p, currentUser(req).id, 'rollback', { version }),
+      });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/services',
+      summary: "The project's services and their health",
+      access: 'user',
+      params: ProjectPath,
+      responses: {
+        200: {
+          description: 'The services.',
+          schema: z.object({
+            services: z.array(
+              z.looseObject({ name: z.string(), status: z.string(), instances: z.number(), url: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req, res) => {
+      const p = await project(req);
+      const e = deps.env;
+      const services = await loadServiceHealth(deps.db, docker(), p);
+      res.json({
+        services: services.map((s) => ({
+          ...s,
+          status: s.state,
+          instances: s.desired,
+          url: serviceUrls(e.gatewayUrl, e.domain, e.ports.gatewayHttps, p.name, s.name).url,
+        })),
+      });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/services/:service/:action',
+      summary: 'Start, stop or restart a service',
+      access: 'user',
+      params: ProjectPath.extend({
+        service: nameField('service'),
+        action: z.enum(['start', 'stop', 'restart']),
+      }),
+      responses: accepted,
+    },
+    async (req, res, { params: { service, action } }) => {
+      const p = await project(req);
+      const known = await deps.db.query('SELECT 1 FROM services WHERE project_id = $1 AND name = $2', [
+        p.id,
+        service,
+      ]);
+      if (!known.rowCount)
+        throw new NotFoundError(
+          `Service ${service} not found in ${p.name}.`,
+          'Run `roro ps` to list services.',
+        );
+      const deploy = await createOperation(deployDeps(deps), p, currentUser(req).id, action, { service });
+      res.status(202).json({ deploy });
+    },
+  );
   return r;
 }

@@ -1,5 +1,8 @@
 import { Router, type Request } from 'express';
-import { intInput } from '../input.js';
+import { z } from 'zod';
+import { intQuery, nameField } from '../input.js';
+import { route } from '../route.js';
+import { Job, ProjectPath } from './shapes.js';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
@@ -15,7 +18,6 @@ import {
   taskAction,
 } from '../jobs.js';
 import { RoroError } from '../../core/errors.js';
-import { checkName } from '../../core/names.js';
 import { lazyDriver } from '../container-driver.js';
 
 function temporalOf(deps: AppDeps) {
@@ -24,6 +26,11 @@ function temporalOf(deps: AppDeps) {
   return deps.temporal;
 }
 
+const JobPath = ProjectPath.extend({ id: z.string().describe('The job id.') });
+const Task = z.looseObject({ name: z.string() });
+const LogLines = z.array(z.looseObject({ line: z.string() }));
+const AllFlag = z.string().optional().describe('1, true or yes: finished ones too.');
+
 /** Jobs, job logs, service logs and tasks of one project, under /v1/projects/:name. */
 export function jobRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
@@ -31,71 +38,173 @@ export function jobRoutes(deps: AppDeps): Router {
   const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
   // Read-only use (logs of service containers).
   const docker = lazyDriver(deps.env);
+  const oneJob = (description: string) => ({ description, schema: z.object({ job: Job }) });
 
-  r.post('/jobs', async (req, res) => {
-    const p = await project(req);
-    const job = await startJob(
-      { env: deps.env, db: deps.db, temporal: temporalOf(deps) },
-      p,
-      currentUser(req).id,
-      req.body ?? {},
-    );
-    res.status(202).json({ job });
-  });
-  r.get('/jobs', async (req, res) => {
-    const p = await project(req);
-    const all = ['1', 'true', 'yes'].includes(String(req.query.all ?? ''));
-    res.json({
-      jobs: await listJobs(deps.db, p.id, all, intInput(req.query.limit, 'query.limit', { fallback: 200 })),
-    });
-  });
-  r.get('/jobs/:id', async (req, res) => {
-    const p = await project(req);
-    res.json({ job: await getJob(deps.db, p.id, String(req.params.id)) });
-  });
-  r.get('/jobs/:id/logs', async (req, res) => {
-    const p = await project(req);
-    res.json(
-      await jobLogs(
-        deps.db,
-        p.id,
-        String(req.params.id),
-        intInput(req.query.after, 'query.after', { fallback: 0 }),
-        intInput(req.query.limit, 'query.limit', { fallback: 1000 }),
-      ),
-    );
-  });
-  r.post('/jobs/:id/stop', async (req, res) => {
-    const p = await project(req);
-    res
-      .status(202)
-      .json({ job: await stopJob({ db: deps.db, temporal: temporalOf(deps) }, p.id, String(req.params.id)) });
-  });
-  r.get('/services/:service/logs', async (req, res) => {
-    const p = await project(req);
-    const service = checkName('service', req.params.service);
-    const since = typeof req.query.since === 'string' && req.query.since ? req.query.since : undefined;
-    res.json(
-      await serviceLogs(docker(), deps.db, p, service, {
-        tail: Math.min(intInput(req.query.tail, 'query.tail', { min: 1, fallback: 200 }), 5000),
-        since,
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/jobs',
+      summary: 'Run a command as a job in the image of the current release',
+      access: 'user',
+      params: ProjectPath,
+      body: z.object({
+        command: z.array(z.string()).min(1).describe('argv: the program and its arguments.'),
+        size: z.string().optional().describe('A size name such as S1.'),
       }),
-    );
-  });
-  r.get('/tasks', async (req, res) => {
-    const p = await project(req);
-    res.json({ tasks: await listTasks(temporalOf(deps), deps.db, p) });
-  });
-  r.post('/tasks/sync', async (req, res) => {
-    const p = await project(req);
-    res.json({
-      sync: await syncTasksFromRelease({ env: deps.env, db: deps.db, temporal: temporalOf(deps) }, p),
-    });
-  });
-  r.post('/tasks/:task/:action', async (req, res) => {
-    const p = await project(req);
-    const name = checkName('task', req.params.task);
-    res.json({ task: await taskAction(temporalOf(deps), deps.db, p, name, String(req.params.action)) });
-  });
+      responses: { 202: oneJob('Started.') },
+    },
+    async (req, res, { body }) => {
+      const p = await project(req);
+      const job = await startJob(
+        { env: deps.env, db: deps.db, temporal: temporalOf(deps) },
+        p,
+        currentUser(req).id,
+        body,
+      );
+      res.status(202).json({ job });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/jobs',
+      summary: "The project's running jobs (all with all=1)",
+      access: 'user',
+      params: ProjectPath,
+      query: z.object({ all: AllFlag, limit: intQuery({ fallback: 200 }) }),
+      responses: { 200: { description: 'The jobs.', schema: z.object({ jobs: z.array(Job) }) } },
+    },
+    async (req, res, { query }) => {
+      const p = await project(req);
+      const all = ['1', 'true', 'yes'].includes(query.all ?? '');
+      res.json({ jobs: await listJobs(deps.db, p.id, all, query.limit) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/jobs/:id',
+      summary: 'One job',
+      access: 'user',
+      params: JobPath,
+      responses: { 200: oneJob('The job.') },
+    },
+    async (req, res, { params }) => {
+      const p = await project(req);
+      res.json({ job: await getJob(deps.db, p.id, params.id) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/jobs/:id/logs',
+      summary: "A job's log lines after a seq (followed by polling with after=)",
+      access: 'user',
+      params: JobPath,
+      query: z.object({ after: intQuery({ fallback: 0 }), limit: intQuery({ fallback: 1000 }) }),
+      responses: {
+        200: { description: 'The job and its lines.', schema: z.object({ job: Job, lines: LogLines }) },
+      },
+    },
+    async (req, res, { params, query }) => {
+      const p = await project(req);
+      res.json(await jobLogs(deps.db, p.id, params.id, query.after, query.limit));
+    },
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/jobs/:id/stop',
+      summary: 'Stop a job',
+      access: 'user',
+      params: JobPath,
+      responses: { 202: oneJob('Stopping.') },
+    },
+    async (req, res, { params }) => {
+      const p = await project(req);
+      res
+        .status(202)
+        .json({ job: await stopJob({ db: deps.db, temporal: temporalOf(deps) }, p.id, params.id) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/services/:service/logs',
+      summary: "The last lines of a service's containers",
+      access: 'user',
+      params: ProjectPath.extend({ service: nameField('service') }),
+      query: z.object({
+        tail: intQuery({ min: 1, fallback: 200 }).describe('At most 5000 lines are sent.'),
+        since: z.iso
+          .datetime()
+          .optional()
+          .describe('Only lines after this time (UTC, e.g. 2026-01-31T12:00:00.5Z).'),
+      }),
+      responses: { 200: { description: 'The lines.', schema: z.object({ lines: LogLines }) } },
+    },
+    async (req, res, { params, query }) => {
+      const p = await project(req);
+      res.json(
+        await serviceLogs(docker(), deps.db, p, params.service, {
+          tail: Math.min(query.tail, 5000),
+          since: query.since || undefined,
+        }),
+      );
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/tasks',
+      summary: "The project's scheduled tasks",
+      access: 'user',
+      params: ProjectPath,
+      responses: { 200: { description: 'The tasks.', schema: z.object({ tasks: z.array(Task) }) } },
+    },
+    async (req, res) => {
+      const p = await project(req);
+      res.json({ tasks: await listTasks(temporalOf(deps), deps.db, p) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/tasks/sync',
+      summary: "Re-sync the schedules from the current release's roro.yml",
+      access: 'user',
+      params: ProjectPath,
+      responses: { 200: { description: 'What changed.', schema: z.object({ sync: z.unknown() }) } },
+    },
+    async (req, res) => {
+      const p = await project(req);
+      res.json({
+        sync: await syncTasksFromRelease({ env: deps.env, db: deps.db, temporal: temporalOf(deps) }, p),
+      });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/tasks/:task/:action',
+      summary: 'Pause, resume or run a task now',
+      access: 'user',
+      params: ProjectPath.extend({ task: nameField('task'), action: z.enum(['pause', 'resume', 'run']) }),
+      responses: { 200: { description: 'The task.', schema: z.object({ task: Task }) } },
+    },
+    async (req, res, { params }) => {
+      const p = await project(req);
+      res.json({ task: await taskAction(temporalOf(deps), deps.db, p, params.task, params.action) });
+    },
+  );
   return r;
 }

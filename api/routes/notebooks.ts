@@ -1,11 +1,14 @@
 import { Router, type Request } from 'express';
-import { intInput } from '../input.js';
+import { z } from 'zod';
+import { intQuery } from '../input.js';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
 import { getNotebook, listNotebooks, notebookLogs, startNotebook, stopNotebook } from '../notebooks.js';
 import { RoroError } from '../../core/errors.js';
 import { lazyDriver } from '../container-driver.js';
+import { route } from '../route.js';
+import { Notebook, ProjectPath } from './shapes.js';
 
 function temporalOf(deps: AppDeps) {
   if (!deps.temporal)
@@ -13,46 +16,108 @@ function temporalOf(deps: AppDeps) {
   return deps.temporal;
 }
 
+const NotebookPath = ProjectPath.extend({ id: z.string().describe('The notebook id.') });
+
 /** Notebook sessions of one project, under /v1/projects/:name; only members see a project at all. */
 export function notebookRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
   r.use('/notebooks', requireAuth(deps.db));
   const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
   const docker = lazyDriver(deps.env);
+  const one = (description: string) => ({ description, schema: z.object({ notebook: Notebook }) });
 
-  r.post('/notebooks', async (req, res) => {
-    const p = await project(req);
-    const body = req.body ?? {};
-    const notebook = await startNotebook(
-      { env: deps.env, db: deps.db, temporal: temporalOf(deps) },
-      p,
-      currentUser(req).id,
-      { size: body.size, lab: body.lab },
-    );
-    res.status(202).json({ notebook });
-  });
-  r.get('/notebooks', async (req, res) => {
-    const p = await project(req);
-    const all = ['1', 'true', 'yes'].includes(String(req.query.all ?? ''));
-    res.json({ notebooks: await listNotebooks(deps.db, p.id, all) });
-  });
-  r.get('/notebooks/:id', async (req, res) => {
-    const p = await project(req);
-    res.json({ notebook: await getNotebook(deps.env, deps.db, p, String(req.params.id)) });
-  });
-  r.get('/notebooks/:id/logs', async (req, res) => {
-    const p = await project(req);
-    const tail = Math.min(intInput(req.query.tail, 'query.tail', { min: 1, fallback: 200 }), 5000);
-    res.json(await notebookLogs(deps.env, docker(), deps.db, p, String(req.params.id), tail));
-  });
-  r.post('/notebooks/:id/stop', async (req, res) => {
-    const p = await project(req);
-    const notebook = await stopNotebook(
-      { db: deps.db, temporal: temporalOf(deps) },
-      p.id,
-      String(req.params.id),
-    );
-    res.status(202).json({ notebook });
-  });
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/notebooks',
+      summary: 'Start a notebook session in the image of the current release',
+      access: 'user',
+      params: ProjectPath,
+      body: z.object({
+        size: z.string().optional().describe('A size name such as S1.'),
+        lab: z.boolean().optional().describe('true: JupyterLab; false: the classic notebook.'),
+      }),
+      responses: { 202: one('Starting.') },
+    },
+    async (req, res, { body }) => {
+      const p = await project(req);
+      const notebook = await startNotebook(
+        { env: deps.env, db: deps.db, temporal: temporalOf(deps) },
+        p,
+        currentUser(req).id,
+        body,
+      );
+      res.status(202).json({ notebook });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/notebooks',
+      summary: "The project's running notebooks (all with all=1)",
+      access: 'user',
+      params: ProjectPath,
+      query: z.object({ all: z.string().optional().describe('1, true or yes: ended ones too.') }),
+      responses: {
+        200: { description: 'The notebooks.', schema: z.object({ notebooks: z.array(Notebook) }) },
+      },
+    },
+    async (req, res, { query }) => {
+      const p = await project(req);
+      const all = ['1', 'true', 'yes'].includes(query.all ?? '');
+      res.json({ notebooks: await listNotebooks(deps.db, p.id, all) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/notebooks/:id',
+      summary: 'One notebook, with its URL while it runs',
+      access: 'user',
+      params: NotebookPath,
+      responses: { 200: one('The notebook.') },
+    },
+    async (req, res, { params }) => {
+      const p = await project(req);
+      res.json({ notebook: await getNotebook(deps.env, deps.db, p, params.id) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/notebooks/:id/logs',
+      summary: "The last lines of a notebook's container",
+      access: 'user',
+      params: NotebookPath,
+      query: z.object({ tail: intQuery({ min: 1, fallback: 200 }).describe('At most 5000 lines are sent.') }),
+      responses: {
+        200: { description: 'The lines.', schema: z.looseObject({ lines: z.array(z.unknown()) }) },
+      },
+    },
+    async (req, res, { params, query }) => {
+      const p = await project(req);
+      res.json(await notebookLogs(deps.env, docker(), deps.db, p, params.id, Math.min(query.tail, 5000)));
+    },
+  );
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/notebooks/:id/stop',
+      summary: 'Stop a notebook session',
+      access: 'user',
+      params: NotebookPath,
+      responses: { 202: one('Stopping.') },
+    },
+    async (req, res, { params }) => {
+      const p = await project(req);
+      const notebook = await stopNotebook({ db: deps.db, temporal: temporalOf(deps) }, p.id, params.id);
+      res.status(202).json({ notebook });
+    },
+  );
   return r;
 }

@@ -1,4 +1,8 @@
 import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { intBody } from '../input.js';
+import { route } from '../route.js';
+import { ProjectPath, Quota } from './shapes.js';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAdmin, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
@@ -31,24 +35,57 @@ function view(quotas: Quotas, used: Quotas) {
   }));
 }
 
+const count = () => intBody({ max: 100_000 }).nullable().optional();
+
+/** Quota keys as the CLI spells them; parseQuotaSettings refuses any other key, listing these. */
+const QuotaSettings = z.looseObject({
+  running_jobs: count(),
+  services: count(),
+  replicas: count(),
+  volume_bytes: intBody({ max: Number.MAX_SAFE_INTEGER }).nullable().optional(),
+});
+
 /** A project's quotas, under /v1/projects/:name/quotas: members read them, admins set them. */
 export function quotaRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
   r.use(requireAuth(deps.db));
   const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
-  r.get('/quotas', async (req, res) => {
-    const p = await project(req);
-    res.json({ quotas: view(await projectQuotas(deps.db, p.id), await usage(deps, p.id)) });
-  });
-  r.put('/quotas', requireAdmin, async (req, res) => {
-    // An admin sets quotas of any project, member or not.
-    const found = await deps.db.query<{ id: string }>('SELECT id::text FROM projects WHERE name = $1', [
-      String(req.params.name),
-    ]);
-    if (!found.rows[0]) throw new NotFoundError(`Project ${String(req.params.name)} not found.`);
-    const p = { id: found.rows[0].id };
-    const quotas = await setProjectQuotas(deps.db, p.id, parseQuotaSettings(req.body));
-    res.json({ quotas: view(quotas, await usage(deps, p.id)) });
-  });
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/quotas',
+      summary: "The project's quotas and what it uses",
+      access: 'user',
+      params: ProjectPath,
+      responses: { 200: { description: 'The quotas.', schema: z.object({ quotas: z.array(Quota) }) } },
+    },
+    async (req, res) => {
+      const p = await project(req);
+      res.json({ quotas: view(await projectQuotas(deps.db, p.id), await usage(deps, p.id)) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'put',
+      path: '/quotas',
+      summary: "Set a project's quotas (admins, member or not); null restores the default",
+      access: 'admin',
+      use: [requireAdmin],
+      params: ProjectPath,
+      body: QuotaSettings,
+      responses: { 200: { description: 'The quotas now.', schema: z.object({ quotas: z.array(Quota) }) } },
+    },
+    async (_req, res, { params, body }) => {
+      const found = await deps.db.query<{ id: string }>('SELECT id::text FROM projects WHERE name = $1', [
+        params.name,
+      ]);
+      if (!found.rows[0]) throw new NotFoundError(`Project ${params.name} not found.`);
+      const p = { id: found.rows[0].id };
+      const quotas = await setProjectQuotas(deps.db, p.id, parseQuotaSettings(body));
+      res.json({ quotas: view(quotas, await usage(deps, p.id)) });
+    },
+  );
   return r;
 }

@@ -1,4 +1,5 @@
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import Docker from 'dockerode';
 import type { AppDeps } from '../app.js';
 import { contentLength } from '../request.js';
@@ -6,7 +7,9 @@ import { currentUser, requireAuth } from '../auth.js';
 import { getProject, volumeDir } from '../projects.js';
 import { addVolume, getVolume, listVolumePath, removeVolume } from '../volumes.js';
 import { receiveDirectory, receiveFile, sendVolumePath } from '../volume-files.js';
-import { checkName } from '../../core/names.js';
+import { nameField } from '../input.js';
+import { route } from '../route.js';
+import { ProjectPath, Volume as VolumeShape } from './shapes.js';
 import { quotaExceeded } from '../../core/quotas.js';
 import { projectQuotas, volumeUsage } from '../quotas.js';
 
@@ -24,7 +27,9 @@ async function runningContainers(docker: Docker, project: string): Promise<strin
   return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
+const VolumePath = ProjectPath.extend({ volume: nameField('volume') });
+const InVolume = z.string().optional().describe('A path inside the volume (default: its root).');
+const Flag = z.string().optional().describe('1: yes.');
 
 export function volumeRoutes(deps: AppDeps): Router {
   const r = Router({ mergeParams: true });
@@ -34,51 +39,125 @@ export function volumeRoutes(deps: AppDeps): Router {
   /** The project and the real directory of the volume named in the URL. */
   const volume = async (req: Request) => {
     const p = await project(req);
-    const v = await getVolume(deps.db, p, checkName('volume', req.params.volume));
+    const v = await getVolume(deps.db, p, String(req.params.volume));
     return { p, v, root: volumeDir(deps.env.home, p.id, v.name) };
   };
 
-  r.post('/volumes', async (req, res) => {
-    const p = await project(req);
-    res.status(201).json({ volume: await addVolume(deps.db, deps.env.home, p, req.body?.name) });
-  });
-  r.delete('/volumes/:volume', async (req, res) => {
-    const p = await project(req);
-    const name = checkName('volume', req.params.volume);
-    docker ??= new Docker({ socketPath: deps.env.dockerSocket });
-    await removeVolume(deps.db, deps.env.home, p, name, await runningContainers(docker, p.name));
-    res.json({ deleted: name });
-  });
-  r.get('/volumes/:volume/ls', async (req, res) => {
-    const { v, root } = await volume(req);
-    res.json({ volume: v.name, ...(await listVolumePath(root, v.name, str(req.query.path))) });
-  });
-  r.get('/volumes/:volume/files', async (req, res) => {
-    const { v, root } = await volume(req);
-    await sendVolumePath(res, root, v.name, str(req.query.path), req.query.recursive === '1');
-  });
-  r.put('/volumes/:volume/files', async (req, res) => {
-    const { p, v, root } = await volume(req);
-    const quota = (await projectQuotas(deps.db, p.id)).volumeBytes;
-    const used = await volumeUsage(deps.env.home, p.id);
-    const input = {
-      quota: {
-        remaining: Math.max(0, quota - used),
-        exceeded: (wanted: number) => quotaExceeded('volumeBytes', quota, used + wanted, p.name),
+  route(
+    r,
+    {
+      method: 'post',
+      path: '/volumes',
+      summary: 'Add a volume',
+      access: 'user',
+      params: ProjectPath,
+      body: z.object({ name: nameField('volume') }),
+      responses: { 201: { description: 'Added.', schema: z.object({ volume: VolumeShape }) } },
+    },
+    async (req, res, { body }) => {
+      const p = await project(req);
+      res.status(201).json({ volume: await addVolume(deps.db, deps.env.home, p, body.name) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'delete',
+      path: '/volumes/:volume',
+      summary: 'Remove a volume that no running container mounts',
+      access: 'user',
+      params: VolumePath,
+      responses: { 200: { description: 'Removed.', schema: z.object({ deleted: z.string() }) } },
+    },
+    async (req, res, { params }) => {
+      const p = await project(req);
+      docker ??= new Docker({ socketPath: deps.env.dockerSocket });
+      await removeVolume(deps.db, deps.env.home, p, params.volume, await runningContainers(docker, p.name));
+      res.json({ deleted: params.volume });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/volumes/:volume/ls',
+      summary: 'List a directory of a volume',
+      access: 'user',
+      params: VolumePath,
+      query: z.object({ path: InVolume }),
+      responses: {
+        200: { description: 'The entries.', schema: z.looseObject({ volume: z.string() }) },
       },
-      volume: v.name,
-      path: str(req.query.path),
-      name: str(req.query.name) || undefined,
-      length: contentLength(req),
-      maxBytes: maxUploadBytes(),
-      force: req.query.force === '1',
-    };
-    const body = req as unknown as AsyncIterable<Buffer>;
-    const done =
-      req.query.type === 'dir'
-        ? await receiveDirectory(root, body, input)
-        : await receiveFile(root, body, input);
-    res.status(201).json({ volume: v.name, ...done });
-  });
+    },
+    async (req, res, { query }) => {
+      const { v, root } = await volume(req);
+      res.json({ volume: v.name, ...(await listVolumePath(root, v.name, query.path ?? '')) });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/volumes/:volume/files',
+      summary: 'Download a file, or a directory as a gzip tar archive (x-roro-type: dir)',
+      access: 'user',
+      params: VolumePath,
+      query: z.object({ path: InVolume, recursive: Flag }),
+      responses: {
+        200: {
+          description: 'The file, or the directory as a tar.gz.',
+          contentType: 'application/octet-stream',
+        },
+      },
+    },
+    async (req, res, { query }) => {
+      const { v, root } = await volume(req);
+      await sendVolumePath(res, root, v.name, query.path ?? '', query.recursive === '1');
+    },
+  );
+  route(
+    r,
+    {
+      method: 'put',
+      path: '/volumes/:volume/files',
+      summary: 'Upload a file, or a directory as a gzip tar archive (type=dir)',
+      access: 'user',
+      params: VolumePath,
+      query: z.object({
+        path: InVolume,
+        name: z.string().optional().describe('The file name to write under path.'),
+        force: Flag,
+        type: z.enum(['file', 'dir']).optional(),
+      }),
+      upload: {
+        contentType: 'application/octet-stream',
+        description: 'The file, or with type=dir the directory as a gzip tar archive.',
+      },
+      responses: { 201: { description: 'Written.', schema: z.looseObject({ volume: z.string() }) } },
+    },
+    async (req, res, { query }) => {
+      const { p, v, root } = await volume(req);
+      const quota = (await projectQuotas(deps.db, p.id)).volumeBytes;
+      const used = await volumeUsage(deps.env.home, p.id);
+      const input = {
+        quota: {
+          remaining: Math.max(0, quota - used),
+          exceeded: (wanted: number) => quotaExceeded('volumeBytes', quota, used + wanted, p.name),
+        },
+        volume: v.name,
+        path: query.path ?? '',
+        name: query.name || undefined,
+        length: contentLength(req),
+        maxBytes: maxUploadBytes(),
+        force: query.force === '1',
+      };
+      const body = req as unknown as AsyncIterable<Buffer>;
+      const done =
+        query.type === 'dir'
+          ? await receiveDirectory(root, body, input)
+          : await receiveFile(root, body, input);
+      res.status(201).json({ volume: v.name, ...done });
+    },
+  );
   return r;
 }
