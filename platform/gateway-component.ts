@@ -1,9 +1,9 @@
 import { homePaths, type PlatformEnv } from '../core/config.js';
-import { Gateway } from '../api/gateway/gateway.js';
+import { Gateway } from '../gateway/gateway.js';
 import { logPath } from './state.js';
-import { ensureTls } from '../api/gateway/tls.js';
+import { ensureTls } from '../gateway/tls.js';
 import type { Component } from './component.js';
-import { DEFAULT_CONNECTIONS_PER_CLIENT } from '../api/gateway/nginx-config.js';
+import { DEFAULT_CONNECTIONS_PER_CLIENT } from '../gateway/nginx-config.js';
 
 /** RORO_GATEWAY_CONNECTIONS_PER_CLIENT: requests one client address may have in progress at the gateway. */
 export function connectionsPerClient(env: NodeJS.ProcessEnv = process.env): number {
@@ -48,7 +48,7 @@ export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
 
 export function gatewayComponent(
   env: PlatformEnv,
-  loadRoutes: () => Promise<import('../api/gateway/nginx-config.js').Route[]> = async () => [],
+  loadRoutes: () => Promise<import('../gateway/nginx-config.js').Route[]> = async () => [],
 ): Component {
   let gateway: Gateway | undefined;
   return {

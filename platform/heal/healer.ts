@@ -7,7 +7,7 @@ import { RoroError } from '../../core/errors.js';
 import type { ContainerDriver, ContainerEvent } from '../../activities/docker/driver.js';
 import { probe } from '../../activities/probe.js';
 import { publishRoutes } from '../../activities/routes.js';
-import type { Gateway } from '../../api/gateway/gateway.js';
+import type { Gateway } from '../../gateway/gateway.js';
 import { createOperation } from '../../api/deploys.js';
 import type { Project } from '../../api/projects.js';
 import {

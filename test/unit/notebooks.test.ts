@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isValidName } from '../../core/names.js';
-import { renderRouteTable } from '../../api/gateway/nginx-config.js';
+import { renderRouteTable } from '../../gateway/nginx-config.js';
 import {
   notebookBase,
   notebookCommand,
