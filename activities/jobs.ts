@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
-import type { ContainerDriver, LogLine } from './docker/driver.js';
+import type { ContainerDriver, LogLine } from '../containers/driver.js';
 import { NotFoundError } from '../core/errors.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
-import type { ContainerDriver } from './docker/driver.js';
+import type { ContainerDriver } from '../containers/driver.js';
 import { loadConfigEnv } from '../api/config-vars.js';
 import { masterKey, open, seal } from '../api/secrets-box.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { RoroYml, ServiceSpec } from '../core/roro-yml.js';
 import { resolveSize, type SizeLimits } from '../core/sizes.js';
-import type { ContainerSpec, MountSpec } from './docker/driver.js';
+import type { ContainerSpec, MountSpec } from '../containers/driver.js';
 
 /** The port every service listens on inside its container; rorodata used 8080 too. */
 export const SERVICE_PORT = 8080;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Pool } from 'pg';
 import type { PlatformEnv } from '../core/config.js';
-import type { MountSpec } from './docker/driver.js';
+import type { MountSpec } from '../containers/driver.js';
 import { hashToken, newToken } from '../api/passwords.js';
 import { apiSocketDir } from '../api/socket.js';
 import { TOKEN_LABEL } from '../api/scoped-tokens.js';

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { volumeDir } from '../api/projects.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
-import type { ContainerDriver, ContainerStatus, MountSpec } from './docker/driver.js';
+import type { ContainerDriver, ContainerStatus, MountSpec } from '../containers/driver.js';
 import { NotFoundError } from '../core/errors.js';
 import { userFailure } from './deploys.js';
 

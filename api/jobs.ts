@@ -13,7 +13,7 @@ import { quotaExceeded } from '../core/quotas.js';
 import { withTransaction } from '../db/transaction.js';
 import { parseRoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { describeSchedule } from '../core/schedule.js';
-import type { ContainerDriver } from '../activities/docker/driver.js';
+import type { ContainerDriver } from '../containers/driver.js';
 import { fixedNanos, sinceParam } from '../activities/jobs.js';
 import { syncProjectSchedules } from '../activities/schedules.js';
 

@@ -9,7 +9,7 @@ import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { NotebookSessionInput } from '../workflows/notebook-session.js';
 import type { Project } from './projects.js';
 import type { Notebook } from '../core/api-types.js';
-import type { ContainerDriver } from '../activities/docker/driver.js';
+import type { ContainerDriver } from '../containers/driver.js';
 import { lastLogLines } from '../activities/project-containers.js';
 import { notebookContainerName, notebookLabel, notebookService, openToken } from '../activities/notebooks.js';
 

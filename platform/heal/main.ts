@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { parsePlatformEnv } from '../../core/config.js';
 import { createPool } from '../../db/pool.js';
 import { connectTemporal } from '../../temporal/connection.js';
-import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
+import { LocalDockerDriver } from '../../containers/local-driver.js';
 import { platformGateway } from '../gateway-component.js';
 import { Healer } from './healer.js';
 
