@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
 import type { ContainerDriver, LogLine } from '../containers/driver.js';
 import { NotFoundError } from '../core/errors.js';
-import { loadConfigEnv } from '../api/config-vars.js';
+import { loadConfigEnv } from '../domain/config-vars.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';
 import { projectNetwork } from './project-network.js';
 import { containerLimits, inspectOrGone, latestRelease, projectVolumeMounts } from './project-containers.js';

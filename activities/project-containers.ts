@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { volumeDir } from '../api/projects.js';
+import { volumeDir } from '../core/config.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
 import type { ContainerDriver, ContainerStatus, MountSpec } from '../containers/driver.js';
 import { NotFoundError } from '../core/errors.js';

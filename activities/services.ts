@@ -3,7 +3,7 @@ import type { ActivityDeps } from './index.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import type { ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
-import { loadConfigEnv } from '../api/config-vars.js';
+import { loadConfigEnv } from '../domain/config-vars.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';
 import { projectNetwork, projectNetworkLabels } from './project-network.js';
 import { lastLogLines } from './project-containers.js';

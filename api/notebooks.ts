@@ -11,7 +11,8 @@ import type { Project } from './projects.js';
 import type { Notebook } from '../core/api-types.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import { lastLogLines } from '../activities/project-containers.js';
-import { notebookContainerName, notebookLabel, notebookService, openToken } from '../activities/notebooks.js';
+import { notebookContainerName, notebookLabel, notebookService } from '../core/notebook-names.js';
+import { openToken } from '../domain/notebook-tokens.js';
 
 export type { Notebook } from '../core/api-types.js';
 

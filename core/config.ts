@@ -111,3 +111,12 @@ export function homePaths(home: string) {
     docker: path.join(home, 'docker'),
   };
 }
+
+/** Directory mounted read-only at /run/roro in every container; it holds only the API socket. */
+export const apiSocketDir = (home: string) => path.join(homePaths(home).run, 'api');
+export const apiSocketPath = (home: string) => path.join(apiSocketDir(home), 'api.sock');
+
+/** Where a project's volume lives on the host. */
+export function volumeDir(home: string, projectId: string, volume: string): string {
+  return path.join(homePaths(home).volumes, projectId, volume);
+}

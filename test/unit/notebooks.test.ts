@@ -5,14 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { isValidName } from '../../core/names.js';
 import { renderRouteTable } from '../../gateway/nginx-config.js';
-import {
-  notebookBase,
-  notebookCommand,
-  notebookLabel,
-  notebookService,
-  openToken,
-  sealToken,
-} from '../../activities/notebooks.js';
+import { notebookCommand } from '../../activities/notebooks.js';
+import { openToken, sealToken } from '../../domain/notebook-tokens.js';
+import { notebookBase, notebookLabel, notebookService } from '../../core/notebook-names.js';
 import { newNotebookId } from '../../api/notebooks.js';
 import { exitVerdict } from '../../workflows/notebook-session.js';
 
