@@ -9,13 +9,8 @@ import { notebookBase, notebookContainerName } from '../core/notebook-names.js';
 import { openToken, sealToken } from '../domain/notebook-tokens.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';
 import { projectNetwork } from './project-network.js';
-import {
-  containerLimits,
-  inspectOrGone,
-  lastLogLines,
-  latestRelease,
-  projectVolumeMounts,
-} from './project-containers.js';
+import { containerLimits, inspectOrGone, latestRelease, projectVolumeMounts } from './project-containers.js';
+import { lastLogLines } from '../containers/last-lines.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** SIGTERM, then SIGKILL: Jupyter saves nothing on shutdown, but kernels get a moment to exit. */

@@ -6,9 +6,9 @@ import { emitEvent } from './events.js';
 import { loadConfigEnv } from '../domain/config-vars.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';
 import { projectNetwork, projectNetworkLabels } from './project-network.js';
-import { lastLogLines } from './project-containers.js';
+import { lastLogLines } from '../containers/last-lines.js';
 import { probe } from './probe.js';
-import { loadServiceHealth, servingSummary } from './service-health.js';
+import { loadServiceHealth, servingSummary } from '../domain/service-health.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Instance {

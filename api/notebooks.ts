@@ -10,7 +10,7 @@ import type { NotebookSessionInput } from '../workflows/notebook-session.js';
 import type { Project } from './projects.js';
 import type { Notebook } from '../core/api-types.js';
 import type { ContainerDriver } from '../containers/driver.js';
-import { lastLogLines } from '../activities/project-containers.js';
+import { lastLogLines } from '../containers/last-lines.js';
 import { notebookContainerName, notebookLabel, notebookService } from '../core/notebook-names.js';
 import { openToken } from '../domain/notebook-tokens.js';
 
