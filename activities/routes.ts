@@ -3,7 +3,7 @@ import { withTransaction } from '../db/transaction.js';
 import { PLATFORM_PROJECT } from '../core/names.js';
 import type { ActivityDeps } from './index.js';
 import type { Route } from '../gateway/nginx-config.js';
-import { platformGateway } from '../platform/gateway-component.js';
+import { platformGateway } from '../gateway/platform-gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
 
 /** Every route the gateway should serve, from the database (the source of truth). */

@@ -120,3 +120,8 @@ export const apiSocketPath = (home: string) => path.join(apiSocketDir(home), 'ap
 export function volumeDir(home: string, projectId: string, volume: string): string {
   return path.join(homePaths(home).volumes, projectId, volume);
 }
+
+/** The log file of a platform component. */
+export function logPath(home: string, component: string): string {
+  return path.join(homePaths(home).logs, `${component}.log`);
+}

@@ -3,7 +3,7 @@ import { parsePlatformEnv } from '../../core/config.js';
 import { createPool } from '../../db/pool.js';
 import { connectTemporal } from '../../temporal/connection.js';
 import { LocalDockerDriver } from '../../containers/local-driver.js';
-import { platformGateway } from '../gateway-component.js';
+import { platformGateway } from '../../gateway/platform-gateway.js';
 import { Healer } from './healer.js';
 
 /** The healer component's process: `roro server up` starts it after the worker, and restarts it if it dies. */

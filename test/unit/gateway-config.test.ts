@@ -12,7 +12,7 @@ import {
 import { luaInit } from '../../gateway/nginx-lua.js';
 import { ValidationError } from '../../core/errors.js';
 import { parsePlatformEnv } from '../../core/config.js';
-import { gatewayApiOption } from '../../platform/gateway-component.js';
+import { gatewayApiOption } from '../../gateway/platform-gateway.js';
 
 function input(extra: Partial<NginxConfigInput> = {}): NginxConfigInput {
   return {
