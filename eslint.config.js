@@ -1,8 +1,71 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers, top down: a folder may import from the folders listed for it and from its own, never
+ * from one above it (README, "Source layout"). Type-only imports are free: they vanish at run time.
+ */
+const FOLDERS = [
+  'cli',
+  'bench',
+  'platform',
+  'api',
+  'workers',
+  'workflows',
+  'activities',
+  'domain',
+  'gateway',
+  'containers',
+  'db',
+  'temporal',
+  'core',
+];
+const MAY_IMPORT = {
+  platform: [
+    'api',
+    'workers',
+    'workflows',
+    'activities',
+    'domain',
+    'gateway',
+    'containers',
+    'db',
+    'temporal',
+    'core',
+  ],
+  api: ['domain', 'containers', 'db', 'temporal', 'core'],
+  workers: ['workflows', 'activities', 'domain', 'gateway', 'containers', 'db', 'temporal', 'core'],
+  workflows: ['temporal', 'core'],
+  activities: ['domain', 'gateway', 'containers', 'db', 'temporal', 'core'],
+  domain: ['containers', 'db', 'temporal', 'core'],
+  gateway: ['core'],
+  containers: ['core'],
+  db: ['core'],
+  temporal: ['core'],
+  core: [],
+};
+const fromFolder = (folder) => ['../', '../../', '../../../'].map((up) => `${up}${folder}/**`);
+const layerRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: FOLDERS.filter((f) => f !== folder && !allowed.includes(f)).flatMap(fromFolder),
+            allowTypeImports: true,
+            message: `${folder}/ may import only from ${allowed.length ? allowed.map((f) => `${f}/`).join(', ') : 'itself'}: move the shared rule down a layer (README, "Source layout").`,
+          },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'runtimes/**', 'examples/**', '.venv/**', 'bench/**/*.js'] },
   ...tseslint.configs.recommended,
+  ...layerRules,
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

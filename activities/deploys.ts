@@ -6,9 +6,10 @@ import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { resolveRuntime } from '../core/runtimes.js';
 import { localHostCapacity } from '../core/sizes.js';
 import { RoroError } from '../core/errors.js';
-import { planServices, serviceUrls, type ServicePlan } from './plan.js';
+import { planServices, type ServicePlan } from './plan.js';
+import { serviceUrls } from '../core/service-urls.js';
 import { emitEvent } from './events.js';
-import { markDeployFailed, markDeploySucceeded } from './deploy-end.js';
+import { markDeployFailed, markDeploySucceeded } from '../domain/deploy-outcome.js';
 import { rebuildIfMissing, type ReleaseSource } from './release-image.js';
 import { keepReleaseCode, removeUpload } from '../core/release-code.js';
 

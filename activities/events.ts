@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import { Context } from '@temporalio/activity';
+import { insertDeployEvent, type DeployEventKind } from '../domain/deploy-events.js';
 
-export type DeployEventKind = 'phase' | 'phase_done' | 'log' | 'info' | 'warn' | 'done' | 'failed';
+export type { DeployEventKind };
 
 /**
  * The key of the `n`th event an activity writes: the same on every attempt of that activity, so a
@@ -18,10 +19,7 @@ export function activityEventKey(n = 0): string | undefined {
   return `${info.workflowExecution?.runId ?? ''}/${info.activityId}/${n}`;
 }
 
-/**
- * Appends one progress event that `roro deploy` streams; events outlive the workflow run. With a
- * key (by default the calling activity's first, activityEventKey()), a second write is a no-op.
- */
+/** A deploy event written by an activity: keyed by default with the calling activity's first key. */
 export async function emitEvent(
   db: Pool | PoolClient,
   deployId: string,
@@ -30,11 +28,7 @@ export async function emitEvent(
   data?: unknown,
   key: string | undefined = activityEventKey(),
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO deploy_events (deploy_id, kind, message, data, key) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (deploy_id, key) WHERE key IS NOT NULL DO NOTHING`,
-    [deployId, kind, message, data === undefined ? null : JSON.stringify(data), key ?? null],
-  );
+  await insertDeployEvent(db, deployId, kind, message, data, key);
 }
 
 /** Batches build output so a chatty pip install does not cost one round trip per line. */

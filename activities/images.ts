@@ -7,8 +7,8 @@ import { REPO_ROOT } from '../core/config.js';
 import { RoroError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 import { getRuntime, runtimeChain, runtimeNames, type RuntimeDefinition } from '../core/runtimes.js';
-import { runImageBuild } from './docker/build.js';
-import { hashInputs, packContext } from './docker/context.js';
+import { runImageBuild } from '../containers/build.js';
+import { hashInputs, packContext } from '../containers/context.js';
 
 export const BASE_IMAGE = 'roro/base:bookworm';
 

@@ -1,9 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { fixedNanos, sinceParam } from '../containers/logs.js';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
-import type { ContainerDriver, LogLine } from './docker/driver.js';
+import type { ContainerDriver, LogLine } from '../containers/driver.js';
 import { NotFoundError } from '../core/errors.js';
-import { loadConfigEnv } from '../api/config-vars.js';
+import { loadConfigEnv } from '../domain/config-vars.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';
 import { projectNetwork } from './project-network.js';
 import { containerLimits, inspectOrGone, latestRelease, projectVolumeMounts } from './project-containers.js';
@@ -51,19 +52,6 @@ export async function jobEnv(
     RORO_JOB_ID: ctx.jobId,
     ...(ctx.task ? { RORO_TASK: ctx.task } : {}),
   };
-}
-
-/** Docker's RFC 3339 time with nine fractional digits, so strings sort as times. */
-export function fixedNanos(iso: string): string {
-  const m = /^(.{19})(?:\.(\d+))?Z$/.exec(iso);
-  if (!m) return iso;
-  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
-}
-
-/** The engine's `since` parameter for "after this line": seconds.nanoseconds. */
-export function sinceParam(dts: string): string {
-  const secs = Math.floor(Date.parse(`${dts.slice(0, 19)}Z`) / 1000);
-  return `${secs}.${fixedNanos(dts).slice(20, 29)}`;
 }
 
 const RECENT_KEYS = 5000;

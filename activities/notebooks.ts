@@ -3,18 +3,14 @@ import http from 'node:http';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
-import type { ContainerDriver } from './docker/driver.js';
-import { loadConfigEnv } from '../api/config-vars.js';
-import { masterKey, open, seal } from '../api/secrets-box.js';
+import type { ContainerDriver } from '../containers/driver.js';
+import { loadConfigEnv } from '../domain/config-vars.js';
+import { notebookBase, notebookContainerName } from '../core/notebook-names.js';
+import { openToken, sealToken } from '../domain/notebook-tokens.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';
 import { projectNetwork } from './project-network.js';
-import {
-  containerLimits,
-  inspectOrGone,
-  lastLogLines,
-  latestRelease,
-  projectVolumeMounts,
-} from './project-containers.js';
+import { containerLimits, inspectOrGone, latestRelease, projectVolumeMounts } from './project-containers.js';
+import { lastLogLines } from '../containers/last-lines.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** SIGTERM, then SIGKILL: Jupyter saves nothing on shutdown, but kernels get a moment to exit. */
@@ -29,13 +25,6 @@ export interface NotebookRef {
   project: string;
   projectId: string;
 }
-
-/** The route's service name: passes core/names.ts (no `--`), so the label is `<project>--nb-<id>`. */
-export const notebookService = (id: string) => `nb-${id}`;
-export const notebookLabel = (project: string, id: string) => `${project}--${notebookService(id)}`;
-/** Jupyter's base_url: the path prefix the gateway serves the session under. */
-export const notebookBase = (project: string, id: string) => `/${notebookLabel(project, id)}/`;
-export const notebookContainerName = (project: string, id: string) => `roro-${project}-nb-${id}`;
 
 /**
  * Starts Jupyter with its base_url at the gateway prefix. The gateway strips `/<label>` from path
@@ -81,12 +70,6 @@ export function notebookCommand(app: 'lab' | 'notebook', base: string): string[]
     '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
   ];
 }
-
-/** The token is sealed with the config key, bound to the notebook's id. */
-export const sealToken = (home: string, id: string, token: string) =>
-  seal(masterKey(home), token, `notebook:${id}`);
-export const openToken = (home: string, id: string, sealed: string) =>
-  open(masterKey(home), sealed, `notebook:${id}`);
 
 /** GET <base>api/status with the token on loopback: 200 means Jupyter is up and takes the token. */
 function jupyterAnswers(port: number, base: string, token: string): Promise<boolean> {

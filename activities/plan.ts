@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { RoroYml, ServiceSpec } from '../core/roro-yml.js';
 import { resolveSize, type SizeLimits } from '../core/sizes.js';
-import type { ContainerSpec, MountSpec } from './docker/driver.js';
+import type { ContainerSpec, MountSpec } from '../containers/driver.js';
 
 /** The port every service listens on inside its container; rorodata used 8080 too. */
 export const SERVICE_PORT = 8080;
@@ -79,21 +79,4 @@ export function planServices(input: PlanInput): ServicePlan[] {
       },
     };
   });
-}
-
-/** `<project>` for the default service, `<project>--<service>` otherwise: the gateway's label. */
-export function routeLabel(project: string, service: string): string {
-  return service === 'default' ? project : `${project}--${service}`;
-}
-
-/** URLs of a service: the path-prefixed one works for every client, the host one for browsers and curl. */
-export function serviceUrls(
-  gatewayUrl: string,
-  domain: string,
-  port: number,
-  project: string,
-  service: string,
-) {
-  const label = routeLabel(project, service);
-  return { url: `${gatewayUrl}/${label}/`, hostUrl: `https://${label}.${domain}:${port}/` };
 }

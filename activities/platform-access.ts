@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Pool } from 'pg';
-import type { PlatformEnv } from '../core/config.js';
-import type { MountSpec } from './docker/driver.js';
-import { hashToken, newToken } from '../api/passwords.js';
-import { apiSocketDir } from '../api/socket.js';
-import { TOKEN_LABEL } from '../api/scoped-tokens.js';
+import { apiSocketDir, type PlatformEnv } from '../core/config.js';
+import type { MountSpec } from '../containers/driver.js';
+import { hashToken, newToken } from '../domain/passwords.js';
+import { TOKEN_LABEL } from '../core/labels.js';
 
 /** Where containers find the API socket: RORO_HOME/run/api mounted read-only. */
 export const CONTAINER_API_DIR = '/run/roro';

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { volumeDir } from '../api/projects.js';
+import { volumeDir } from '../core/config.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
-import type { ContainerDriver, ContainerStatus, MountSpec } from './docker/driver.js';
+import type { ContainerDriver, ContainerStatus, MountSpec } from '../containers/driver.js';
 import { NotFoundError } from '../core/errors.js';
 import { userFailure } from './deploys.js';
 
@@ -44,23 +44,6 @@ export async function projectVolumeMounts(db: Pool, home: string, projectId: str
     [projectId],
   );
   return res.rows.map((v) => ({ source: volumeDir(home, projectId, v.name), target: `/volumes/${v.name}` }));
-}
-
-/** A container's last lines for an error message, with a secret masked when one is given. */
-export async function lastLogLines(
-  driver: ContainerDriver,
-  nameOrId: string,
-  opts: { n?: number; mask?: string } = {},
-): Promise<string[]> {
-  const n = opts.n ?? 20;
-  const lines: string[] = [];
-  try {
-    for await (const l of driver.logs(nameOrId, { follow: false, tail: n })) lines.push(l.line);
-  } catch {
-    /* the container may be gone already */
-  }
-  const mask = opts.mask;
-  return lines.slice(-n).map((l) => (mask ? l.split(mask).join('<token>') : l));
 }
 
 /** The container's state, or undefined when it no longer exists. */

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { NetworkSpec } from './docker/driver.js';
+import type { NetworkSpec } from '../containers/driver.js';
 
 /** Where project subnets come from: 10.200.0.0/14, cut into 1,024 /24s (253 containers each). */
 const POOL_BASE = (10 << 24) | (200 << 16);

@@ -2,9 +2,9 @@ import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction.js';
 import { PLATFORM_PROJECT } from '../core/names.js';
 import type { ActivityDeps } from './index.js';
-import type { Route } from '../api/gateway/nginx-config.js';
-import { platformGateway } from '../platform/gateway-component.js';
-import type { Gateway } from '../api/gateway/gateway.js';
+import type { Route } from '../gateway/nginx-config.js';
+import { platformGateway } from '../gateway/platform-gateway.js';
+import type { Gateway } from '../gateway/gateway.js';
 
 /** Every route the gateway should serve, from the database (the source of truth). */
 export async function loadRoutes(db: Pool | PoolClient): Promise<Route[]> {

@@ -1,15 +1,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './index.js';
-import type { ContainerDriver } from './docker/driver.js';
+import type { ContainerDriver } from '../containers/driver.js';
 import type { ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
-import { loadConfigEnv } from '../api/config-vars.js';
+import { loadConfigEnv } from '../domain/config-vars.js';
 import { bindPlatformAccess, platformAccess } from './platform-access.js';
 import { projectNetwork, projectNetworkLabels } from './project-network.js';
-import { lastLogLines } from './project-containers.js';
+import { lastLogLines } from '../containers/last-lines.js';
 import { withHeartbeat } from './heartbeat.js';
 import { probe } from './probe.js';
-import { loadServiceHealth, servingSummary } from './service-health.js';
+import { loadServiceHealth, servingSummary } from '../domain/service-health.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Instance {

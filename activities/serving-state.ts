@@ -1,6 +1,11 @@
 import type { Pool } from 'pg';
-import type { ContainerDriver, ContainerSummary } from './docker/driver.js';
-import { classifyService, loadServiceHealth, servingSummary, type ServiceHealth } from './service-health.js';
+import type { ContainerDriver, ContainerSummary } from '../containers/driver.js';
+import {
+  classifyService,
+  loadServiceHealth,
+  servingSummary,
+  type ServiceHealth,
+} from '../domain/service-health.js';
 
 export interface RouteRow {
   service: string;

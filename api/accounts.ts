@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { EMAIL_RE } from '../core/names.js';
-import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
+import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from '../domain/passwords.js';
 
 export interface User {
   id: string;

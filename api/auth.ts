@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Pool } from 'pg';
 import { AuthError, ForbiddenError } from '../core/errors.js';
 import { toUser, type User } from './accounts.js';
-import { hashToken, newToken, verifyPassword } from './passwords.js';
+import { hashToken, newToken, verifyPassword } from '../domain/passwords.js';
 import { checkScopedPath, checkTokenContainer } from './scoped-tokens.js';
 
 declare module 'express-serve-static-core' {

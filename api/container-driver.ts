@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import type { PlatformEnv } from '../core/config.js';
-import type { ContainerDriver } from '../activities/docker/driver.js';
-import { LocalDockerDriver } from '../activities/docker/local-driver.js';
+import type { ContainerDriver } from '../containers/driver.js';
+import { LocalDockerDriver } from '../containers/local-driver.js';
 
 /** A router's container driver, created on first use so an API without Docker (unit tests) still loads. */
 export function lazyDriver(env: PlatformEnv): () => ContainerDriver {

@@ -19,7 +19,7 @@ import { workflowIds } from '../temporal/ids.js';
 import { PROJECT_ATTR, KIND_ATTR } from '../temporal/search-attributes.js';
 import type { Project } from './projects.js';
 import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
-import { markDeployFailed } from '../activities/deploy-end.js';
+import { markDeployFailed } from '../domain/deploy-outcome.js';
 
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 type DeployKind = 'deploy' | 'rollback' | 'start' | 'stop' | 'restart';

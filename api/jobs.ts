@@ -14,9 +14,9 @@ import { quotaExceeded } from '../core/quotas.js';
 import { withTransaction } from '../db/transaction.js';
 import { parseRoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { describeSchedule } from '../core/schedule.js';
-import type { ContainerDriver } from '../activities/docker/driver.js';
-import { fixedNanos, sinceParam } from '../activities/jobs.js';
-import { syncProjectSchedules } from '../activities/schedules.js';
+import type { ContainerDriver } from '../containers/driver.js';
+import { fixedNanos, sinceParam } from '../containers/logs.js';
+import { syncProjectSchedules } from '../domain/schedules.js';
 
 export type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
 import type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';

@@ -1,9 +1,9 @@
-import { parsePlatformEnv } from '../core/config.js';
+import { apiSocketPath, parsePlatformEnv } from '../core/config.js';
 import { createPool } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 import { connectTemporal } from '../temporal/connection.js';
 import { createApp } from './app.js';
-import { apiSocketPath, listenOnSocket } from './socket.js';
+import { listenOnSocket } from './socket.js';
 
 async function main(): Promise<void> {
   const env = parsePlatformEnv();

@@ -10,9 +10,10 @@ import type { NotebookSessionInput } from '../workflows/notebook-session.js';
 import type { Project } from './projects.js';
 import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
 import type { Notebook } from '../core/api-types.js';
-import type { ContainerDriver } from '../activities/docker/driver.js';
-import { lastLogLines } from '../activities/project-containers.js';
-import { notebookContainerName, notebookLabel, notebookService, openToken } from '../activities/notebooks.js';
+import type { ContainerDriver } from '../containers/driver.js';
+import { lastLogLines } from '../containers/last-lines.js';
+import { notebookContainerName, notebookLabel, notebookService } from '../core/notebook-names.js';
+import { openToken } from '../domain/notebook-tokens.js';
 
 export type { Notebook } from '../core/api-types.js';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
-import { homePaths } from '../core/config.js';
+import { homePaths, volumeDir } from '../core/config.js';
 import { withTransaction } from '../db/transaction.js';
 import { modelsRoot } from './model-blobs.js';
 import { releaseCodeRoot } from '../core/release-code.js';
@@ -42,10 +42,6 @@ const SELECT_VISIBLE = `
   FROM projects p
   JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
   JOIN users o ON o.id = p.owner_id`;
-
-export function volumeDir(home: string, projectId: string, volume: string): string {
-  return path.join(homePaths(home).volumes, projectId, volume);
-}
 
 export async function listProjects(db: Pool, userId: string): Promise<Project[]> {
   const res = await db.query<ProjectRow>(`${SELECT_VISIBLE} ORDER BY p.name`, [userId]);

@@ -2,9 +2,8 @@ import Docker from 'dockerode';
 import type { Pool } from 'pg';
 import { parsePlatformEnv } from '../core/config.js';
 import { AuthError, ForbiddenError, NotFoundError } from '../core/errors.js';
+import { TOKEN_LABEL } from '../core/labels.js';
 
-/** The label that ties a container to the project-scoped token it was started with. */
-export const TOKEN_LABEL = 'roro.api-token';
 /** The endpoints a container's token may call, below /v1/projects/<its project>/. */
 const SCOPED_AREAS = ['models', 'jobs'];
 const ALIVE_CACHE_MS = 5000;

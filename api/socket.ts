@@ -1,12 +1,7 @@
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import type { RequestListener } from 'node:http';
-import { homePaths } from '../core/config.js';
-
-/** Directory mounted read-only at /run/roro in every container; it holds only the API socket. */
-export const apiSocketDir = (home: string) => path.join(homePaths(home).run, 'api');
-export const apiSocketPath = (home: string) => path.join(apiSocketDir(home), 'api.sock');
+import { apiSocketDir, apiSocketPath } from '../core/config.js';
 
 /**
  * Serves the API on a Unix socket too, so containers on Docker's bridge reach it without the API

@@ -3,7 +3,7 @@ import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promise
 import path from 'node:path';
 import { RoroError, ValidationError } from '../core/errors.js';
 import { resolveLink } from '../core/archive/paths.js';
-import { tarHeaderBlocks } from '../core/archive/tar-header.js';
+import { TAR_END, tarFile, tarHeaderBlocks, type TarEntryHeader } from '../core/archive/tar-writer.js';
 
 /**
  * Streams a directory tree as an uncompressed tar, for `roro cp -r` in both directions. Unlike a
@@ -31,15 +31,15 @@ interface Item {
   linkpath?: string;
 }
 
-function header(item: Item): Buffer[] {
-  return tarHeaderBlocks({
+function header(item: Item): TarEntryHeader {
+  return {
     path: item.rel,
     kind: item.kind,
     size: item.size,
     mode: item.mode,
     mtime: item.mtime,
     linkpath: item.linkpath,
-  });
+  };
 }
 
 /** Refuses a descriptor that a swapped-in symlink made point outside the tree. */
@@ -53,28 +53,22 @@ export async function assertFdInside(handle: FileHandle, root: string, rel: stri
   }
 }
 
-async function* fileBody(root: string, item: Item, opts: TreeOptions): AsyncGenerator<Buffer> {
+async function* fileBlocks(root: string, item: Item, opts: TreeOptions): AsyncGenerator<Buffer> {
   const handle = await open(path.join(root, item.rel), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     if (opts.checkFd) await assertFdInside(handle, root, item.rel);
-    let left = item.size;
-    while (left > 0) {
-      const buf = Buffer.alloc(Math.min(READ_CHUNK, left));
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0)
-        throw new RoroError(`${item.rel} shrank while it was copied; copy it again once it stops changing.`, {
+    yield* tarFile(handle, header(item), {
+      chunkBytes: READ_CHUNK,
+      onBytes: opts.onBytes,
+      onShrink: (rel) =>
+        new RoroError(`${rel} shrank while it was copied; copy it again once it stops changing.`, {
           code: 'file_changed',
           status: 409,
-        });
-      left -= bytesRead;
-      opts.onBytes?.(bytesRead);
-      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-    }
+        }),
+    });
   } finally {
     await handle.close();
   }
-  const pad = (512 - (item.size % 512)) % 512;
-  if (pad) yield Buffer.alloc(pad);
 }
 
 async function* walk(
@@ -116,10 +110,10 @@ async function* walk(
 /** The tar of everything under `root` (a real path), entries relative to it. */
 export async function* tarTree(root: string, opts: TreeOptions = {}): AsyncGenerator<Buffer> {
   for await (const item of walk(root, '', opts, { n: 0 })) {
-    yield* header(item);
-    if (item.kind === 'file') yield* fileBody(root, item, opts);
+    if (item.kind === 'file') yield* fileBlocks(root, item, opts);
+    else yield* tarHeaderBlocks(header(item));
   }
-  yield Buffer.alloc(1024);
+  yield TAR_END;
 }
 
 /** Sum of regular file sizes under root, for a progress bar; stops counting at MAX_ENTRIES. */

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import { ConflictError, NotFoundError, RoroError, ValidationError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
-import { CONTAINER_UID, volumeDir, type Project } from './projects.js';
+import { CONTAINER_UID, type Project } from './projects.js';
+import { volumeDir } from '../core/config.js';
 
 /**
  * Every server-side file access to a volume goes through this module: a user path is first

@@ -111,3 +111,17 @@ export function homePaths(home: string) {
     docker: path.join(home, 'docker'),
   };
 }
+
+/** Directory mounted read-only at /run/roro in every container; it holds only the API socket. */
+export const apiSocketDir = (home: string) => path.join(homePaths(home).run, 'api');
+export const apiSocketPath = (home: string) => path.join(apiSocketDir(home), 'api.sock');
+
+/** Where a project's volume lives on the host. */
+export function volumeDir(home: string, projectId: string, volume: string): string {
+  return path.join(homePaths(home).volumes, projectId, volume);
+}
+
+/** The log file of a platform component. */
+export function logPath(home: string, component: string): string {
+  return path.join(homePaths(home).logs, `${component}.log`);
+}

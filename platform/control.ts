@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { homePaths, REPO_ROOT, type PlatformEnv } from '../core/config.js';
+import { homePaths, logPath, type PlatformEnv, REPO_ROOT } from '../core/config.js';
 import { RoroError } from '../core/errors.js';
 import type { SupervisorState } from './component.js';
 import { lastLines } from './log-reader.js';
 import { pidAlive, readPid, sleep } from './proc.js';
-import { logPath, readState, statePath, supervisorPidPath } from './state.js';
+import { readState, statePath, supervisorPidPath } from './state.js';
 
 export function supervisorRunning(env: PlatformEnv): number | undefined {
   const pid = readPid(supervisorPidPath(env.home));

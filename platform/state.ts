@@ -11,10 +11,6 @@ export function supervisorPidPath(home: string): string {
   return path.join(homePaths(home).run, 'supervisor.pid');
 }
 
-export function logPath(home: string, component: string): string {
-  return path.join(homePaths(home).logs, `${component}.log`);
-}
-
 /** Written atomically so a reader never sees half a file. */
 export function writeState(home: string, state: SupervisorState): void {
   const file = statePath(home);

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import { parsePlatformEnv } from '../core/config.js';
+import { logPath, parsePlatformEnv } from '../core/config.js';
 import { buildComponents } from './components.js';
 import { bootstrapDatabase } from './bootstrap.js';
 import { applyPendingRestore } from './backup/pending-restore.js';
 import { Supervisor } from './supervisor.js';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
-import { logPath, supervisorPidPath } from './state.js';
+import { supervisorPidPath } from './state.js';
 import { RotatingLog } from './rotating-log.js';
 import { captureOwnOutput } from './own-output.js';
 

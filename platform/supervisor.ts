@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { homePaths, type PlatformEnv } from '../core/config.js';
+import { homePaths, logPath, type PlatformEnv } from '../core/config.js';
 import type { Component, ComponentStatus, SupervisorState } from './component.js';
 import { lastLines } from './log-reader.js';
 import { copyLines, outputPipe } from './output-pipe.js';
 import { portFree, sleep, waitFor } from './proc.js';
 import { crashesInARow, restartDelayMs } from './restart-backoff.js';
 import { RotatingLog } from './rotating-log.js';
-import { logPath, writeState } from './state.js';
+import { writeState } from './state.js';
 
 interface Running {
   component: Component;

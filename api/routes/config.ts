@@ -5,7 +5,7 @@ import { ProjectPath } from './shapes.js';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
-import { changeConfig, checkConfigName, checkConfigValue, listConfig } from '../config-vars.js';
+import { changeConfig, checkConfigName, checkConfigValue, listConfig } from '../../domain/config-vars.js';
 import { restartRunningServices } from '../deploys.js';
 import { RoroError, ValidationError } from '../../core/errors.js';
 

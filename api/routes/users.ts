@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../app.js';
 import { currentUser, requireAdmin, requireAuth } from '../auth.js';
 import { createUser, listUsers } from '../accounts.js';
-import { MIN_PASSWORD_LENGTH } from '../passwords.js';
+import { MIN_PASSWORD_LENGTH } from '../../domain/passwords.js';
 import { ownedProjectsOption, removeUser } from '../remove-user.js';
 import { show } from '../refusal.js';
 import { route } from '../route.js';

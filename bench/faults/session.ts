@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { createUser } from '../../api/accounts.js';
-import { hashToken, newToken } from '../../api/passwords.js';
+import { hashToken, newToken } from '../../domain/passwords.js';
 import type { PlatformEnv } from '../../core/config.js';
 import { createPool } from '../../db/pool.js';
 import { connectTemporal } from '../../temporal/connection.js';

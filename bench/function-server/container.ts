@@ -18,9 +18,9 @@ import Docker from 'dockerode';
 import { REPO_ROOT } from '../../core/config.js';
 import { localHostCapacity, resolveSize, type SizeLimits } from '../../core/sizes.js';
 import { ensureRuntimeImage } from '../../activities/images.js';
-import { runImageBuild } from '../../activities/docker/build.js';
-import { packContext } from '../../activities/docker/context.js';
-import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
+import { runImageBuild } from '../../containers/build.js';
+import { packContext } from '../../containers/context.js';
+import { LocalDockerDriver } from '../../containers/local-driver.js';
 
 const run = promisify(execFile);
 const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });

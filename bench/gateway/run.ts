@@ -12,8 +12,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Gateway } from '../../api/gateway/gateway.js';
-import { ensureTls, type TlsFiles } from '../../api/gateway/tls.js';
+import { Gateway } from '../../gateway/gateway.js';
+import { ensureTls, type TlsFiles } from '../../gateway/tls.js';
 import { outputPipe } from '../../platform/output-pipe.js';
 
 const execFileP = promisify(execFile);

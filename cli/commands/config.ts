@@ -1,5 +1,5 @@
 import { ConfigError } from '../../core/errors.js';
-import { parseAssignment, checkConfigName, type ConfigVar } from '../../api/config-vars.js';
+import { parseAssignment, checkConfigName, type ConfigVar } from '../../domain/config-vars.js';
 import { ApiClient } from '../client.js';
 import { info, out, printJson, warn } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';

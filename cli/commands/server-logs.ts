@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import type { PlatformEnv } from '../../core/config.js';
+import { logPath, type PlatformEnv } from '../../core/config.js';
 import { ConfigError, RoroError } from '../../core/errors.js';
 import { followLog, lastLineRanges, readRanges, rotatedFiles } from '../../platform/log-reader.js';
-import { logPath } from '../../platform/state.js';
 
 /** Every log `roro server logs` reads: one a component, plus the supervisor's and the gateway's access log. */
 export const LOG_NAMES = [

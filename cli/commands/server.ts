@@ -4,7 +4,7 @@ import { homePaths, parsePlatformEnv, type PlatformEnv } from '../../core/config
 import { ConfigError } from '../../core/errors.js';
 import { serverDown, serverUp, supervisorRunning } from '../../platform/control.js';
 import { platformStatus } from '../../platform/status.js';
-import { trustCommand } from '../../api/gateway/tls.js';
+import { trustCommand } from '../../gateway/tls.js';
 import { detail, info, out, printJson, step, table, warn } from '../output.js';
 import { serverBackup } from './server-backup.js';
 import { serverRestore } from './server-restore.js';

@@ -10,7 +10,7 @@ import ignore from 'ignore';
 import type { Ignore } from 'ignore';
 import { ValidationError } from '../errors.js';
 import { resolveLink } from './paths.js';
-import { TAR_END, tarHeaderBlocks, tarPadding } from './tar-header.js';
+import { TAR_END, tarFile, tarHeaderBlocks, type TarEntryHeader } from './tar-writer.js';
 
 /**
  * Left out of every deploy unless `.roroignore` re-includes them with `!` (e.g. `!node_modules/`):
@@ -128,15 +128,15 @@ function checkSize(entries: PackEntry[], maxBytes: number): number {
   );
 }
 
-function headerBlocks(entry: PackEntry): Buffer[] {
-  return tarHeaderBlocks({
+function header(entry: PackEntry): TarEntryHeader {
+  return {
     path: entry.rel,
     kind: entry.kind,
     size: entry.size,
     mode: entry.mode,
     mtime: FIXED_MTIME,
     linkpath: entry.linkpath,
-  });
+  };
 }
 
 async function* fileBlocks(
@@ -146,27 +146,18 @@ async function* fileBlocks(
 ): AsyncGenerator<Buffer> {
   const handle = await open(path.join(root, entry.rel), constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    let left = entry.size;
-    while (left > 0) {
-      const buf = Buffer.alloc(Math.min(READ_CHUNK, left));
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) {
-        throw new ValidationError(
-          `File ${entry.rel} shrank while it was being packed; run the deploy again once it stops changing.`,
-          {
-            code: 'file_changed',
-          },
-        );
-      }
-      left -= bytesRead;
-      progress(bytesRead);
-      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-    }
+    yield* tarFile(handle, header(entry), {
+      chunkBytes: READ_CHUNK,
+      onBytes: progress,
+      onShrink: (rel) =>
+        new ValidationError(
+          `File ${rel} shrank while it was being packed; run the deploy again once it stops changing.`,
+          { code: 'file_changed' },
+        ),
+    });
   } finally {
     await handle.close();
   }
-  const pad = tarPadding(entry.size);
-  if (pad.length > 0) yield pad;
 }
 
 async function* tarStream(
@@ -180,8 +171,8 @@ async function* tarStream(
     onProgress?.(done);
   };
   for (const entry of entries) {
-    yield* headerBlocks(entry);
     if (entry.kind === 'file') yield* fileBlocks(root, entry, progress);
+    else yield* tarHeaderBlocks(header(entry));
   }
   yield TAR_END;
 }

@@ -3,7 +3,7 @@ import { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { resolveLink } from '../../core/archive/paths.js';
-import { TAR_END, tarHeaderBlocks, tarPadding } from '../../core/archive/tar-header.js';
+import { TAR_END, tarBuffer, tarFile, tarHeaderBlocks } from '../../core/archive/tar-writer.js';
 import { assertFdInside } from '../../api/volume-tar.js';
 import type { ManifestEntry } from './manifest.js';
 
@@ -38,15 +38,13 @@ export class BackupTar {
       else if (info?.isFile()) yield* this.file(source.abs, source.archivePath, info);
     }
     const body = manifest(this.entries);
-    yield* tarHeaderBlocks({
+    yield* tarBuffer(body, {
       path: 'manifest.json',
       kind: 'file',
       size: body.length,
       mode: 0o600,
       mtime: new Date(),
     });
-    yield body;
-    yield tarPadding(body.length);
     yield TAR_END;
   }
 
@@ -108,26 +106,21 @@ export class BackupTar {
         this.warn(`left out ${archivePath}: it changed into a link out of its volume while it was read`);
         return;
       }
-      yield* tarHeaderBlocks({ path: archivePath, kind: 'file', size, mode: info.mode & 0o777, mtime });
-      let left = size;
-      let shrank = false;
-      while (left > 0) {
-        const buf = Buffer.alloc(Math.min(READ_CHUNK, left));
-        const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-        if (bytesRead === 0 && !shrank) {
-          shrank = true;
-          this.warn(`${archivePath} shrank while it was copied; its end is zero-filled in the backup`);
-        }
-        // A file that shrank mid-copy is zero-filled to the size its header already announced.
-        const chunk = bytesRead === 0 ? buf : buf.subarray(0, bytesRead);
-        hash.update(chunk);
-        left -= chunk.length;
-        yield chunk;
-      }
+      yield* tarFile(
+        handle,
+        { path: archivePath, kind: 'file', size, mode: info.mode & 0o777, mtime },
+        {
+          chunkBytes: READ_CHUNK,
+          hash,
+          onShrink: () => {
+            this.warn(`${archivePath} shrank while it was copied; its end is zero-filled in the backup`);
+            return undefined;
+          },
+        },
+      );
     } finally {
       await handle.close();
     }
-    yield tarPadding(size);
     this.entries.push({ path: archivePath, kind: 'file', size, sha256: hash.digest('hex') });
   }
 }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { ContainerDriver } from '../../activities/docker/driver.js';
+import type { ContainerDriver } from '../../containers/driver.js';
 import { probe } from '../../activities/probe.js';
 import { platformTag } from '../../activities/project-network.js';
 import { inspectOrGone } from '../../activities/project-containers.js';

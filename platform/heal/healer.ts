@@ -4,10 +4,10 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { homePaths, type PlatformEnv } from '../../core/config.js';
 import { RoroError } from '../../core/errors.js';
-import type { ContainerDriver, ContainerEvent } from '../../activities/docker/driver.js';
+import type { ContainerDriver, ContainerEvent } from '../../containers/driver.js';
 import { probe } from '../../activities/probe.js';
 import { publishRoutes } from '../../activities/routes.js';
-import type { Gateway } from '../../api/gateway/gateway.js';
+import type { Gateway } from '../../gateway/gateway.js';
 import { createOperation } from '../../api/deploys.js';
 import type { Project } from '../../api/projects.js';
 import {

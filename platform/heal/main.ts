@@ -2,8 +2,8 @@ import Docker from 'dockerode';
 import { parsePlatformEnv } from '../../core/config.js';
 import { createPool } from '../../db/pool.js';
 import { connectTemporal } from '../../temporal/connection.js';
-import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
-import { platformGateway } from '../gateway-component.js';
+import { LocalDockerDriver } from '../../containers/local-driver.js';
+import { platformGateway } from '../../gateway/platform-gateway.js';
 import { Healer } from './healer.js';
 import { runOrphanSweeps } from './orphans.js';
 

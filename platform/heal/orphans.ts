@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { ContainerDriver } from '../../activities/docker/driver.js';
-import type { Gateway } from '../../api/gateway/gateway.js';
+import type { ContainerDriver } from '../../containers/driver.js';
+import type { Gateway } from '../../gateway/gateway.js';
 import { publishRoutes } from '../../activities/routes.js';
-import { markDeployFailed } from '../../activities/deploy-end.js';
+import { markDeployFailed } from '../../domain/deploy-outcome.js';
 import { describeProjectServing } from '../../activities/serving-state.js';
-import { notebookService } from '../../activities/notebooks.js';
+import { notebookService } from '../../core/notebook-names.js';
 import { removeUpload } from '../../core/release-code.js';
 import { withTransaction } from '../../db/transaction.js';
 

@@ -4,9 +4,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { REPO_ROOT } from '../../core/config.js';
+import { logPath, REPO_ROOT } from '../../core/config.js';
 import { rotatedFiles } from '../../platform/log-reader.js';
-import { logPath } from '../../platform/state.js';
 import { caCert, gatewayRequest } from '../helpers/deploy.js';
 import { roro, testEnv, unique } from '../helpers/platform.js';
 

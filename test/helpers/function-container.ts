@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { REPO_ROOT } from '../../core/config.js';
-import type { ContainerDriver } from '../../activities/docker/driver.js';
+import type { ContainerDriver } from '../../containers/driver.js';
 
 export interface Reply {
   status: number;

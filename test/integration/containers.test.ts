@@ -4,8 +4,8 @@ import http from 'node:http';
 import Docker from 'dockerode';
 import { resolveSize } from '../../core/sizes.js';
 import { ensureRuntimeImage } from '../../activities/images.js';
-import type { ContainerSpec, LogLine } from '../../activities/docker/driver.js';
-import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
+import type { ContainerSpec, LogLine } from '../../containers/driver.js';
+import { LocalDockerDriver } from '../../containers/local-driver.js';
 
 const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
 const driver = new LocalDockerDriver(docker);

@@ -4,8 +4,8 @@ import fs from 'node:fs/promises';
 import Docker from 'dockerode';
 import { buildProjectImage, ensureRuntimeImage } from '../../activities/images.js';
 import { SERVICE_PORT } from '../../activities/plan.js';
-import type { ContainerSpec } from '../../activities/docker/driver.js';
-import { LocalDockerDriver } from '../../activities/docker/local-driver.js';
+import type { ContainerSpec } from '../../containers/driver.js';
+import { LocalDockerDriver } from '../../containers/local-driver.js';
 import { localHostCapacity, resolveSize } from '../../core/sizes.js';
 import {
   call,

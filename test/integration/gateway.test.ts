@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
-import { Gateway } from '../../api/gateway/gateway.js';
-import type { Route } from '../../api/gateway/nginx-config.js';
-import { ensureTls, type TlsFiles } from '../../api/gateway/tls.js';
+import { Gateway } from '../../gateway/gateway.js';
+import type { Route } from '../../gateway/nginx-config.js';
+import { ensureTls, type TlsFiles } from '../../gateway/tls.js';
 
 const execFileP = promisify(execFile);
 

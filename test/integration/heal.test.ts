@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import Docker from 'dockerode';
 import { api, newUser, roro, testEnv, unique } from '../helpers/platform.js';
 import { continuousLoad, deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
-import { volumeDir } from '../../api/projects.js';
+import { volumeDir } from '../../core/config.js';
 import { connectTemporal } from '../../temporal/connection.js';
 import { platformTag } from '../../activities/project-network.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { api, newUser, unique } from '../helpers/platform.js';
 import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
 import { testDocker } from '../helpers/docker.js';
-import { HOST_PORT_LABEL, HOST_PORT_MAX, HOST_PORT_MIN } from '../../activities/docker/host-ports.js';
+import { HOST_PORT_LABEL, HOST_PORT_MAX, HOST_PORT_MIN } from '../../containers/host-ports.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

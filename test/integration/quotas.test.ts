@@ -6,7 +6,7 @@ import zlib from 'node:zlib';
 import { adminLogin, api, apiUrl, newUser, testEnv, unique } from '../helpers/platform.js';
 import { deployAndWait, projectCopy } from '../helpers/deploy.js';
 import { tarOf } from '../helpers/raw-tar.js';
-import { volumeDir } from '../../api/projects.js';
+import { volumeDir } from '../../core/config.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { homePaths, parsePlatformEnv } from '../../core/config.js';
+import { homePaths, logPath, parsePlatformEnv } from '../../core/config.js';
 import type { Component } from '../../platform/component.js';
 import { rotatedFiles } from '../../platform/log-reader.js';
-import { logPath, readState } from '../../platform/state.js';
+import { readState } from '../../platform/state.js';
 import { Supervisor } from '../../platform/supervisor.js';
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-supervisor-'));

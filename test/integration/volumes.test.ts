@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { volumeDir } from '../../api/projects.js';
+import { volumeDir } from '../../core/config.js';
 import { api, newUser, roro, testEnv, unique } from '../helpers/platform.js';
 import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkConfigName, checkConfigValue, isReserved, parseAssignment } from '../../api/config-vars.js';
-import { configKeyPath, masterKey, open, seal } from '../../api/secrets-box.js';
+import { checkConfigName, checkConfigValue, isReserved, parseAssignment } from '../../domain/config-vars.js';
+import { configKeyPath, masterKey, open, seal } from '../../domain/secrets-box.js';
 import { ValidationError } from '../../core/errors.js';
 
 test('config var names follow [A-Z_][A-Z0-9_]* and PORT / RORO_* are reserved', () => {

@@ -8,11 +8,11 @@ import {
   quotePath,
   type NginxConfigInput,
   type Route,
-} from '../../api/gateway/nginx-config.js';
-import { luaInit } from '../../api/gateway/nginx-lua.js';
+} from '../../gateway/nginx-config.js';
+import { luaInit } from '../../gateway/nginx-lua.js';
 import { ValidationError } from '../../core/errors.js';
 import { parsePlatformEnv } from '../../core/config.js';
-import { gatewayApiOption } from '../../platform/gateway-component.js';
+import { gatewayApiOption } from '../../gateway/platform-gateway.js';
 
 function input(extra: Partial<NginxConfigInput> = {}): NginxConfigInput {
   return {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HOST_PORT_MAX, HOST_PORT_MIN, pickHostPort, portInUse } from '../../activities/docker/host-ports.js';
+import { HOST_PORT_MAX, HOST_PORT_MIN, pickHostPort, portInUse } from '../../containers/host-ports.js';
 
 test('a host port is picked at random in the range, skipping taken ones', () => {
   assert.equal(

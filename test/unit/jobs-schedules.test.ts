@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseRoroYml } from '../../core/roro-yml.js';
-import { memoOf, taskScheduleOptions, TASK_CATCHUP_WINDOW } from '../../activities/schedules.js';
-import { fixedNanos, jobContainerName, sinceParam } from '../../activities/jobs.js';
+import { memoOf, taskScheduleOptions, TASK_CATCHUP_WINDOW } from '../../domain/schedules.js';
+import { jobContainerName } from '../../activities/jobs.js';
+import { fixedNanos, sinceParam } from '../../containers/logs.js';
 import { scheduledJobId } from '../../workflows/run-job.js';
 
 const yml = `project: p1

@@ -4,15 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isValidName } from '../../core/names.js';
-import { renderRouteTable } from '../../api/gateway/nginx-config.js';
-import {
-  notebookBase,
-  notebookCommand,
-  notebookLabel,
-  notebookService,
-  openToken,
-  sealToken,
-} from '../../activities/notebooks.js';
+import { renderRouteTable } from '../../gateway/nginx-config.js';
+import { notebookCommand } from '../../activities/notebooks.js';
+import { openToken, sealToken } from '../../domain/notebook-tokens.js';
+import { notebookBase, notebookLabel, notebookService } from '../../core/notebook-names.js';
 import { newNotebookId } from '../../api/notebooks.js';
 import { exitVerdict } from '../../workflows/notebook-session.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyService, servingSummary, type ServiceHealth } from '../../activities/service-health.js';
+import { classifyService, servingSummary, type ServiceHealth } from '../../domain/service-health.js';
 import { exitReason } from '../../platform/heal/exit-reason.js';
 
 const base = {

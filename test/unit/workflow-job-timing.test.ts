@@ -4,7 +4,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { JobRef } from '../../activities/jobs.js';
-import { taskScheduleOptions } from '../../activities/schedules.js';
+import { taskScheduleOptions } from '../../domain/schedules.js';
 import { parseRoroYml } from '../../core/roro-yml.js';
 import type { RunJobInput } from '../../workflows/run-job.js';
 import {

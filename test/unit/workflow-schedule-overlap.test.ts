@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScheduleDescription } from '@temporalio/client';
-import { taskScheduleOptions } from '../../activities/schedules.js';
+import { taskScheduleOptions } from '../../domain/schedules.js';
 import type { OverlapPolicy } from '../../core/roro-yml.js';
 import { parseRoroYml } from '../../core/roro-yml.js';
 import {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 
 const execFileP = promisify(execFile);
 const OPENSSL = 'openssl';

@@ -1,4 +1,4 @@
-import type { NginxConfigInput } from './nginx-config.js';
+import type { NginxConfigInput } from './config-input.js';
 import { adminSocket } from './nginx-lua.js';
 
 /** What the server renderers need: the validated input plus the shared error-page lines. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { RoroError } from '../../core/errors.js';
+import { RoroError } from '../core/errors.js';
 import {
   prepareRoutes,
   renderNginxConfig,

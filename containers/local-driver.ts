@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import type {
   ContainerDriver,
   ContainerEvent,

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { RoroError } from '../../core/errors.js';
+import { RoroError } from '../core/errors.js';
 
 export interface ImageBuildRequest {
   context: Readable;

@@ -47,3 +47,16 @@ function toLine(stream: LogLine['stream'], raw: string, timestamps: boolean): Lo
 export async function* once(buffer: Buffer): AsyncGenerator<Buffer> {
   yield buffer;
 }
+
+/** Docker's RFC 3339 time with nine fractional digits, so strings sort as times. */
+export function fixedNanos(iso: string): string {
+  const m = /^(.{19})(?:\.(\d+))?Z$/.exec(iso);
+  if (!m) return iso;
+  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
+}
+
+/** The engine's `since` parameter for "after this line": seconds.nanoseconds. */
+export function sinceParam(dts: string): string {
+  const secs = Math.floor(Date.parse(`${dts.slice(0, 19)}Z`) / 1000);
+  return `${secs}.${fixedNanos(dts).slice(20, 29)}`;
+}

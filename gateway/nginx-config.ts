@@ -1,5 +1,6 @@
-import { isValidName, NAME_RULE } from '../../core/names.js';
-import { ValidationError } from '../../core/errors.js';
+import { isValidName, NAME_RULE } from '../core/names.js';
+import { ValidationError } from '../core/errors.js';
+import type { NginxConfigInput } from './config-input.js';
 import { adminSocket, luaInit, routeTableFile, SHARED_DICT, TABLE_HEADER } from './nginx-lua.js';
 import {
   adminServer,
@@ -18,37 +19,6 @@ export interface Route {
   service: string;
   /** `<ipv4>:<port>` of each running instance (the balancer cannot resolve names); empty means no instance is up. */
   upstreams: string[];
-}
-
-/**
- * What the nginx config depends on. Routes are not part of it: they live in the route table file and
- * in nginx's shared dict, so a route change never rewrites or reloads the config.
- */
-export interface NginxConfigInput {
-  domain: string;
-  httpsPort: number;
-  /** Plain HTTP port that redirects to HTTPS and answers `/.roro/generation`. */
-  httpPort: number;
-  tls: { cert: string; key: string };
-  /** Private (0700): holds the pid file, the admin socket and the route table file. */
-  runDir: string;
-  /**
-   * nginx's temporary directories (request bodies over 1 MB wait here until complete); default
-   * `<runDir>/tmp`. nginx creates each as 0700 for its worker user, so when nginx starts as root and
-   * its workers run as nobody, this directory and its parents must be traversable (o+x): not runDir.
-   */
-  spoolDir?: string;
-  /** Concurrent requests one client address may have in progress; more are answered 429. */
-  connectionsPerClient?: number;
-  /** `host:port` of the platform API, served under `/api/` of the bare host. */
-  apiUpstream?: string;
-  /** Extra plain HTTP listener that serves the same routes, for benchmarks and debugging. */
-  plainHttpPort?: number;
-  /** nginx worker processes; 1 measured best on 2 shared cores (see bench/gateway). */
-  workers?: number | 'auto';
-  http2?: boolean;
-  /** Changes whenever the config does, so the caller can see when a reload took effect. */
-  generation?: string;
 }
 
 /** A route after validation, under the label requests name it by. */
@@ -255,6 +225,8 @@ function httpSettings(input: NginxConfigInput): string[] {
 }
 
 /** Renders the whole nginx configuration (routes excluded, see renderRouteTable); pure, so it is unit-tested. */
+export type { NginxConfigInput };
+
 export function renderNginxConfig(input: NginxConfigInput): string {
   if (!DOMAIN_RE.test(input.domain) || input.domain.length > 253) {
     throw new ValidationError(
