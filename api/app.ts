@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import type { PlatformEnv } from '../core/config.js';
 import { errorHandler, notFound } from './errors.js';
+import { poolPort } from '../db/pool.js';
 import { rejectNulBytes } from './input.js';
 import { authRoutes } from './routes/auth.js';
 import { projectRoutes } from './routes/projects.js';
@@ -50,6 +51,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/v1/projects/:name', quotaRoutes(deps));
   app.use('/v1/projects', projectRoutes(deps));
   app.use(notFound);
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, { databasePort: poolPort(deps.db) }));
   return app;
 }

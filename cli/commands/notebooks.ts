@@ -3,6 +3,7 @@ import { RoroError } from '../../core/errors.js';
 import { ApiClient } from '../client.js';
 import { ago, info, out, printJson } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
+import { announced, isRefusedUnavailable, isTransient, startOutcomeUnknown, withRetry } from '../retry.js';
 import type { PsOptions, PsSection } from './services.js';
 import { duration } from './jobs.js';
 
@@ -26,7 +27,10 @@ const notebookPath = (project: string, id: string) =>
 async function waitRunning(client: ApiClient, project: string, id: string): Promise<Notebook> {
   let nb: Notebook | undefined;
   for (let i = 0; i < WAIT_SECONDS * 2; i++) {
-    nb = (await client.request<{ notebook: Notebook }>(notebookPath(project, id))).notebook;
+    // The session goes on while the API or its database blinks: keep asking.
+    nb = (
+      await withRetry(() => client.request<{ notebook: Notebook }>(notebookPath(project, id)), announced())
+    ).notebook;
     if (nb.status !== 'starting') break;
     await sleep(500);
   }
@@ -37,9 +41,16 @@ async function waitRunning(client: ApiClient, project: string, id: string): Prom
 export async function runNotebookCommand(opts: RunNotebookOptions): Promise<void> {
   const project = resolveProject(opts.project);
   const client = ApiClient.forCli(opts.url);
-  const { notebook } = await client.request<{ notebook: Notebook }>(`${projectPath(project)}/notebooks`, {
-    method: 'POST',
-    body: { ...(opts.size ? { size: String(opts.size) } : {}), lab: Boolean(opts.lab) },
+  // Sent again only when the server refused it unstarted (503): a lost answer may hide a started session.
+  const { notebook } = await withRetry(
+    () =>
+      client.request<{ notebook: Notebook }>(`${projectPath(project)}/notebooks`, {
+        method: 'POST',
+        body: { ...(opts.size ? { size: String(opts.size) } : {}), lab: Boolean(opts.lab) },
+      }),
+    announced({ retryIf: isRefusedUnavailable }),
+  ).catch((err: unknown) => {
+    throw isTransient(err) ? startOutcomeUnknown(err, 'notebook', 'roro ps') : err;
   });
   info(`Starting notebook ${notebook.id} (${notebook.app}, size ${notebook.size})...`);
   const nb = await waitRunning(client, project, notebook.id);
