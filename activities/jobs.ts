@@ -175,10 +175,18 @@ export class JobLogSink {
   }
 
   flush(): Promise<void> {
+    // A flush that fails (PostgreSQL restarting) puts its lines back for the next one and does not
+    // stop the chain. Each flush takes the lines when its turn comes, so lines are stored in seq
+    // order (a reader resuming after seq N misses none), and the insert skips seqs already stored.
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.store());
+    return this.flushing;
+  }
+
+  private async store(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     const counters = [this.lines, this.bytes, this.dropped];
-    this.flushing = this.flushing.then(async () => {
+    try {
       await this.db.query(
         `WITH ins AS (
            INSERT INTO job_logs (job_id, seq, ts, dts, stream, line)
@@ -194,15 +202,17 @@ export class JobLogSink {
           ...counters,
         ],
       );
-      // Remember how far dropped lines went, so a re-attached follower does not count them twice.
-      if (counters[2]! > 0 && this.lastDts) {
-        await this.db.query(
-          `UPDATE job_logs SET dts = $2 WHERE job_id = $1 AND stream = 'roro' AND line LIKE $3 AND dts < $2`,
-          [this.jobId, this.lastDts, `${TRUNCATED}%`],
-        );
-      }
-    });
-    return this.flushing;
+    } catch (err) {
+      this.pending = [...batch, ...this.pending];
+      throw err;
+    }
+    // Remember how far dropped lines went, so a re-attached follower does not count them twice.
+    if (counters[2]! > 0 && this.lastDts) {
+      await this.db.query(
+        `UPDATE job_logs SET dts = $2 WHERE job_id = $1 AND stream = 'roro' AND line LIKE $3 AND dts < $2`,
+        [this.jobId, this.lastDts, `${TRUNCATED}%`],
+      );
+    }
   }
 
   async close(): Promise<void> {
