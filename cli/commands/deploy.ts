@@ -307,12 +307,14 @@ async function followLoop(loop: Loop, backoff: Backoff): Promise<Outcome> {
   let ended = false;
   for (let i = 0; i < MAX_CONNECTIONS; i++) {
     const seqBefore = loop.lastSeq();
+    let seqAtFailure = seqBefore;
     try {
       await withRetry(() => readEvents(client, `${base}/events?after=${loop.lastSeq()}`, loop.onEvent), {
         ...retry,
-        // Events that arrived before the stream broke are progress: the back-off starts over.
+        // Events that arrived since the last failure are progress: the back-off starts over.
         retryIf: (err) => {
-          if (loop.lastSeq() > seqBefore && backoff.failures > 0) backoff.reset();
+          if (loop.lastSeq() > seqAtFailure) backoff.reset();
+          seqAtFailure = loop.lastSeq();
           return isTransient(err) && renderer.outcome === undefined;
         },
       });
