@@ -91,6 +91,15 @@ async function deployWithFault(component: string) {
   return { user, project, res, fault, env };
 }
 
+/** A new user's project with the hello fixture deployed (jobs run its release). */
+async function deployedProject(prefix: string) {
+  const user = await newUser();
+  const project = unique(prefix);
+  await api('POST', '/v1/projects', { token: user.token, body: { name: project } });
+  await deployAndWait(user.token, project, projectCopy('hello', project));
+  return { user, project };
+}
+
 function assertNoRepeatedLines(text: string) {
   const lines = text.split('\n').filter((l) => /\S/.test(l) && !l.startsWith('       '));
   const seen = new Set<string>();
@@ -131,10 +140,7 @@ test(
   'kill -9 of postgres during roro logs -f of a running job: every line once, the job’s real status, exit 0',
   { timeout: 600_000 },
   async () => {
-    const user = await newUser();
-    const project = unique('bliplog');
-    await api('POST', '/v1/projects', { token: user.token, body: { name: project } });
-    await deployAndWait(user.token, project, projectCopy('hello', project));
+    const { user, project } = await deployedProject('bliplog');
     const env = { RORO_TOKEN: user.token, RORO_URL: testEnv().apiUrl, RORO_PROJECT: project };
     const script =
       'import time\nfor i in range(1, 61):\n    print(f"line {i}", flush=True)\n    time.sleep(0.2)\n';
@@ -222,10 +228,7 @@ test(
   'while Temporal is down starting a job is refused with 503 naming Temporal, and server status names it',
   { timeout: 300_000 },
   async () => {
-    const user = await newUser();
-    const project = unique('bliptmp');
-    await api('POST', '/v1/projects', { token: user.token, body: { name: project } });
-    await deployAndWait(user.token, project, projectCopy('hello', project));
+    const { user, project } = await deployedProject('bliptmp');
     await whileDown('temporal', async () => {
       const res = await api('POST', `/v1/projects/${project}/jobs`, {
         token: user.token,
