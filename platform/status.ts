@@ -120,7 +120,8 @@ async function serviceChecks(env: PlatformEnv): Promise<ComponentReport[]> {
 
 /** True when the port accepts connections; otherwise says so (the row's note). */
 async function listening(port: number, host: string): Promise<boolean> {
-  if (await portAnswers(port, host)) return true;
+  // Generous: the other probes (the worker ping loads the Temporal client) can hold the event loop.
+  if (await portAnswers(port, host, 3000)) return true;
   throw new Error(`nothing accepts connections on ${host}:${port}`);
 }
 
