@@ -78,6 +78,8 @@ export class JobLogSink {
   private recentOrder: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** A store is chained and has not taken its lines yet. */
+  private queued = false;
 
   private constructor(
     private readonly db: Pool,
@@ -178,7 +180,15 @@ export class JobLogSink {
     // A flush that fails (PostgreSQL restarting) puts its lines back for the next one and does not
     // stop the chain. Each flush takes the lines when its turn comes, so lines are stored in seq
     // order (a reader resuming after seq N misses none), and the insert skips seqs already stored.
-    this.flushing = this.flushing.catch(() => undefined).then(() => this.store());
+    // One store waits at most: it takes every line pushed until it starts, however many calls asked.
+    if (this.queued) return this.flushing;
+    this.queued = true;
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = false;
+        return this.store();
+      });
     return this.flushing;
   }
 

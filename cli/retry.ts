@@ -6,7 +6,8 @@ import { ApiError } from './api-error.js';
 /**
  * Riding out platform blips: the supervisor restarts a dead PostgreSQL, Temporal or API in seconds,
  * so a command that follows an operation waits and tries again rather than failing while the
- * operation itself carries on. Pure except `withRetry`, which sleeps.
+ * operation itself carries on. Pure except `withRetry`, which sleeps, and `announced`, which writes
+ * its notices to stderr.
  */
 
 export interface RetryPolicy {
@@ -151,4 +152,14 @@ export function startOutcomeUnknown(err: unknown, what: string, check: string): 
     `The request to start the ${what} got no clear answer (${why.replace(/\.$/, '')}): it may or may not have started, so it was not sent again.`,
     { code: 'outcome_unknown', hint: `Check with \`${check}\` before starting it again.`, cause: err },
   );
+}
+
+/**
+ * Sends a request that starts something (a job, a notebook): again only while the server refuses
+ * it unstarted (503); a lost answer or another failure is reported as an unknown outcome.
+ */
+export function startRequest<T>(fn: () => Promise<T>, what: string, check: string): Promise<T> {
+  return withRetry(fn, announced({ retryIf: isRefusedUnavailable })).catch((err: unknown) => {
+    throw isTransient(err) && !isRefusedUnavailable(err) ? startOutcomeUnknown(err, what, check) : err;
+  });
 }

@@ -4,7 +4,7 @@ import { ApiClient } from '../client.js';
 import { ago, info, out, printJson } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
 import { readJobLog } from '../job-log.js';
-import { announced, isRefusedUnavailable, isTransient, startOutcomeUnknown, withRetry } from '../retry.js';
+import { announced, startRequest } from '../retry.js';
 import type { PsOptions, PsSection } from './services.js';
 
 export type { Job } from '../../core/api-types.js';
@@ -73,17 +73,15 @@ export async function runCommand(): Promise<void> {
     throw new ConfigError('roro run needs a command.', 'Run e.g. `roro run python train.py`.');
   const project = resolveProject(args.project);
   const client = ApiClient.forCli(args.url);
-  // Sent again only when the server refused it unstarted (503): a lost answer may hide a started job.
-  const { job } = await withRetry(
+  const { job } = await startRequest(
     () =>
       client.request<{ job: Job }>(`${projectPath(project)}/jobs`, {
         method: 'POST',
         body: { command: args.command, ...(args.size ? { size: args.size } : {}) },
       }),
-    announced({ retryIf: isRefusedUnavailable }),
-  ).catch((err: unknown) => {
-    throw isTransient(err) ? startOutcomeUnknown(err, 'job', 'roro ps -a') : err;
-  });
+    'job',
+    'roro ps -a',
+  );
   if (args.json) return printJson({ jobid: job.id });
   out(`Started new job ${job.id}`);
   info(`Follow its output with: roro logs ${job.id} -f`);

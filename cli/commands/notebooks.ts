@@ -3,7 +3,7 @@ import { RoroError } from '../../core/errors.js';
 import { ApiClient } from '../client.js';
 import { ago, info, out, printJson } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
-import { announced, isRefusedUnavailable, isTransient, startOutcomeUnknown, withRetry } from '../retry.js';
+import { announced, startRequest, withRetry } from '../retry.js';
 import type { PsOptions, PsSection } from './services.js';
 import { duration } from './jobs.js';
 
@@ -41,17 +41,15 @@ async function waitRunning(client: ApiClient, project: string, id: string): Prom
 export async function runNotebookCommand(opts: RunNotebookOptions): Promise<void> {
   const project = resolveProject(opts.project);
   const client = ApiClient.forCli(opts.url);
-  // Sent again only when the server refused it unstarted (503): a lost answer may hide a started session.
-  const { notebook } = await withRetry(
+  const { notebook } = await startRequest(
     () =>
       client.request<{ notebook: Notebook }>(`${projectPath(project)}/notebooks`, {
         method: 'POST',
         body: { ...(opts.size ? { size: String(opts.size) } : {}), lab: Boolean(opts.lab) },
       }),
-    announced({ retryIf: isRefusedUnavailable }),
-  ).catch((err: unknown) => {
-    throw isTransient(err) ? startOutcomeUnknown(err, 'notebook', 'roro ps') : err;
-  });
+    'notebook',
+    'roro ps',
+  );
   info(`Starting notebook ${notebook.id} (${notebook.app}, size ${notebook.size})...`);
   const nb = await waitRunning(client, project, notebook.id);
   if (nb.status === 'starting') {
