@@ -66,6 +66,8 @@ export class JobLogSink {
   private recentOrder: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** A store is chained and has not taken its lines yet. */
+  private queued = false;
 
   private constructor(
     private readonly db: Pool,
@@ -163,10 +165,26 @@ export class JobLogSink {
   }
 
   flush(): Promise<void> {
+    // A flush that fails (PostgreSQL restarting) puts its lines back for the next one and does not
+    // stop the chain. Each flush takes the lines when its turn comes, so lines are stored in seq
+    // order (a reader resuming after seq N misses none), and the insert skips seqs already stored.
+    // One store waits at most: it takes every line pushed until it starts, however many calls asked.
+    if (this.queued) return this.flushing;
+    this.queued = true;
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = false;
+        return this.store();
+      });
+    return this.flushing;
+  }
+
+  private async store(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     const counters = [this.lines, this.bytes, this.dropped];
-    this.flushing = this.flushing.then(async () => {
+    try {
       await this.db.query(
         `WITH ins AS (
            INSERT INTO job_logs (job_id, seq, ts, dts, stream, line)
@@ -182,15 +200,17 @@ export class JobLogSink {
           ...counters,
         ],
       );
-      // Remember how far dropped lines went, so a re-attached follower does not count them twice.
-      if (counters[2]! > 0 && this.lastDts) {
-        await this.db.query(
-          `UPDATE job_logs SET dts = $2 WHERE job_id = $1 AND stream = 'roro' AND line LIKE $3 AND dts < $2`,
-          [this.jobId, this.lastDts, `${TRUNCATED}%`],
-        );
-      }
-    });
-    return this.flushing;
+    } catch (err) {
+      this.pending = [...batch, ...this.pending];
+      throw err;
+    }
+    // Remember how far dropped lines went, so a re-attached follower does not count them twice.
+    if (counters[2]! > 0 && this.lastDts) {
+      await this.db.query(
+        `UPDATE job_logs SET dts = $2 WHERE job_id = $1 AND stream = 'roro' AND line LIKE $3 AND dts < $2`,
+        [this.jobId, this.lastDts, `${TRUNCATED}%`],
+      );
+    }
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import type { PlatformEnv } from '../core/config.js';
 import { errorHandler, notFound } from './errors.js';
+import { poolPort } from '../db/pool.js';
 import { rejectNulBytes } from './input.js';
 import { openApiDocument } from './openapi.js';
 import { metaRoutes } from './routes/meta.js';
@@ -57,6 +58,6 @@ export function createApp(deps: AppDeps): express.Express {
   ];
   for (const [at, router] of mounts) app.use(at, router);
   app.use(notFound);
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(deps.log, { databasePort: poolPort(deps.db) }));
   return app;
 }

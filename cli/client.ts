@@ -1,6 +1,7 @@
 import { parsePlatformEnv } from '../core/config.js';
 import { AuthError, ConfigError, RoroError } from '../core/errors.js';
 import { getCredential, savedServerUrl } from './credentials.js';
+import { ApiError, parseRetryAfter } from './api-error.js';
 
 /** --url, then RORO_URL, then the saved server, then the local embedded platform. */
 export function serverUrl(flag?: string): string {
@@ -86,10 +87,11 @@ async function throwApiError(res: Response): Promise<never> {
   const e = payload.error ?? {};
   const message = e.message ?? `The server answered ${res.status} ${res.statusText}.`;
   if (res.status === 401) throw new AuthError(message, e.hint ?? 'Run `roro login` to sign in again.');
-  throw new RoroError(message, {
+  throw new ApiError(message, {
     status: res.status,
     code: e.code ?? 'api',
     hint: e.hint,
     details: e.details,
+    retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
   });
 }

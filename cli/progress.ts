@@ -83,6 +83,8 @@ export class NdjsonParser {
   private readonly decoder = new TextDecoder();
   /** Lines that were not a JSON event object (kept for --debug, never fatal). */
   skipped = 0;
+  /** The server's last line when the stream broke off (PostgreSQL gone, for example): `{"error": {...}}`. */
+  streamError: StreamError | undefined;
 
   push(chunk: Uint8Array | string): DeployEvent[] {
     this.buf += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
@@ -107,23 +109,51 @@ export class NdjsonParser {
     for (const line of lines) {
       if (line.trim() === '') continue;
       const e = parseEvent(line);
-      if (e) events.push(e);
+      if (e) {
+        events.push(e);
+        continue;
+      }
+      const broke = parseStreamError(line);
+      if (broke) this.streamError = broke;
       else this.skipped++;
     }
     return events;
   }
 }
 
-export function parseEvent(line: string): DeployEvent | undefined {
+export interface StreamError {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** A line that is a JSON object, or undefined. */
+function parseObject(line: string): Record<string, unknown> | undefined {
   let v: unknown;
   try {
     v = JSON.parse(line);
   } catch {
     return undefined;
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
-  const o = v as Record<string, unknown>;
-  if (typeof o.seq !== 'number' || typeof o.kind !== 'string') return undefined;
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
+
+/** `{"error": {"code", "message", "hint"}}`: the last line of a stream the server could not finish. */
+export function parseStreamError(line: string): StreamError | undefined {
+  const e = parseObject(line)?.error as Record<string, unknown> | undefined;
+  if (!e || typeof e !== 'object' || typeof e.code !== 'string') return undefined;
+  return {
+    code: e.code,
+    message: typeof e.message === 'string' ? e.message : '',
+    ...(typeof e.hint === 'string' ? { hint: e.hint } : {}),
+  };
+}
+
+export function parseEvent(line: string): DeployEvent | undefined {
+  const o = parseObject(line);
+  if (!o || typeof o.seq !== 'number' || typeof o.kind !== 'string') return undefined;
   const data = o.data !== null && typeof o.data === 'object' && !Array.isArray(o.data) ? o.data : undefined;
   return {
     seq: o.seq,

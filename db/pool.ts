@@ -23,3 +23,15 @@ export function createPool(env: PlatformEnv, max = 10): pg.Pool {
   pool.on('error', (err) => console.error(`postgres pool error: ${err.message}`));
   return pool;
 }
+
+/** The TCP port the pool connects to, so a refused connection to it can be told apart from others. */
+export function poolPort(pool: pg.Pool): number | undefined {
+  const { port, connectionString } = pool.options;
+  if (port) return Number(port);
+  if (!connectionString) return undefined;
+  try {
+    return Number(new URL(connectionString).port || 5432);
+  } catch {
+    return undefined;
+  }
+}

@@ -118,15 +118,34 @@ async function serviceChecks(env: PlatformEnv): Promise<ComponentReport[]> {
   return [healer, services, route];
 }
 
+/** True when the port accepts connections; otherwise says so (the row's note). */
+async function listening(port: number, host: string): Promise<boolean> {
+  // Generous: the other probes (the worker ping loads the Temporal client) can hold the event loop.
+  if (await portAnswers(port, host, 3000)) return true;
+  throw new Error(`nothing accepts connections on ${host}:${port}`);
+}
+
+/** The API answers /v1/health; a refusal says why (`answered 503: The database (PostgreSQL) is unreachable ...`). */
+async function apiHealthy(env: PlatformEnv): Promise<boolean> {
+  const res = await fetch(`${env.apiUrl}/v1/health`, { signal: AbortSignal.timeout(2000) });
+  if (res.ok) return true;
+  const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+  throw new Error(`answered ${res.status}${body.error?.message ? `: ${body.error.message}` : ''}`);
+}
+
 /** Probes every component directly; the worker is proven by running the `ping` workflow. */
 export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[]> {
   const state = readState(env.home);
   const checks: [string, string, () => Promise<boolean>][] = [
-    ['postgres', `postgres://127.0.0.1:${env.ports.postgres}/roro`, () => portAnswers(env.ports.postgres)],
+    [
+      'postgres',
+      `postgres://127.0.0.1:${env.ports.postgres}/roro`,
+      () => listening(env.ports.postgres, '127.0.0.1'),
+    ],
     [
       'temporal',
       env.temporalAddress,
-      () => portAnswers(Number(env.temporalAddress.split(':').pop()), env.temporalAddress.split(':')[0]),
+      () => listening(Number(env.temporalAddress.split(':').pop()), env.temporalAddress.split(':')[0]!),
     ],
     [
       'temporal-ui',
@@ -135,11 +154,7 @@ export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[
         (await fetch(`http://127.0.0.1:${env.ports.temporalUi}/`, { signal: AbortSignal.timeout(2000) })).ok,
     ],
     ['docker', `unix://${env.dockerSocket}`, async () => Boolean(await dockerClient(env).ping())],
-    [
-      'api',
-      env.apiUrl,
-      async () => (await fetch(`${env.apiUrl}/v1/health`, { signal: AbortSignal.timeout(2000) })).ok,
-    ],
+    ['api', env.apiUrl, () => apiHealthy(env)],
     ['gateway', `${env.gatewayUrl}/`, async () => (await gatewayGet(env, '/')) !== undefined],
     ['worker', `task queue ${env.taskQueue}`, () => pingWorker(env, 8000)],
   ];

@@ -13,6 +13,7 @@ import { ApiClient } from '../client.js';
 import { info, warn } from '../output.js';
 import { formatBytes, uploadProgress } from '../progress.js';
 import { projectPath, resolveProject } from '../project.js';
+import { announced, isTransient, withRetry } from '../retry.js';
 
 export interface CpOptions {
   recursive?: boolean;
@@ -83,52 +84,64 @@ async function upload(
     if (!opts.recursive) throw new ConfigError(`${local} is a directory.`, 'Pass -r to copy a directory.');
     const root = await fsp.realpath(local);
     const total = await treeBytes(root);
-    const bar = uploadProgress(`Uploading ${formatBytes(total)}`, total);
-    let sent = 0;
-    const tar = tarTree(root, {
-      onSkip: (rel, why) => warn(`Skipped ${rel}: ${why}.`),
-      onBytes: (n) => bar.update((sent += n)),
-    });
     const q = new URLSearchParams({
       path: to.path,
       name,
       type: 'dir',
       ...(opts.force ? { force: '1' } : {}),
     });
-    const res = await send(
-      client,
-      `${url}?${q}`,
-      Readable.from(tar).pipe(createGzip({ level: 1 })),
-      undefined,
-      bar,
-    );
+    const res = await send(client, `${url}?${q}`, total, undefined, (bar) => {
+      let sent = 0;
+      const tar = tarTree(root, {
+        onSkip: (rel, why) => warn(`Skipped ${rel}: ${why}.`),
+        onBytes: (n) => bar.update((sent += n)),
+      });
+      return Readable.from(tar).pipe(createGzip({ level: 1 }));
+    });
     info(`Copied ${res.files} file(s), ${formatBytes(res.bytes)}, to ${to.volume}:${res.path}`);
     return;
   }
   if (!st.isFile()) throw new ConfigError(`${local} is not a file or a directory.`);
-  const bar = uploadProgress(`Uploading ${formatBytes(st.size)}`, st.size);
   const q = new URLSearchParams({ path: to.path, name, type: 'file' });
-  const body = Readable.from(counted(fs.createReadStream(local), bar));
-  const res = await send(client, `${url}?${q}`, body, st.size, bar);
+  const res = await send(client, `${url}?${q}`, st.size, st.size, (bar) =>
+    Readable.from(counted(fs.createReadStream(local), bar)),
+  );
   info(`Copied ${formatBytes(res.bytes)} to ${to.volume}:${res.path}`);
 }
 
+type Sent = { path: string; bytes: number; files?: number };
+
+/**
+ * PUTs the body that `open` makes, with a progress bar per attempt. The server writes under a
+ * temporary name and renames into place once every byte arrived, so sending the same copy again
+ * after a dropped connection or a 5xx is safe: the attempt either left nothing or the whole copy.
+ */
 async function send(
   client: ApiClient,
   url: string,
-  body: NodeJS.ReadableStream,
+  total: number,
   length: number | undefined,
-  bar: { finish(): void; fail(): void },
-): Promise<{ path: string; bytes: number; files?: number }> {
+  open: (bar: { update(n: number): void }) => NodeJS.ReadableStream,
+): Promise<Sent> {
+  let unanswered = false;
+  const bar = uploadProgress(`Uploading ${formatBytes(total)}`, total);
   try {
-    const res = await client.request<{ path: string; bytes: number; files?: number }>(url, {
-      method: 'PUT',
-      bodyStream: body,
-      headers: {
-        'content-type': 'application/octet-stream',
-        ...(length === undefined ? {} : { 'content-length': String(length) }),
-      },
-    });
+    const res = await withRetry(async () => {
+      try {
+        return await client.request<Sent>(url, {
+          method: 'PUT',
+          bodyStream: open(bar),
+          headers: {
+            'content-type': 'application/octet-stream',
+            ...(length === undefined ? {} : { 'content-length': String(length) }),
+          },
+        });
+      } catch (err) {
+        if (unanswered && err instanceof RoroError && err.status === 409) throw copiedBefore(err);
+        unanswered ||= isTransient(err);
+        throw err;
+      }
+    }, announced());
     bar.finish();
     return res;
   } catch (err) {
@@ -137,12 +150,28 @@ async function send(
   }
 }
 
+/** A directory copy retried after a lost answer finds its target: the lost attempt most likely made it. */
+function copiedBefore(err: RoroError): RoroError {
+  return new RoroError(
+    `${err.message} An earlier attempt of this copy lost its answer, so it most likely copied it completely (the server puts a directory in place only once every file arrived).`,
+    {
+      code: 'copied_before',
+      hint: 'Check with `roro volumes:ls VOLUME:PATH`; run roro cp again with --force to replace it.',
+      cause: err,
+    },
+  );
+}
+
 /** `dest` is a directory that exists: the copy goes inside it, under the source's name. */
 async function localTarget(dest: string, name: string): Promise<string> {
   const st = await fsp.stat(dest).catch(() => undefined);
   return st?.isDirectory() ? path.join(dest, name) : dest;
 }
 
+/**
+ * A download is written beside its target and renamed at the end, so one cut off by a blip starts
+ * over; only a download to stdout that already wrote bytes cannot be taken back, and fails.
+ */
 async function download(
   client: ApiClient,
   url: string,
@@ -150,15 +179,38 @@ async function download(
   dest: string,
   opts: CpOptions,
 ): Promise<void> {
+  let wrote = false;
+  const toStdout = (body: Readable) =>
+    pipeline(
+      body,
+      async function* (src: AsyncIterable<Buffer>) {
+        for await (const c of src) {
+          wrote = true;
+          yield c;
+        }
+      },
+      process.stdout,
+    );
+  await withRetry(
+    () => downloadOnce(client, url, from, dest, opts, toStdout),
+    announced({ retryIf: (err) => isTransient(err) && !wrote }),
+  );
+}
+
+async function downloadOnce(
+  client: ApiClient,
+  url: string,
+  from: Remote,
+  dest: string,
+  opts: CpOptions,
+  toStdout: (body: Readable) => Promise<void>,
+): Promise<void> {
   const q = new URLSearchParams({ path: from.path, ...(opts.recursive ? { recursive: '1' } : {}) });
   const res = await client.fetch(`${url}?${q}`, { headers: { accept: '*/*' } });
   if (!res.body) throw new RoroError('The server sent no content.');
   const name = decodeURIComponent(res.headers.get('x-roro-name') ?? '') || from.volume;
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  if (dest === '-') {
-    await pipeline(body, process.stdout);
-    return;
-  }
+  if (dest === '-') return toStdout(body);
   if (res.headers.get('x-roro-type') === 'dir') return downloadDir(body, await localTarget(dest, name), from);
   const total = Number(res.headers.get('content-length') ?? NaN);
   const target = await localTarget(dest, name);

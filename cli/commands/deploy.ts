@@ -10,7 +10,16 @@ import { formatIssues, validateRoroYml } from '../../core/roro-yml.js';
 import { ApiClient } from '../client.js';
 import { info, out, printJson, warn } from '../output.js';
 import { EventRenderer, NdjsonParser, formatBytes, isLive, uploadProgress } from '../progress.js';
-import type { Chunk, DeployEvent, DoneData, Outcome } from '../progress.js';
+import type { Chunk, DeployEvent, DoneData, Outcome, StreamError, UploadProgress } from '../progress.js';
+import {
+  Backoff,
+  announced,
+  blipNotice,
+  isRefusedUnavailable,
+  isTransient,
+  startOutcomeUnknown,
+  withRetry,
+} from '../retry.js';
 import { RORO_YML, projectPath, readRoroYml, resolveProject } from '../project.js';
 
 export interface Deploy {
@@ -66,9 +75,32 @@ export async function packagePhase(dir = process.cwd()): Promise<PackResult> {
   return pack;
 }
 
-/** Streams the archive with its length and checksum; the server starts the deploy workflow and answers 202. */
+/**
+ * Streams the archive with its length and checksum; the server starts the deploy workflow and
+ * answers 202. A 503 `unavailable` means the server refused before starting anything, so the upload
+ * is sent again; an upload cut off without an answer is not, since the deploy may have started.
+ */
 export async function uploadPhase(client: ApiClient, project: string, pack: PackResult): Promise<Deploy> {
   const bar = uploadProgress(`Uploading ${formatBytes(pack.bytes)}`, pack.bytes);
+  try {
+    const deploy = await withRetry(
+      () => uploadOnce(client, project, pack, bar),
+      announced({ retryIf: isRefusedUnavailable }),
+    );
+    bar.finish();
+    return deploy;
+  } catch (err) {
+    bar.fail();
+    throw explainUploadError(err, project);
+  }
+}
+
+async function uploadOnce(
+  client: ApiClient,
+  project: string,
+  pack: PackResult,
+  bar: UploadProgress,
+): Promise<Deploy> {
   let sent = 0;
   async function* counted() {
     for await (const chunk of createReadStream(pack.file)) {
@@ -77,26 +109,22 @@ export async function uploadPhase(client: ApiClient, project: string, pack: Pack
       yield chunk as Buffer;
     }
   }
-  try {
-    const { deploy } = await client.request<{ deploy: Deploy }>(`${projectPath(project)}/deploys`, {
-      method: 'POST',
-      bodyStream: Readable.from(counted()),
-      headers: {
-        'content-type': 'application/gzip',
-        'content-length': String(pack.bytes),
-        'x-roro-sha256': pack.sha256,
-      },
-    });
-    bar.finish();
-    return deploy;
-  } catch (err) {
-    bar.fail();
-    throw explainUploadError(err);
-  }
+  const { deploy } = await client.request<{ deploy: Deploy }>(`${projectPath(project)}/deploys`, {
+    method: 'POST',
+    bodyStream: Readable.from(counted()),
+    headers: {
+      'content-type': 'application/gzip',
+      'content-length': String(pack.bytes),
+      'x-roro-sha256': pack.sha256,
+    },
+  });
+  return deploy;
 }
 
 /** Adds the next step to the deploy endpoint's refusals when the server did not give one. */
-function explainUploadError(err: unknown): unknown {
+function explainUploadError(err: unknown, project: string): unknown {
+  if (isTransient(err) && !isRefusedUnavailable(err))
+    return startOutcomeUnknown(err, 'deploy', `roro ps --project ${project}`);
   if (!(err instanceof RoroError)) return err;
   if (err.code === 'invalid_roro_yml' && Array.isArray(err.details)) {
     return new ConfigError(
@@ -162,7 +190,7 @@ export async function detachOrFollow(
     return;
   }
   const outcome = await followDeploy(client, project, deploy.id, { ...follow, json: opts.json });
-  if (opts.json) printJson({ deploy: await getDeploy(client, project, deploy.id) });
+  if (opts.json) printJson({ deploy: await withRetry(() => getDeploy(client, project, deploy.id)) });
   if (outcome.status === 'failed') process.exitCode = 1;
 }
 
@@ -172,13 +200,6 @@ export async function getDeploy(client: ApiClient, project: string, id: string):
 }
 
 const MAX_CONNECTIONS = 10_000; // about 800 hours of 5-minute streams: a bound, never reached
-const MAX_FAILURES = 6;
-
-/** The stream dropping is normal (network, server restart, its 5-minute limit); an API refusal is not. */
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof RoroError)) return true;
-  return err.code === 'unreachable' || (err.status >= 502 && err.status <= 504);
-}
 
 /** Reads one connection of the event stream; resolves when the server closes it or the deploy ended. */
 async function readEvents(
@@ -193,27 +214,50 @@ async function readEvents(
     for (const e of parser.push(chunk)) if (onEvent(e)) return;
   }
   for (const e of parser.end()) if (onEvent(e)) return;
+  if (parser.streamError) throw streamInterrupted(parser.streamError);
 }
+
+/** The server ended the stream with an error line (the database went away mid-stream): read again. */
+function streamInterrupted(e: StreamError): RoroError {
+  return new RoroError(e.message || 'The event stream broke off.', {
+    code: 'stream_interrupted',
+    hint: e.hint,
+    details: { serverCode: e.code },
+  });
+}
+
+/** Where followDeploy writes; tests pass their own. */
+export interface FollowSink {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processSink: FollowSink = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
 
 /**
  * Prints a deploy's events until it succeeds or fails, reconnecting with `after=<last seq>` when
- * the stream drops, so no line is lost or shown twice. Returns how it ended.
+ * the stream drops or the API fails (backing off while it is away), so no line is lost or shown
+ * twice. Returns how it ended.
  */
 export async function followDeploy(
   client: ApiClient,
   project: string,
   id: string,
-  opts: FollowOptions,
+  opts: FollowOptions & { sink?: FollowSink; backoff?: Backoff },
 ): Promise<Outcome> {
+  const sink = opts.sink ?? processSink;
   const renderer = new EventRenderer({
-    live: isLive(process.stderr),
+    live: opts.sink ? false : isLive(process.stderr),
     columns: process.stderr.columns,
     ...opts,
   });
   const write = (chunks: Chunk[]) => {
     for (const c of chunks) {
-      if (c.to === 'err') process.stderr.write(c.text);
-      else if (!opts.json) process.stdout.write(c.text); // --json: stdout holds only the JSON
+      if (c.to === 'err') sink.stderr(c.text);
+      else if (!opts.json) sink.stdout(c.text); // --json: stdout holds only the JSON
     }
   };
   let after = 0;
@@ -223,47 +267,70 @@ export async function followDeploy(
     write(renderer.render(e));
     return renderer.outcome !== undefined;
   };
+  // Notices go through the renderer, which ends an open `Building...` line before them.
+  const notice = (kind: 'warn' | 'info', message: string) =>
+    write(renderer.render({ seq: 0, at: '', kind, message }));
   const onInterrupt = () => {
     info(`\nStopped following; ${id} is still running on the server. Check on it with: roro ps`);
     process.exit(130);
   };
-  process.once('SIGINT', onInterrupt);
+  if (!opts.sink) process.once('SIGINT', onInterrupt);
   try {
-    return await followLoop(client, project, id, onEvent, () => after, renderer);
+    const loop = { client, project, id, onEvent, lastSeq: () => after, renderer, notice };
+    return await followLoop(loop, opts.backoff ?? new Backoff());
   } finally {
     process.off('SIGINT', onInterrupt);
   }
 }
 
-async function followLoop(
-  client: ApiClient,
-  project: string,
-  id: string,
-  onEvent: (e: DeployEvent) => boolean,
-  lastSeq: () => number,
-  renderer: EventRenderer,
-): Promise<Outcome> {
+interface Loop {
+  client: ApiClient;
+  project: string;
+  id: string;
+  onEvent: (e: DeployEvent) => boolean;
+  lastSeq: () => number;
+  renderer: EventRenderer;
+  notice: (kind: 'warn' | 'info', message: string) => void;
+}
+
+async function followLoop(loop: Loop, backoff: Backoff): Promise<Outcome> {
+  const { client, project, id, renderer } = loop;
   const base = `${projectPath(project)}/deploys/${encodeURIComponent(id)}`;
-  let failures = 0;
+  const retry = {
+    backoff,
+    onRetry: (err: unknown, _ms: number, failures: number) => {
+      if (failures === 1) loop.notice('warn', blipNotice(err));
+    },
+    onRecover: (ms: number) =>
+      loop.notice('info', `The roro API answers again (after ${Math.max(1, Math.round(ms / 1000))} s).`),
+  };
   let ended = false;
   for (let i = 0; i < MAX_CONNECTIONS; i++) {
-    const seqBefore = lastSeq();
+    const seqBefore = loop.lastSeq();
+    let seqAtFailure = seqBefore;
     try {
-      await readEvents(client, `${base}/events?after=${seqBefore}`, onEvent);
+      await withRetry(() => readEvents(client, `${base}/events?after=${loop.lastSeq()}`, loop.onEvent), {
+        ...retry,
+        // Events that arrived since the last failure are progress: the back-off starts over.
+        retryIf: (err) => {
+          if (loop.lastSeq() > seqAtFailure) backoff.reset();
+          seqAtFailure = loop.lastSeq();
+          return isTransient(err) && renderer.outcome === undefined;
+        },
+      });
     } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (++failures > MAX_FAILURES) throw lostConnection(id, err);
-      await sleep(Math.min(500 * 2 ** failures, 10_000));
-      continue;
+      if (renderer.outcome) return renderer.outcome;
+      throw isTransient(err) ? lostConnection(id, err) : err;
     }
     if (renderer.outcome) return renderer.outcome;
-    if (lastSeq() > seqBefore) failures = 0;
     // Closed without a final event: the server's time limit, or the deploy ended as we reconnected.
-    const deploy = await getDeploy(client, project, id);
+    const deploy = await withRetry(() => getDeploy(client, project, id), retry).catch((err: unknown) => {
+      throw isTransient(err) ? lostConnection(id, err) : err;
+    });
     if (deploy.status !== 'running') {
-      if (ended) return synthesize(deploy, onEvent, lastSeq(), renderer);
+      if (ended) return synthesize(deploy, loop.onEvent, loop.lastSeq(), renderer);
       ended = true; // one more read drains the events written after our last one
-    } else if (lastSeq() === seqBefore) {
+    } else if (loop.lastSeq() === seqBefore) {
       await sleep(1000); // a server that closes at once must not be polled in a tight loop
     }
   }

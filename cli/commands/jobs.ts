@@ -3,6 +3,8 @@ import { ConfigError, RoroError } from '../../core/errors.js';
 import { ApiClient } from '../client.js';
 import { ago, info, out, printJson } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
+import { readJobLog } from '../job-log.js';
+import { announced, startRequest } from '../retry.js';
 import type { PsOptions, PsSection } from './services.js';
 
 export type { Job } from '../../core/api-types.js';
@@ -71,10 +73,15 @@ export async function runCommand(): Promise<void> {
     throw new ConfigError('roro run needs a command.', 'Run e.g. `roro run python train.py`.');
   const project = resolveProject(args.project);
   const client = ApiClient.forCli(args.url);
-  const { job } = await client.request<{ job: Job }>(`${projectPath(project)}/jobs`, {
-    method: 'POST',
-    body: { command: args.command, ...(args.size ? { size: args.size } : {}) },
-  });
+  const { job } = await startRequest(
+    () =>
+      client.request<{ job: Job }>(`${projectPath(project)}/jobs`, {
+        method: 'POST',
+        body: { command: args.command, ...(args.size ? { size: args.size } : {}) },
+      }),
+    'job',
+    'roro ps -a',
+  );
   if (args.json) return printJson({ jobid: job.id });
   out(`Started new job ${job.id}`);
   info(`Follow its output with: roro logs ${job.id} -f`);
@@ -145,9 +152,9 @@ const printLine = (l: { ts: string; line: string }, timestamps: boolean | undefi
   out(timestamps ? `${l.ts} ${l.line}` : l.line);
 
 async function findJob(client: ApiClient, project: string, target: string): Promise<Job | undefined> {
+  const path = `${projectPath(project)}/jobs/${encodeURIComponent(target)}`;
   try {
-    return (await client.request<{ job: Job }>(`${projectPath(project)}/jobs/${encodeURIComponent(target)}`))
-      .job;
+    return (await client.request<{ job: Job }>(path)).job;
   } catch (err) {
     if (err instanceof RoroError && err.status === 404) return undefined;
     throw err;
@@ -156,26 +163,20 @@ async function findJob(client: ApiClient, project: string, target: string): Prom
 
 /** Prints the stored output; with follow, until the job ends, then exits with its status. */
 async function jobLogs(client: ApiClient, project: string, job: Job, opts: LogsOptions): Promise<void> {
-  let after = 0;
-  const limit = 1000;
-  for (;;) {
-    const path = `${projectPath(project)}/jobs/${encodeURIComponent(job.id)}/logs?after=${after}&limit=${limit}`;
-    const res = await client.request<{ job: Job; lines: LogLine[] }>(path);
-    for (const l of res.lines) printLine(l, opts.timestamps);
-    after = res.lines.at(-1)?.seq ?? after;
-    if (res.lines.length === limit) continue;
-    if (!opts.follow) return;
-    // The status is read before the lines, so once it is final every line has been printed.
-    if (res.job.status !== 'running') {
-      const code = res.job.exitCode === undefined ? '' : ` (exit code ${res.job.exitCode})`;
-      info(
-        `Job ${job.id} ${res.job.status}${code}.${res.job.error && res.job.status !== 'success' ? ` ${res.job.error}` : ''}`,
-      );
-      process.exitCode = res.job.status === 'success' ? 0 : 1;
-      return;
-    }
-    await sleep(500);
-  }
+  const base = `${projectPath(project)}/jobs/${encodeURIComponent(job.id)}/logs`;
+  const end = await readJobLog(
+    (after, limit) => client.request<{ job: Job; lines: LogLine[] }>(`${base}?after=${after}&limit=${limit}`),
+    {
+      follow: Boolean(opts.follow),
+      print: (l) => printLine(l, opts.timestamps),
+      // Without -f a blip is an error like any other; while following, the job goes on regardless.
+      retry: opts.follow ? announced() : { retryIf: () => false },
+    },
+  );
+  if (!opts.follow) return;
+  const code = end.exitCode === undefined ? '' : ` (exit code ${end.exitCode})`;
+  info(`Job ${job.id} ${end.status}${code}.${end.error && end.status !== 'success' ? ` ${end.error}` : ''}`);
+  process.exitCode = end.status === 'success' ? 0 : 1;
 }
 
 async function serviceLogs(

@@ -3,6 +3,7 @@ import { RoroError } from '../../core/errors.js';
 import { ApiClient } from '../client.js';
 import { ago, info, out, printJson } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
+import { announced, startRequest, withRetry } from '../retry.js';
 import type { PsOptions, PsSection } from './services.js';
 import { duration } from './jobs.js';
 
@@ -26,7 +27,10 @@ const notebookPath = (project: string, id: string) =>
 async function waitRunning(client: ApiClient, project: string, id: string): Promise<Notebook> {
   let nb: Notebook | undefined;
   for (let i = 0; i < WAIT_SECONDS * 2; i++) {
-    nb = (await client.request<{ notebook: Notebook }>(notebookPath(project, id))).notebook;
+    // The session goes on while the API or its database blinks: keep asking.
+    nb = (
+      await withRetry(() => client.request<{ notebook: Notebook }>(notebookPath(project, id)), announced())
+    ).notebook;
     if (nb.status !== 'starting') break;
     await sleep(500);
   }
@@ -37,10 +41,15 @@ async function waitRunning(client: ApiClient, project: string, id: string): Prom
 export async function runNotebookCommand(opts: RunNotebookOptions): Promise<void> {
   const project = resolveProject(opts.project);
   const client = ApiClient.forCli(opts.url);
-  const { notebook } = await client.request<{ notebook: Notebook }>(`${projectPath(project)}/notebooks`, {
-    method: 'POST',
-    body: { ...(opts.size ? { size: String(opts.size) } : {}), lab: Boolean(opts.lab) },
-  });
+  const { notebook } = await startRequest(
+    () =>
+      client.request<{ notebook: Notebook }>(`${projectPath(project)}/notebooks`, {
+        method: 'POST',
+        body: { ...(opts.size ? { size: String(opts.size) } : {}), lab: Boolean(opts.lab) },
+      }),
+    'notebook',
+    'roro ps',
+  );
   info(`Starting notebook ${notebook.id} (${notebook.app}, size ${notebook.size})...`);
   const nb = await waitRunning(client, project, notebook.id);
   if (nb.status === 'starting') {
