@@ -141,7 +141,7 @@ export async function startDeployWorkflow(
       // No workflow will ever end this deploy: it ends here, with its reason.
       const closed = 'Nothing changed; what served before still serves.';
       await markDeployFailed(deps.db, deployId, `The deploy's workflow could not be started. ${closed}`);
-      throw isTemporalUnreachable(err) ? workflowNotStarted(`The ${kind}`, err, closed) : err;
+      throw isTemporalUnreachable(err) ? workflowNotStarted(`the ${kind}`, err, closed) : err;
     }
     const running = await deps.db.query<{ id: string }>(
       `SELECT id FROM deploys WHERE project_id = $1 AND status = 'running' AND id <> $2 ORDER BY created_at DESC LIMIT 1`,

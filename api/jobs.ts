@@ -142,7 +142,7 @@ export async function startJob(
   } catch (err) {
     // Nothing started, so nothing is recorded: no row is left `running`.
     await deps.db.query('DELETE FROM jobs WHERE id = $1', [id]);
-    throw isTemporalUnreachable(err) ? workflowNotStarted('The job', err, 'Nothing was started.') : err;
+    throw isTemporalUnreachable(err) ? workflowNotStarted('the job', err, 'Nothing was started.') : err;
   }
   return getJob(deps.db, project.id, id);
 }

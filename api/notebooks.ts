@@ -106,7 +106,7 @@ export async function startNotebook(
   } catch (err) {
     // Nothing started, so nothing is recorded: no row is left `running`.
     await deps.db.query('DELETE FROM notebooks WHERE id = $1', [id]);
-    throw isTemporalUnreachable(err) ? workflowNotStarted('The notebook', err, 'Nothing was started.') : err;
+    throw isTemporalUnreachable(err) ? workflowNotStarted('the notebook', err, 'Nothing was started.') : err;
   }
   return toNotebook(await notebookRow(deps.db, project.id, id));
 }

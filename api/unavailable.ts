@@ -9,15 +9,19 @@ export const RETRY_AFTER_SECONDS = 2;
 export class UnavailableError extends RoroError {
   readonly component: 'database' | 'temporal';
 
-  constructor(component: 'database' | 'temporal', cause: unknown) {
+  /** `outcome`: what became of the request (default: it is not answered now). */
+  constructor(component: 'database' | 'temporal', cause: unknown, outcome?: string) {
     const what = component === 'database' ? 'The database (PostgreSQL)' : 'Temporal';
-    super(`${what} is unreachable, so the API cannot answer this request now.`, {
-      code: 'unavailable',
-      status: 503,
-      hint: `Try again in a few seconds; the platform restarts it. \`roro server status\` shows which component is down.`,
-      cause,
-      details: { component },
-    });
+    super(
+      `${what} is unreachable${outcome ? `: ${outcome}` : ', so the API cannot answer this request now.'}`,
+      {
+        code: 'unavailable',
+        status: 503,
+        hint: `Try again in a few seconds; the platform restarts it. \`roro server status\` shows which component is down.`,
+        cause,
+        details: { component },
+      },
+    );
     this.name = 'UnavailableError';
     this.component = component;
   }

@@ -1,4 +1,5 @@
-import { RoroError } from '../core/errors.js';
+import type { RoroError } from '../core/errors.js';
+import { UnavailableError } from './unavailable.js';
 
 /** gRPC codes that mean the Temporal frontend did not take the call: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED. */
 const UNREACHABLE_CODES = new Set([14, 4, 8]);
@@ -18,13 +19,9 @@ export function isTemporalUnreachable(err: unknown): boolean {
  */
 export function workflowNotStarted(what: string, err: unknown, closed: string): RoroError {
   const reason = (err as { cause?: { details?: string }; message?: string })?.cause?.details;
-  return new RoroError(
-    `${what} could not be started: the workflow service (Temporal) did not answer${reason ? ` (${reason})` : ''}. ${closed}`,
-    {
-      status: 503,
-      code: 'temporal_unavailable',
-      hint: 'Run `roro server status` to see which component is down, then try again.',
-      cause: err,
-    },
+  return new UnavailableError(
+    'temporal',
+    err,
+    `${what} could not be started${reason ? ` (${reason})` : ''}. ${closed}`,
   );
 }

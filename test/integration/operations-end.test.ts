@@ -212,11 +212,9 @@ test(
         ['notebook', notebook],
       ] as const) {
         assert.equal(res.status, 503, `${what}: ${JSON.stringify(res.body)}`);
-        assert.equal(res.body.error.code, 'temporal_unavailable', what);
-        assert.match(
-          res.body.error.message,
-          /could not be started: the workflow service \(Temporal\) did not answer/,
-        );
+        assert.equal(res.body.error.code, 'unavailable', what);
+        assert.equal(res.body.error.details?.component, 'temporal', what);
+        assert.match(res.body.error.message, /^Temporal is unreachable: .* could not be started/);
         assert.match(res.body.error.hint, /roro server status/);
       }
       assert.equal(Number(await running()), 0, 'no operation row is left running');
