@@ -21,7 +21,8 @@ async function withServer<T>(app: express.Express, fn: (url: string) => Promise<
   }
 }
 
-const noDb = {} as Pool;
+// A pool that is never queried: the document needs no database.
+const noDb = { options: {} } as unknown as Pool;
 const app = () =>
   createApp({ env: parsePlatformEnv({ RORO_HOME: '/nonexistent' }), db: noDb, log: () => {} });
 
