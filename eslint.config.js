@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
  * The layers, top down: a folder may import from the folders listed for it and from its own, never
  * from one above it (README, "Source layout"). Type-only imports are free: they vanish at run time.
  */
-const FOLDERS = [
+export const FOLDERS = [
   'cli',
   'bench',
   'platform',

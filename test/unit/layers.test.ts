@@ -5,21 +5,10 @@ import path from 'node:path';
 import { ESLint } from 'eslint';
 import { REPO_ROOT } from '../../core/config.js';
 
-const SOURCE_FOLDERS = [
-  'cli',
-  'bench',
-  'platform',
-  'api',
-  'workers',
-  'workflows',
-  'activities',
-  'domain',
-  'gateway',
-  'containers',
-  'db',
-  'temporal',
-  'core',
-];
+/** The layered folders, as eslint.config.js lists them (the repository root holds the config). */
+const { FOLDERS: SOURCE_FOLDERS } = (await import(path.join(REPO_ROOT, 'eslint.config.js'))) as {
+  FOLDERS: string[];
+};
 
 /** Every TypeScript source file of the layered folders, relative to the repository. */
 function sourceFiles(): string[] {
