@@ -48,9 +48,6 @@ test(
 
 test(
   'fault matrix, a notebook start: 0 failed requests to the project service',
-  {
-    timeout: 600_000,
-    todo: "a notebook's host name changes the gateway's certificate, and the nginx reload that follows resets a request now and then (README, Fault matrix)",
-  },
+  { timeout: 600_000 },
   async () => assertGoals(await run(['notebook/temporal/started'])),
 );
