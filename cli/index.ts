@@ -115,9 +115,9 @@ for (const [verb, action, what] of [
 cli
   .command(
     'server <action> [arg]',
-    'Manage the embedded platform: up | down | status | logs [COMPONENT] | backup FILE | restore FILE | enable | disable (start at boot)',
+    "Manage the embedded platform: up | down | status | logs [COMPONENT] | backup FILE | restore FILE | enable | disable (start at boot) | trust | untrust (roro's CA in the system store and browsers)",
   )
-  .option('--json', 'JSON output (status, backup, restore)')
+  .option('--json', 'JSON output (status, backup, restore, trust, untrust)')
   .option('-f, --follow', 'Follow the log, across rotations (logs)')
   .option('-n, --lines <n>', 'Lines of log to show, across rotated files (logs)', { default: 100 })
   .option('--force', 'Replace an existing FILE (backup) or the state in RORO_HOME (restore)')

@@ -259,7 +259,7 @@ async function caCovers(caCert: string, domain: string): Promise<boolean> {
 export function trustCommand(caCert: string): string {
   const q = shellQuote(caCert);
   return [
-    `  Debian/Ubuntu:  sudo cp ${q} /usr/local/share/ca-certificates/roro.crt && sudo update-ca-certificates`,
+    `  Everywhere:     sudo roro server trust   (the system store, and this user's Chromium and Firefox)`,
     `  curl:           curl --cacert ${q} https://...`,
     // Both replace Python's default CA bundle, which is fine for talking to roro only.
     `  Python:         export REQUESTS_CA_BUNDLE=${q} SSL_CERT_FILE=${q}`,
