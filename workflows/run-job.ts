@@ -11,19 +11,9 @@ import type { JobRef, WaitResult } from '../activities/jobs.js';
 import { workflowIds } from '../temporal/ids.js';
 import { QUICK, REBUILD, following } from './container-activities.js';
 import { activityFailure } from './failure.js';
+import type { RunJobInput } from './run-job-input.js';
 
-/** What starts a job; never secrets: config vars are read by the activity that starts the container. */
-export interface RunJobInput {
-  projectId: string;
-  project: string;
-  /** Set by `roro run`; a scheduled run derives its id from the workflow id the server gave it. */
-  jobId?: string;
-  command: string[];
-  size?: string;
-  /** The roro.yml task that scheduled this run. */
-  task?: string;
-  timeoutSeconds?: number;
-}
+export type { RunJobInput } from './run-job-input.js';
 
 export interface JobOutcome {
   jobId: string;
