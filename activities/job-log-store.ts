@@ -3,20 +3,19 @@ import type { Pool } from 'pg';
 import type { LogLine } from '../containers/driver.js';
 import { fixedNanos, sinceParam } from '../containers/logs.js';
 
-/**
- * The job log store: a job's output, line by line in PostgreSQL (job_logs), under a per-job cap,
- * so `roro logs` shows the whole of it after the container is gone.
- */
-
 /** Per-job log cap: beyond it lines are counted, not stored, and one marker says so. */
-export const JOB_LOG_MAX_LINES = 50_000;
-export const JOB_LOG_MAX_BYTES = 5 * 1024 * 1024;
+const JOB_LOG_MAX_LINES = 50_000;
+const JOB_LOG_MAX_BYTES = 5 * 1024 * 1024;
 const MAX_LINE_CHARS = 16_384;
 const TRUNCATED = '[roro] log truncated';
 const RECENT_KEYS = 5000;
 const REATTACH_OVERLAP_S = 2;
 
-/** Stores a job's lines in batches, under the cap, resuming after what an earlier attempt stored. */
+/**
+ * The job log store: keeps a job's output line by line in PostgreSQL (job_logs), so `roro logs`
+ * shows all of it after the container is gone. Stores in batches, under the cap, resuming after
+ * what an earlier attempt stored.
+ */
 export class JobLogSink {
   private pending: { seq: number; dts: string; stream: string; line: string }[] = [];
   /** Keys of recently stored lines: stdout and stderr reach the engine's log separately, so a line

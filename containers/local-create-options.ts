@@ -3,7 +3,7 @@ import type { ContainerSpec } from './driver.js';
 import { HOST_PORT_LABEL } from './host-ports.js';
 
 /** The default user of runtime images (runtimes/python3/Dockerfile). */
-export const RUNTIME_USER = '1000:1000';
+const RUNTIME_USER = '1000:1000';
 
 /**
  * What the local driver asks Docker for, given a driver-neutral spec and the host port it chose.

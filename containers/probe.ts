@@ -1,6 +1,6 @@
 import http from 'node:http';
 
-export interface ProbeOptions {
+interface ProbeOptions {
   /** Sent with the request, e.g. the token a notebook's status API wants. */
   headers?: Record<string, string>;
   /** Which HTTP statuses mean ready; by default any answer, or below 400 when a path is given. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface WaitOptions {
+interface WaitOptions {
   /** How long to keep trying; the check always runs at least once. */
   timeoutMs: number;
   /** Pause between two checks (default 250 ms). */

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { RoroError } from '../core/errors.js';
 
 /** A release as the releases table keeps it: what a deploy built, and from what. */
-export interface ReleaseRow {
+interface ReleaseRow {
   version: number;
   image: string;
   roro_yml: string;

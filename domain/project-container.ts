@@ -39,7 +39,7 @@ export interface ProjectContainerRequest {
 }
 
 /** What a project container gets from the platform, resolved when it starts. */
-export interface ProjectContainerParts {
+interface ProjectContainerParts {
   configEnv: Record<string, string>;
   volumes: MountSpec[];
   access: Pick<PlatformAccess, 'env' | 'mounts' | 'labels'> | undefined;
