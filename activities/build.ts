@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import type { DeployPlan } from './deploys.js';
 import { buildProjectImage, ensureRuntimeImage } from './images.js';
-import { emitEvent, logBuffer } from './events.js';
+import { logBuffer } from './events.js';
 import { RoroError } from '../core/errors.js';
 import { rebuildLatestIfMissing } from './release-image.js';
 
@@ -83,10 +83,6 @@ export function createBuildActivities(deps: ActivityDeps) {
       } finally {
         clearInterval(beat);
       }
-    },
-
-    async note(deployId: string, message: string): Promise<void> {
-      await emitEvent(deps.db, deployId, 'info', message);
     },
   };
 }

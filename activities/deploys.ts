@@ -1,5 +1,6 @@
 import { withTransaction } from '../db/transaction.js';
-import { projectVolumeMounts } from './project-containers.js';
+import { latestRelease, noReleaseYet } from '../db/releases.js';
+import { projectVolumeMounts } from '../domain/project-volumes.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
@@ -71,25 +72,12 @@ export async function loadDeploy(deps: ActivityDeps, deployId: string): Promise<
   return row;
 }
 
-async function currentRelease(deps: ActivityDeps, projectId: string) {
-  const res = await deps.db.query<{
-    version: number;
-    image: string;
-    roro_yml: string;
-    code_sha256: string | null;
-  }>(
-    'SELECT version, image, roro_yml, code_sha256 FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
-    [projectId],
-  );
-  return res.rows[0];
-}
-
 /** Which image and roro.yml this operation rolls out, and what the containers look like. */
 async function sourceOf(
   deps: ActivityDeps,
   d: DeployRow,
 ): Promise<{ yml: string; image?: ReleaseSource; release: number; newRelease: boolean }> {
-  const current = await currentRelease(deps, d.project_id);
+  const current = await latestRelease(deps.db, d.project_id);
   const next = (current?.version ?? 0) + 1;
   if (d.kind === 'deploy') return { yml: d.roro_yml!, release: next, newRelease: true };
   if (d.kind === 'rollback') {
@@ -103,11 +91,7 @@ async function sourceOf(
     const image = { image: src.image, release: d.source_version!, codeSha256: src.code_sha256 };
     return { yml: src.roro_yml, image, release: next, newRelease: true };
   }
-  if (!current)
-    throw ApplicationFailure.nonRetryable(
-      'The project has no release yet: run `roro deploy` first.',
-      'no_release',
-    );
+  if (!current) return userFailure(noReleaseYet());
   const image = { image: current.image, release: current.version, codeSha256: current.code_sha256 };
   return { yml: current.roro_yml, image, release: current.version, newRelease: false };
 }

@@ -1,22 +1,18 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { fixedNanos, sinceParam } from '../containers/logs.js';
-import type { Pool } from 'pg';
+import { fixedNanos } from '../containers/logs.js';
 import type { ActivityDeps } from './deps.js';
-import type { ContainerDriver, LogLine } from '../containers/driver.js';
+import type { ContainerDriver } from '../containers/driver.js';
+import { inspectOrGone } from '../containers/inspect-or-gone.js';
 import { NotFoundError } from '../core/errors.js';
-import { loadConfigEnv } from '../domain/config-vars.js';
-import { bindPlatformAccess, platformAccess } from './platform-access.js';
-import { projectNetwork } from './project-network.js';
-import { containerLimits, inspectOrGone, latestRelease, projectVolumeMounts } from './project-containers.js';
+import { latestRelease, noReleaseYet } from '../db/releases.js';
+import { startProjectContainer } from '../domain/project-container.js';
+import { containerLimits } from './container-limits.js';
+import { userFailure } from './deploys.js';
+import { JobLogSink, settleTruncationNote } from './job-log-store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Per-job log cap: beyond it lines are counted, not stored, and one marker says so. */
-export const JOB_LOG_MAX_LINES = 50_000;
-export const JOB_LOG_MAX_BYTES = 5 * 1024 * 1024;
-const MAX_LINE_CHARS = 16_384;
 /** SIGTERM, then SIGKILL after this many seconds (`roro stop`, timeouts, cancel_previous). */
 export const JOB_STOP_GRACE_SECONDS = 10;
-const TRUNCATED = '[roro] log truncated';
 
 export interface JobRef {
   jobId: string;
@@ -35,188 +31,6 @@ export interface WaitResult {
 
 export function jobContainerName(ref: JobRef): string {
   return `roro-${ref.project}-job-${ref.jobId}${ref.attempt > 1 ? `-a${ref.attempt}` : ''}`;
-}
-
-/**
- * The environment of a job's container: the project's config vars (`roro config:set`) first, so the
- * platform's own variables win. It goes straight to the container, never into workflow inputs or outputs.
- */
-export async function jobEnv(
-  deps: { db: Pool; home: string },
-  ctx: { projectId: string; project: string; jobId: string; task?: string | null },
-): Promise<Record<string, string>> {
-  const config = await loadConfigEnv(deps.db, deps.home, ctx.projectId);
-  return {
-    ...config,
-    RORO_PROJECT: ctx.project,
-    RORO_JOB_ID: ctx.jobId,
-    ...(ctx.task ? { RORO_TASK: ctx.task } : {}),
-  };
-}
-
-const RECENT_KEYS = 5000;
-const REATTACH_OVERLAP_S = 2;
-
-/** Stores a job's lines in batches, under the cap, resuming after what an earlier attempt stored. */
-export class JobLogSink {
-  private pending: { seq: number; dts: string; stream: string; line: string }[] = [];
-  /** Keys of recently stored lines: stdout and stderr reach the engine's log separately, so a line
-   * may arrive after a later-stamped one; only a line already stored is a duplicate. */
-  private recent = new Set<string>();
-  private recentOrder: string[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
-  /** A store is chained and has not taken its lines yet. */
-  private queued = false;
-
-  private constructor(
-    private readonly db: Pool,
-    private readonly jobId: string,
-    private seq: number,
-    private lines: number,
-    private bytes: number,
-    private dropped: number,
-    private lastDts: string | undefined,
-  ) {}
-
-  static async open(db: Pool, jobId: string): Promise<JobLogSink> {
-    const res = await db.query(
-      `SELECT j.log_lines, j.log_bytes, j.log_dropped,
-              (SELECT max(seq) FROM job_logs WHERE job_id = $1) AS seq,
-              (SELECT max(dts) FROM job_logs WHERE job_id = $1) AS dts
-       FROM jobs j WHERE j.id = $1`,
-      [jobId],
-    );
-    const r = res.rows[0];
-    if (!r) throw ApplicationFailure.nonRetryable(`Job ${jobId} has no record.`, 'not_found');
-    const sink = new JobLogSink(
-      db,
-      jobId,
-      Number(r.seq ?? 0),
-      r.log_lines,
-      Number(r.log_bytes),
-      r.log_dropped,
-      r.dts ?? undefined,
-    );
-    if (r.dts) {
-      const last = await db.query<{ dts: string; stream: string; line: string }>(
-        'SELECT dts, stream, line FROM job_logs WHERE job_id = $1 ORDER BY seq DESC LIMIT $2',
-        [jobId, RECENT_KEYS],
-      );
-      for (const row of last.rows.reverse()) sink.remember(row.dts, row.stream, row.line);
-    }
-    sink.timer = setInterval(() => void sink.flush().catch(() => undefined), 250);
-    return sink;
-  }
-
-  /**
-   * Where a re-attached follower should start reading; undefined means from the beginning. It starts
-   * a little before the newest stored line, because a line of the other stream stamped just before it
-   * may not have been delivered yet; the recent keys drop what is read twice.
-   */
-  since(): string | undefined {
-    if (this.lastDts === undefined) return undefined;
-    const [secs, nanos] = sinceParam(this.lastDts).split('.');
-    return `${Math.max(0, Number(secs) - REATTACH_OVERLAP_S)}.${nanos}`;
-  }
-
-  /**
-   * From the newest stored line on, inclusive: for a last read after the container exited, which
-   * must find only lines the follower never delivered (they come after everything it did deliver).
-   */
-  sinceLast(): string | undefined {
-    return this.lastDts === undefined ? undefined : sinceParam(this.lastDts);
-  }
-
-  remember(dts: string, stream: string, line: string): void {
-    const key = `${dts}|${stream}|${line}`;
-    this.recent.add(key);
-    this.recentOrder.push(key);
-    if (this.recentOrder.length > RECENT_KEYS) this.recent.delete(this.recentOrder.shift()!);
-  }
-
-  push(l: LogLine): void {
-    const dts = fixedNanos(l.ts ?? new Date().toISOString());
-    const line =
-      l.line.length > MAX_LINE_CHARS ? `${l.line.slice(0, MAX_LINE_CHARS)} [roro] line cut` : l.line;
-    // The engine's `since` is inclusive, and a re-attached follower sees the last lines again.
-    if (this.recent.has(`${dts}|${l.stream}|${line}`)) return;
-    this.remember(dts, l.stream, line);
-    if (this.lastDts === undefined || dts > this.lastDts) this.lastDts = dts;
-    const size = Buffer.byteLength(line);
-    if (this.dropped > 0 || this.lines + 1 > JOB_LOG_MAX_LINES || this.bytes + size > JOB_LOG_MAX_BYTES) {
-      if (this.dropped === 0)
-        this.note(
-          dts,
-          `${TRUNCATED}: later lines are dropped (limit ${JOB_LOG_MAX_LINES} lines / ${JOB_LOG_MAX_BYTES / 1024 / 1024} MB per job)`,
-        );
-      this.dropped += 1;
-      return;
-    }
-    this.lines += 1;
-    this.bytes += size;
-    this.pending.push({ seq: ++this.seq, dts, stream: l.stream, line });
-    if (this.pending.length >= 500) void this.flush().catch(() => undefined);
-  }
-
-  /** A line from roro itself (stream `roro`), e.g. the truncation marker. */
-  note(dts: string, line: string): void {
-    this.pending.push({ seq: ++this.seq, dts, stream: 'roro', line });
-  }
-
-  flush(): Promise<void> {
-    // A flush that fails (PostgreSQL restarting) puts its lines back for the next one and does not
-    // stop the chain. Each flush takes the lines when its turn comes, so lines are stored in seq
-    // order (a reader resuming after seq N misses none), and the insert skips seqs already stored.
-    // One store waits at most: it takes every line pushed until it starts, however many calls asked.
-    if (this.queued) return this.flushing;
-    this.queued = true;
-    this.flushing = this.flushing
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = false;
-        return this.store();
-      });
-    return this.flushing;
-  }
-
-  private async store(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    const counters = [this.lines, this.bytes, this.dropped];
-    try {
-      await this.db.query(
-        `WITH ins AS (
-           INSERT INTO job_logs (job_id, seq, ts, dts, stream, line)
-           SELECT $1, s, d::timestamptz, d, st, l FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS u(s, d, st, l)
-           ON CONFLICT DO NOTHING RETURNING 1)
-         UPDATE jobs SET log_lines = $6, log_bytes = $7, log_dropped = $8 WHERE id = $1`,
-        [
-          this.jobId,
-          batch.map((b) => b.seq),
-          batch.map((b) => b.dts),
-          batch.map((b) => b.stream),
-          batch.map((b) => b.line),
-          ...counters,
-        ],
-      );
-    } catch (err) {
-      this.pending = [...batch, ...this.pending];
-      throw err;
-    }
-    // Remember how far dropped lines went, so a re-attached follower does not count them twice.
-    if (counters[2]! > 0 && this.lastDts) {
-      await this.db.query(
-        `UPDATE job_logs SET dts = $2 WHERE job_id = $1 AND stream = 'roro' AND line LIKE $3 AND dts < $2`,
-        [this.jobId, this.lastDts, `${TRUNCATED}%`],
-      );
-    }
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
-  }
 }
 
 const goneResult = (name: string): WaitResult => ({
@@ -287,36 +101,24 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
       ).rows[0];
       if (!job) throw ApplicationFailure.nonRetryable(`Job ${ref.jobId} has no record.`, 'not_found');
       const projectId = String(job.project_id);
-      const release = await latestRelease(db, projectId);
+      const release = (await latestRelease(db, projectId)) ?? userFailure(noReleaseYet());
       const limits = containerLimits(job.size);
-      const volumes = await projectVolumeMounts(db, deps.env.home, projectId);
-      // A fresh token per container, made here so it never passes through workflow history.
-      const access = await platformAccess(deps, { projectId, project: ref.project, purpose: name });
-      const started = await driver.run({
-        image: release.image,
+      await startProjectContainer(deps, {
+        kind: 'job',
+        project: { id: projectId, name: ref.project },
         name,
+        image: release.image,
         cmd: job.command,
-        env: {
-          ...(await jobEnv(
-            { db, home: deps.env.home },
-            { projectId, project: ref.project, jobId: ref.jobId, task: job.task },
-          )),
-          ...access.env,
+        platformEnv: {
+          RORO_PROJECT: ref.project,
+          RORO_JOB_ID: ref.jobId,
+          ...(job.task ? { RORO_TASK: job.task } : {}),
           RORO_RELEASE: String(release.version),
         },
-        labels: {
-          'roro.managed': 'true',
-          'roro.kind': 'job',
-          'roro.project': ref.project,
-          'roro.job': ref.jobId,
-          ...access.labels,
-        },
+        labels: { 'roro.job': ref.jobId },
         workdir: '/app',
-        mounts: [...volumes, ...access.mounts],
         limits,
-        network: projectNetwork(deps.env.home, { id: projectId, name: ref.project }),
       });
-      await bindPlatformAccess(db, access, started.id);
       await db.query('UPDATE jobs SET started_at = now(), image = $2, release_version = $3 WHERE id = $1', [
         ref.jobId,
         release.image,
@@ -398,11 +200,7 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
          WHERE id = $1 AND attempt = $5 AND status = 'running'`,
         [input.jobId, input.status, input.exitCode ?? null, input.error ?? null, input.attempt],
       );
-      await db.query(
-        `UPDATE job_logs l SET line = $2 || ': ' || j.log_dropped || ' lines dropped (limit ' || $3 || ' lines / ' || $4 || ' MB per job)'
-         FROM jobs j WHERE j.id = $1 AND l.job_id = $1 AND l.stream = 'roro' AND l.line LIKE $5`,
-        [input.jobId, TRUNCATED, JOB_LOG_MAX_LINES, JOB_LOG_MAX_BYTES / 1024 / 1024, `${TRUNCATED}%`],
-      );
+      await settleTruncationNote(db, input.jobId);
     },
 
     async removeJobContainer(ref: JobRef): Promise<void> {

@@ -1,17 +1,18 @@
 import crypto from 'node:crypto';
-import http from 'node:http';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
-import { loadConfigEnv } from '../domain/config-vars.js';
 import { notebookBase, notebookContainerName } from '../core/notebook-names.js';
 import { openToken, sealToken } from '../domain/notebook-tokens.js';
-import { bindPlatformAccess, platformAccess } from './platform-access.js';
-import { projectNetwork } from './project-network.js';
-import { containerLimits, inspectOrGone, latestRelease, projectVolumeMounts } from './project-containers.js';
+import { startProjectContainer } from '../domain/project-container.js';
+import { latestRelease, noReleaseYet } from '../db/releases.js';
+import { containerLimits } from './container-limits.js';
+import { userFailure } from './deploys.js';
+import { inspectOrGone } from '../containers/inspect-or-gone.js';
 import { lastLogLines } from '../containers/last-lines.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { probe } from '../containers/probe.js';
+import { waitFor } from '../core/wait.js';
 
 /** SIGTERM, then SIGKILL: Jupyter saves nothing on shutdown, but kernels get a moment to exit. */
 export const NOTEBOOK_STOP_GRACE_SECONDS = 10;
@@ -71,28 +72,6 @@ export function notebookCommand(app: 'lab' | 'notebook', base: string): string[]
   ];
 }
 
-/** GET <base>api/status with the token on loopback: 200 means Jupyter is up and takes the token. */
-function jupyterAnswers(port: number, base: string, token: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      {
-        host: '127.0.0.1',
-        port,
-        path: `${base}api/status`,
-        headers: { authorization: `token ${token}` },
-        timeout: 2000,
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-  });
-}
-
 async function notebookRow(db: Pool, id: string) {
   const res = await db.query<{ app: 'lab' | 'notebook'; size: string; token_sealed: string | null }>(
     'SELECT app, size, token_sealed FROM notebooks WHERE id = $1',
@@ -126,47 +105,35 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
       if (found?.state === 'running' && found.hostPort) return { hostPort: found.hostPort };
       if (found) await driver.remove(name);
       const row = await notebookRow(db, ref.notebookId);
-      const release = await latestRelease(db, ref.projectId);
+      const release = (await latestRelease(db, ref.projectId)) ?? userFailure(noReleaseYet());
       const limits = containerLimits(row.size);
-      const volumes = await projectVolumeMounts(db, home, ref.projectId);
-      // API access for the notebook's code (models, jobs): a project-scoped token made here, never in history.
-      const access = await platformAccess(deps, { ...ref, purpose: `notebook ${ref.notebookId}` });
       const token = crypto.randomBytes(24).toString('hex');
       await db.query(
         'UPDATE notebooks SET token_sealed = $2, image = $3, release_version = $4 WHERE id = $1',
         [ref.notebookId, sealToken(home, ref.notebookId, token), release.image, release.version],
       );
       const base = notebookBase(ref.project, ref.notebookId);
-      const started = await driver.run({
-        image: release.image,
+      // API access for the notebook's code (models, jobs): a project-scoped token, made as it starts.
+      const started = await startProjectContainer(deps, {
+        kind: 'notebook',
+        project: { id: ref.projectId, name: ref.project },
         name,
+        image: release.image,
         cmd: notebookCommand(row.app, base),
-        // Config vars first, so the platform's own variables (the token above all) win.
-        env: {
-          ...(await loadConfigEnv(db, home, ref.projectId)),
-          ...access.env,
+        platformEnv: {
           RORO_PROJECT: ref.project,
           RORO_NOTEBOOK_ID: ref.notebookId,
           RORO_NOTEBOOK_BASE: base,
           JUPYTER_TOKEN: token,
         },
-        labels: {
-          'roro.managed': 'true',
-          'roro.kind': 'notebook',
-          'roro.project': ref.project,
-          'roro.notebook': ref.notebookId,
-          ...access.labels,
-        },
+        labels: { 'roro.notebook': ref.notebookId },
         workdir: NOTEBOOK_DIR,
         port: NOTEBOOK_PORT,
-        mounts: [...volumes, ...access.mounts],
         limits,
         user: '1000',
-        network: projectNetwork(home, { id: ref.projectId, name: ref.project }),
+        purpose: `notebook ${ref.notebookId}`,
       });
-      await bindPlatformAccess(db, access, started.id);
-      if (!started.hostPort) throw new Error(`container ${name} has no published port`);
-      return { hostPort: started.hostPort };
+      return { hostPort: started.hostPort! };
     },
 
     /** Ready means Jupyter answers its status API with the token; a crash or timeout fails with its last lines. */
@@ -176,37 +143,44 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
       if (!row.token_sealed) throw ApplicationFailure.nonRetryable('The notebook has no token.', 'no_token');
       const token = openToken(home, ref.notebookId, row.token_sealed);
       const base = notebookBase(ref.project, ref.notebookId);
-      const deadline = Date.now() + NOTEBOOK_START_TIMEOUT_SECONDS * 1000;
+      const lastLines = () => lastLogLines(driver, name, { mask: token });
       let restarted = false;
-      for (let round = 0; round < 10_000; round++) {
-        Context.current().heartbeat();
-        const st = await inspectOrGone(driver, name);
-        // As for services: an engine restart stops every container, so a stopped Jupyter gets one more start.
-        if (st?.state === 'exited' && !st.oomKilled && !restarted) {
-          restarted = true;
-          await driver.start(st.id);
-          continue;
-        }
-        if (!st || (st.state !== 'running' && st.state !== 'created')) {
-          const logs = await lastLogLines(driver, name, { mask: token });
-          const why = !st
-            ? 'disappeared'
-            : st.oomKilled
-              ? 'was killed for using more memory than its size allows'
-              : `exited with code ${st.exitCode}`;
-          throw ApplicationFailure.nonRetryable(
-            `Jupyter ${why} before it answered. Last lines:\n${logs.join('\n')}`,
-            'notebook_crashed',
-          );
-        }
-        if (await jupyterAnswers(ref.hostPort, base, token)) return;
-        if (Date.now() > deadline) break;
-        await sleep(500);
-      }
-      const logs = await lastLogLines(driver, name, { mask: token });
-      throw ApplicationFailure.nonRetryable(
-        `Jupyter did not answer within ${NOTEBOOK_START_TIMEOUT_SECONDS} s. Last lines:\n${logs.join('\n')}`,
-        'notebook_not_ready',
+      await waitFor(
+        async () => {
+          Context.current().heartbeat();
+          const st = await inspectOrGone(driver, name);
+          // As for services: an engine restart stops every container, so a stopped Jupyter gets one more start.
+          if (st?.state === 'exited' && !st.oomKilled && !restarted) {
+            restarted = true;
+            await driver.start(st.id);
+            return false;
+          }
+          if (!st || (st.state !== 'running' && st.state !== 'created')) {
+            const why = !st
+              ? 'disappeared'
+              : st.oomKilled
+                ? 'was killed for using more memory than its size allows'
+                : `exited with code ${st.exitCode}`;
+            throw ApplicationFailure.nonRetryable(
+              `Jupyter ${why} before it answered. Last lines:\n${(await lastLines()).join('\n')}`,
+              'notebook_crashed',
+            );
+          }
+          // 200 means Jupyter is up and takes the token.
+          return probe(ref.hostPort, `${base}api/status`, {
+            headers: { authorization: `token ${token}` },
+            ready: (status) => status === 200,
+          });
+        },
+        {
+          timeoutMs: NOTEBOOK_START_TIMEOUT_SECONDS * 1000,
+          intervalMs: 500,
+          timeoutError: async () =>
+            ApplicationFailure.nonRetryable(
+              `Jupyter did not answer within ${NOTEBOOK_START_TIMEOUT_SECONDS} s. Last lines:\n${(await lastLines()).join('\n')}`,
+              'notebook_not_ready',
+            ),
+        },
       );
     },
 

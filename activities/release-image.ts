@@ -6,6 +6,7 @@ import { RoroError } from '../core/errors.js';
 import { parseRoroYml } from '../core/roro-yml.js';
 import { resolveRuntime } from '../core/runtimes.js';
 import { extractReleaseCode, removeUpload } from '../core/release-code.js';
+import { latestRelease } from '../db/releases.js';
 
 export interface ReleaseSource {
   image: string;
@@ -63,16 +64,7 @@ export async function rebuildLatestIfMissing(
   input: { projectId: string; project: string; workId: string },
   opts: { signal?: AbortSignal; timeoutMs?: number },
 ): Promise<string | undefined> {
-  const res = await deps.db.query<{
-    version: number;
-    image: string;
-    code_sha256: string | null;
-    roro_yml: string;
-  }>(
-    'SELECT version, image, code_sha256, roro_yml FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
-    [input.projectId],
-  );
-  const rel = res.rows[0];
+  const rel = await latestRelease(deps.db, input.projectId);
   if (!rel || (await imageExists(deps.docker, rel.image))) return undefined;
   const src = { image: rel.image, release: rel.version, codeSha256: rel.code_sha256 };
   const codeDir = await extractForRebuild(deps, input.projectId, src, input.workId);

@@ -3,12 +3,12 @@ import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import type { ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
-import { loadConfigEnv } from '../domain/config-vars.js';
-import { bindPlatformAccess, platformAccess } from './platform-access.js';
-import { projectNetwork, projectNetworkLabels } from './project-network.js';
+import { startProjectContainer } from '../domain/project-container.js';
+import { projectNetworkLabels } from '../domain/project-network.js';
 import { lastLogLines } from '../containers/last-lines.js';
 import { withHeartbeat } from './heartbeat.js';
-import { probe } from './probe.js';
+import { probe } from '../containers/probe.js';
+import { waitFor } from '../core/wait.js';
 import { loadServiceHealth, servingSummary } from '../domain/service-health.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -31,13 +31,10 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       return withHeartbeat(async () => {
         const { service: svc } = input;
         const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
-        // Config values are read at container start, so they never pass through workflow history.
         const ids = await deps.db.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [
           input.project,
         ]);
-        const configEnv = ids.rows[0]
-          ? await loadConfigEnv(deps.db, deps.env.home, String(ids.rows[0].id))
-          : {};
+        const project = { id: ids.rows[0] ? String(ids.rows[0].id) : undefined, name: input.project };
         const out: Instance[] = [];
         for (let i = 0; i < svc.replicas; i++) {
           const name = `roro-${input.project}-${svc.name}-${input.deployId}-${i}`;
@@ -50,26 +47,23 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
             }
             await driver.remove(found.id);
           }
-          const projectId = ids.rows[0] ? String(ids.rows[0].id) : undefined;
-          // A fresh token per container, made here so it never passes through workflow history.
-          const access = projectId
-            ? await platformAccess(deps, { projectId, project: input.project, purpose: name })
-            : undefined;
-          const env = { ...svc.container.env, ...configEnv, ...access?.env }; // roro.yml env < config vars; PORT/RORO_* cannot be config vars
-          const started = await driver.run({
-            ...svc.container,
-            env,
-            image: input.image,
+          const { container: c } = svc;
+          const started = await startProjectContainer(deps, {
+            kind: 'service',
+            project,
             name,
-            labels: { ...svc.container.labels, ...access?.labels },
-            mounts: [...(svc.container.mounts ?? []), ...(access?.mounts ?? [])],
-            ...(projectId
-              ? { network: projectNetwork(deps.env.home, { id: projectId, name: input.project }) }
-              : {}),
+            image: input.image,
+            cmd: c.cmd,
+            workdir: c.workdir ?? '/app',
+            limits: c.limits,
+            labels: c.labels,
+            env: c.env,
+            volumes: c.mounts ?? [],
+            port: c.port,
+            user: c.user,
+            restart: c.restart,
           });
-          if (access) await bindPlatformAccess(deps.db, access, started.id);
-          if (!started.hostPort) throw new Error(`container ${name} has no published port`);
-          out.push({ id: started.id, name, hostPort: started.hostPort });
+          out.push({ id: started.id, name, hostPort: started.hostPort! });
         }
         return out;
       });
@@ -77,41 +71,44 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
 
     /** Ready means the function module imported (/_health) or the command answers on $PORT. */
     async waitReady(input: { deployId: string; service: ServicePlan; instances: Instance[] }): Promise<void> {
-      const deadline = Date.now() + input.service.startTimeoutSeconds * 1000;
+      const { service: svc } = input;
+      const deadline = Date.now() + svc.startTimeoutSeconds * 1000;
       for (const inst of input.instances) {
+        const lastLines = () => lastLogLines(driver, inst.id);
         let restarted = false;
-        for (;;) {
-          Context.current().heartbeat();
-          const st = await driver.inspect(inst.id);
-          // A Docker engine that restarts stops every container: an instance that stopped is started
-          // once more, and only one that stops again (a real crash) fails the deploy.
-          if (st.state === 'exited' && !st.oomKilled && !restarted) {
-            restarted = true;
-            await driver.start(inst.id);
-            continue;
-          }
-          if (st.state !== 'running' && st.state !== 'created') {
-            const logs = await lastLogLines(driver, inst.id);
-            const why = st.oomKilled
-              ? 'was killed for using more memory than its size allows'
-              : `exited with code ${st.exitCode}`;
-            throw ApplicationFailure.nonRetryable(
-              `Service ${input.service.name} ${why} before it became ready.`,
-              'service_crashed',
-              { logs },
-            );
-          }
-          if (await probe(inst.hostPort, input.service.healthPath)) break;
-          if (Date.now() > deadline) {
-            const logs = await lastLogLines(driver, inst.id);
-            throw ApplicationFailure.nonRetryable(
-              `Service ${input.service.name} did not become ready within ${input.service.startTimeoutSeconds} s.`,
-              'service_not_ready',
-              { logs },
-            );
-          }
-          await sleep(250);
-        }
+        await waitFor(
+          async () => {
+            Context.current().heartbeat();
+            const st = await driver.inspect(inst.id);
+            // A Docker engine that restarts stops every container: an instance that stopped is started
+            // once more, and only one that stops again (a real crash) fails the deploy.
+            if (st.state === 'exited' && !st.oomKilled && !restarted) {
+              restarted = true;
+              await driver.start(inst.id);
+              return false;
+            }
+            if (st.state !== 'running' && st.state !== 'created') {
+              const why = st.oomKilled
+                ? 'was killed for using more memory than its size allows'
+                : `exited with code ${st.exitCode}`;
+              throw ApplicationFailure.nonRetryable(
+                `Service ${svc.name} ${why} before it became ready.`,
+                'service_crashed',
+                { logs: await lastLines() },
+              );
+            }
+            return probe(inst.hostPort, svc.healthPath);
+          },
+          {
+            timeoutMs: deadline - Date.now(),
+            timeoutError: async () =>
+              ApplicationFailure.nonRetryable(
+                `Service ${svc.name} did not become ready within ${svc.startTimeoutSeconds} s.`,
+                'service_not_ready',
+                { logs: await lastLines() },
+              ),
+          },
+        );
       }
       await emitEvent(
         deps.db,

@@ -9,7 +9,7 @@ declare module 'express-serve-static-core' {
   interface Request {
     user?: User;
     tokenId?: string;
-    /** Set for a container's project-scoped token (activities/platform-access.ts). */
+    /** Set for a container's project-scoped token (domain/platform-access.ts). */
     tokenProjectId?: string;
   }
 }

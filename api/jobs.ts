@@ -17,6 +17,7 @@ import { describeSchedule } from '../core/schedule.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import { fixedNanos, sinceParam } from '../containers/logs.js';
 import { syncProjectSchedules } from '../domain/schedules.js';
+import { latestRelease } from '../db/releases.js';
 
 export type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
 import type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
@@ -101,8 +102,7 @@ export async function startJob(
   if (body.size !== undefined && typeof body.size !== 'string')
     throw new ValidationError('"size" must be a size name such as S1.');
   const size = resolveSize(body.size, localHostCapacity()).name;
-  const rel = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 LIMIT 1', [project.id]);
-  if (!rel.rowCount) {
+  if (!(await latestRelease(deps.db, project.id))) {
     throw new ValidationError(
       `Project ${project.name} has no deployed code yet: a job runs the last deployed release.`,
       {
@@ -323,11 +323,7 @@ export async function syncTasksFromRelease(
   deps: { env: PlatformEnv; db: Pool; temporal: Client },
   project: Project,
 ) {
-  const rel = await deps.db.query<{ roro_yml: string }>(
-    'SELECT roro_yml FROM releases WHERE project_id = $1 ORDER BY version DESC LIMIT 1',
-    [project.id],
-  );
-  const yml = rel.rows[0]?.roro_yml;
+  const yml = (await latestRelease(deps.db, project.id))?.roro_yml;
   const tasks = yml === undefined ? [] : parseRoroYml(yml, { project: project.name }).tasks;
   return syncProjectSchedules(deps.temporal, deps, { projectId: project.id, project: project.name, tasks });
 }

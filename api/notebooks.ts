@@ -14,6 +14,7 @@ import type { ContainerDriver } from '../containers/driver.js';
 import { lastLogLines } from '../containers/last-lines.js';
 import { notebookContainerName, notebookLabel, notebookService } from '../core/notebook-names.js';
 import { openToken } from '../domain/notebook-tokens.js';
+import { latestRelease } from '../db/releases.js';
 
 export type { Notebook } from '../core/api-types.js';
 
@@ -78,8 +79,7 @@ export async function startNotebook(
   if (body.lab !== undefined && typeof body.lab !== 'boolean')
     throw new ValidationError('"lab" must be true (JupyterLab) or false (the classic notebook).');
   const size = resolveSize(body.size, localHostCapacity()).name;
-  const rel = await deps.db.query('SELECT 1 FROM releases WHERE project_id = $1 LIMIT 1', [project.id]);
-  if (!rel.rowCount) {
+  if (!(await latestRelease(deps.db, project.id))) {
     throw new ValidationError(
       `Project ${project.name} has no deployed code yet: a notebook runs in the image of the last release.`,
       { code: 'no_release', hint: 'Deploy first with `roro deploy`, then run the notebook again.' },

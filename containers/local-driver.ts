@@ -12,27 +12,16 @@ import type {
 } from './driver.js';
 import { demuxLines, once } from './logs.js';
 import { ensureNetwork, removeNetworks } from './local-networks.js';
-import {
-  HOST_PORT_LABEL,
-  HOST_PORT_MAX,
-  HOST_PORT_MIN,
-  pickHostPort,
-  portInUse,
-  takenHostPorts,
-} from './host-ports.js';
-
-/** The default user of runtime images (runtimes/python3/Dockerfile). */
-export const RUNTIME_USER = '1000:1000';
+import { dockerCreateOptions } from './local-create-options.js';
+import { HOST_PORT_MAX, HOST_PORT_MIN, pickHostPort, portInUse, takenHostPorts } from './host-ports.js';
 
 function statusCode(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : undefined;
 }
 
 /**
- * Runs containers on one Docker engine. Every container is locked down the same way: an init
- * process (a shell as PID 1 ignores SIGTERM), no capabilities, no privilege escalation, no swap
- * beyond the memory limit, ports on 127.0.0.1 only (the gateway is the way in), and never the
- * engine's socket.
+ * Runs containers on one Docker engine, each created from its spec by `dockerCreateOptions`,
+ * locked down the same way, and never given the engine's socket.
  */
 export class LocalDockerDriver implements ContainerDriver {
   constructor(private readonly docker: Docker) {}
@@ -45,47 +34,10 @@ export class LocalDockerDriver implements ContainerDriver {
         );
       }
     }
-    const portKey = spec.port === undefined ? undefined : `${spec.port}/tcp`;
     if (spec.network) await ensureNetwork(this.docker, spec.network);
     const create = (hostPort: number | undefined) =>
-      this.docker.createContainer({
-        name: spec.name,
-        Image: spec.image,
-        Cmd: spec.cmd,
-        Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-        Labels: {
-          'roro.managed': 'true',
-          ...spec.labels,
-          ...(hostPort ? { [HOST_PORT_LABEL]: String(hostPort) } : {}),
-        },
-        WorkingDir: spec.workdir,
-        User: spec.user ?? RUNTIME_USER,
-        ExposedPorts: portKey ? { [portKey]: {} } : undefined,
-        HostConfig: {
-          Init: true,
-          Privileged: false,
-          CapDrop: ['ALL'],
-          SecurityOpt: ['no-new-privileges'],
-          NanoCpus: Math.round(spec.limits.cpus * 1e9),
-          Memory: spec.limits.memoryBytes,
-          MemorySwap: spec.limits.memoryBytes,
-          PidsLimit: 4096,
-          NetworkMode: spec.network?.name,
-          PortBindings: portKey
-            ? { [portKey]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] }
-            : undefined,
-          Mounts: (spec.mounts ?? []).map((m) => ({
-            Type: 'bind' as const,
-            Source: m.source,
-            Target: m.target,
-            ReadOnly: m.readOnly === true,
-          })),
-          RestartPolicy: { Name: spec.restart ?? 'no' },
-          // Bounded logs: a chatty service must not fill the disk.
-          LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } },
-        },
-      });
-    const container = await this.createAndStart(portKey !== undefined, create);
+      this.docker.createContainer(dockerCreateOptions(spec, hostPort));
+    const container = await this.createAndStart(spec.port !== undefined, create);
     const status = await this.inspect(container.id);
     return status.hostPort === undefined
       ? { id: container.id }

@@ -14,7 +14,7 @@ import { adminSocket, certsFile, routeTableFile } from './nginx-lua.js';
 import { putAdmin, servedGeneration, tcpAnswers, type Served } from './gateway-http.js';
 import { childPids, stoppedAccepting, testNginxConfig } from './nginx-process.js';
 import { syncHostCerts } from './host-certs.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../core/wait.js';
 
 const newGeneration = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 const GENERATION_LINE = /^# generation (\S+)$|^generation (\S+)$/m;
@@ -226,19 +226,15 @@ export class Gateway {
     const oldWorkers = childPids(pid);
     process.kill(pid, 'SIGHUP');
     const served = await this.waitServed((s) => s.config === generation, timeoutMs, 'load the new config');
-    const deadline = Date.now() + timeoutMs;
-    while (!oldWorkers.every(stoppedAccepting)) {
-      if (Date.now() > deadline) {
-        throw new RoroError(
-          `nginx's old workers still accept connections ${timeoutMs / 1000} s after a reload.`,
-          {
-            code: 'gateway_reload',
-            hint: `Read ${this.errorLogName()}; restarting the platform restarts the gateway.`,
-          },
-        );
-      }
-      await sleep(20);
-    }
+    await waitFor(async () => oldWorkers.every(stoppedAccepting), {
+      timeoutMs,
+      intervalMs: 20,
+      timeoutError: () =>
+        new RoroError(`nginx's old workers still accept connections ${timeoutMs / 1000} s after a reload.`, {
+          code: 'gateway_reload',
+          hint: `Read ${this.errorLogName()}; restarting the platform restarts the gateway.`,
+        }),
+    });
     return served;
   }
 
@@ -268,6 +264,7 @@ export class Gateway {
     return generation;
   }
 
+  /** PUTs the route table or the host certificates to nginx's admin socket, waiting for nginx to answer. */
   private async put(
     what: '/routes' | '/certs',
     body: string,
@@ -275,40 +272,43 @@ export class Gateway {
     name: string,
     file: string,
   ): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let refused: string | undefined;
-      try {
-        refused = await putAdmin(this.adminSocket, what, body);
-        if (refused === undefined) return;
-      } catch (err) {
-        // nginx may be starting or reloading: its socket answers shortly
-        if (Date.now() < deadline) {
-          await sleep(100);
-          continue;
-        }
-        refused = (err as Error).message;
-      }
-      throw new RoroError(`nginx did not take ${name} through ${this.adminSocket}: ${refused}`, {
+    const refusal = (refused: string) =>
+      new RoroError(`nginx did not take ${name} through ${this.adminSocket}: ${refused}`, {
         code: 'gateway_routes',
         hint: `Read ${this.errorLogName()}; restarting the platform loads ${file}.`,
       });
-    }
+    let failure = '';
+    const answer = await waitFor(
+      // nginx may be starting or reloading: its socket answers shortly
+      () =>
+        putAdmin(this.adminSocket, what, body).then(
+          (refused) => ({ refused }),
+          (err: Error) => void (failure = err.message),
+        ),
+      { timeoutMs, intervalMs: 100, timeoutError: () => refusal(failure) },
+    );
+    if (answer.refused !== undefined) throw refusal(answer.refused);
   }
 
   private async waitServed(done: (s: Served) => boolean, timeoutMs: number, what: string): Promise<Served> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const served = await servedGeneration(this.opts.httpPort);
-      if (served && done(served)) return served;
-      await sleep(50);
-    }
-    const log = this.opts.errorLog ? tail(this.opts.errorLog, 5) : '';
-    throw new RoroError(
-      `nginx did not ${what} within ${timeoutMs / 1000} s: ${log || 'see the gateway error log'}`,
+    return waitFor(
+      async () => {
+        const served = await servedGeneration(this.opts.httpPort);
+        return served && done(served) ? served : undefined;
+      },
       {
-        code: 'gateway_reload',
-        hint: `Read ${this.errorLogName()}; restarting the platform reloads the gateway.`,
+        timeoutMs,
+        intervalMs: 50,
+        timeoutError: () => {
+          const log = this.opts.errorLog ? tail(this.opts.errorLog, 5) : '';
+          return new RoroError(
+            `nginx did not ${what} within ${timeoutMs / 1000} s: ${log || 'see the gateway error log'}`,
+            {
+              code: 'gateway_reload',
+              hint: `Read ${this.errorLogName()}; restarting the platform reloads the gateway.`,
+            },
+          );
+        },
       },
     );
   }

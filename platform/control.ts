@@ -5,7 +5,8 @@ import { homePaths, logPath, type PlatformEnv, REPO_ROOT } from '../core/config.
 import { RoroError } from '../core/errors.js';
 import type { SupervisorState } from './component.js';
 import { lastLines } from './log-reader.js';
-import { pidAlive, readPid, sleep } from './proc.js';
+import { pidAlive, readPid } from './proc.js';
+import { waitFor } from '../core/wait.js';
 import { readState, statePath, supervisorPidPath } from './state.js';
 
 export function supervisorRunning(env: PlatformEnv): number | undefined {
@@ -57,44 +58,49 @@ export async function serverUp(
     fs.closeSync(out);
     running = child.pid;
   }
-  const startedAt = Date.now();
-  const deadline = startedAt + timeoutMs;
   const seen = new Map<string, string>();
-  for (;;) {
-    const state = readState(env.home);
-    for (const c of state?.components ?? []) {
-      if (seen.get(c.name) !== c.status) {
-        seen.set(c.name, c.status);
-        progress(`${c.name}: ${c.status}`);
+  return waitFor(
+    async () => {
+      const state = readState(env.home);
+      for (const c of state?.components ?? []) {
+        if (seen.get(c.name) !== c.status) {
+          seen.set(c.name, c.status);
+          progress(`${c.name}: ${c.status}`);
+        }
       }
-    }
-    if (state?.status === 'up') return state;
-    if (state?.status === 'failed' && state.failure) {
-      const f = state.failure;
-      throw new RoroError(`${f.component} failed to start: ${f.message.replace(/\.$/, '')}.`, {
-        code: 'component_failed',
-        hint: `See its log ${f.log}:\n${lastLines(f.log, 15)
-          .map((l) => `    ${l}`)
-          .join('\n')}`,
-      });
-    }
-    if (Date.now() > deadline) {
-      throw new RoroError('The platform did not come up in time.', {
-        code: 'timeout',
-        hint: `See ${logPath(env.home, 'supervisor')} and the component logs in ${homePaths(env.home).logs}.`,
-      });
-    }
-    if (running === undefined || !pidAlive(running)) {
-      const log = logPath(env.home, 'supervisor');
-      throw new RoroError('The platform supervisor exited during start.', {
-        code: 'component_failed',
-        hint: `See ${log}:\n${lastLines(log, 15)
-          .map((l) => `    ${l}`)
-          .join('\n')}`,
-      });
-    }
-    await sleep(300);
-  }
+      if (state?.status === 'up') return state;
+      if (state?.status === 'failed' && state.failure) {
+        const f = state.failure;
+        throw new RoroError(`${f.component} failed to start: ${f.message.replace(/\.$/, '')}.`, {
+          code: 'component_failed',
+          hint: `See its log ${f.log}:\n${indentedTail(f.log)}`,
+        });
+      }
+      if (running === undefined || !pidAlive(running)) {
+        const log = logPath(env.home, 'supervisor');
+        throw new RoroError('The platform supervisor exited during start.', {
+          code: 'component_failed',
+          hint: `See ${log}:\n${indentedTail(log)}`,
+        });
+      }
+      return undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 300,
+      timeoutError: () =>
+        new RoroError('The platform did not come up in time.', {
+          code: 'timeout',
+          hint: `See ${logPath(env.home, 'supervisor')} and the component logs in ${homePaths(env.home).logs}.`,
+        }),
+    },
+  );
+}
+
+function indentedTail(log: string): string {
+  return lastLines(log, 15)
+    .map((l) => `    ${l}`)
+    .join('\n');
 }
 
 /** Stops the supervisor, which stops only the components it started. */
@@ -102,14 +108,13 @@ export async function serverDown(env: PlatformEnv, timeoutMs = 120_000): Promise
   const pid = supervisorRunning(env);
   if (!pid) return false;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (pidAlive(pid)) {
-    if (Date.now() > deadline) {
-      throw new RoroError(`The supervisor (pid ${pid}) did not stop in ${timeoutMs / 1000} s.`, {
+  await waitFor(async () => !pidAlive(pid), {
+    timeoutMs,
+    intervalMs: 200,
+    timeoutError: () =>
+      new RoroError(`The supervisor (pid ${pid}) did not stop in ${timeoutMs / 1000} s.`, {
         hint: `See ${logPath(env.home, 'supervisor')}.`,
-      });
-    }
-    await sleep(200);
-  }
+      }),
+  });
   return true;
 }

@@ -48,21 +48,6 @@ export function readPid(file: string): number | undefined {
   }
 }
 
-/** Polls `probe` until it returns true, the deadline passes, or `abort` says to give up. */
-export async function waitFor(
-  probe: () => Promise<boolean>,
-  opts: { timeoutMs: number; intervalMs?: number; abort?: () => string | undefined },
-): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  for (;;) {
-    const reason = opts.abort?.();
-    if (reason) throw new Error(reason);
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`not ready after ${Math.round(opts.timeoutMs / 1000)} s`);
-    await sleep(opts.intervalMs ?? 250);
-  }
-}
-
 export async function userIds(user: string): Promise<{ uid: number; gid: number }> {
   const uid = Number((await execFileP('id', ['-u', user])).stdout.trim());
   const gid = Number((await execFileP('id', ['-g', user])).stdout.trim());

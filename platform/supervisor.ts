@@ -4,7 +4,8 @@ import { homePaths, logPath, type PlatformEnv } from '../core/config.js';
 import type { Component, ComponentStatus, SupervisorState } from './component.js';
 import { lastLines } from './log-reader.js';
 import { copyLines, outputPipe } from './output-pipe.js';
-import { portFree, sleep, waitFor } from './proc.js';
+import { portFree, sleep } from './proc.js';
+import { waitFor } from '../core/wait.js';
 import { crashesInARow, restartDelayMs } from './restart-backoff.js';
 import { RotatingLog } from './rotating-log.js';
 import { writeState } from './state.js';
@@ -131,7 +132,7 @@ export class Supervisor {
     }
     await c.prepare?.();
     this.spawn(r);
-    await waitFor(c.ready, {
+    await waitFor(() => c.ready().catch(() => false), {
       timeoutMs: c.readyTimeoutMs,
       intervalMs: 300,
       abort: () => (r.exited ? `exited during start (${r.exited})` : undefined),
@@ -192,7 +193,10 @@ export class Supervisor {
     if (this.stopping) return;
     try {
       this.spawn(r);
-      await waitFor(c.ready, { timeoutMs: c.readyTimeoutMs, abort: () => r.exited });
+      await waitFor(() => c.ready().catch(() => false), {
+        timeoutMs: c.readyTimeoutMs,
+        abort: () => r.exited,
+      });
       r.status = 'up';
       r.upSince = Date.now();
       this.log(`${c.name} up again`);

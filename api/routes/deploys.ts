@@ -11,6 +11,7 @@ import { lazyDriver } from '../container-driver.js';
 import { intBody, intQuery, nameField } from '../input.js';
 import { route } from '../route.js';
 import { Deploy, ProjectPath, StartedDeploy } from './shapes.js';
+import { latestRelease } from '../../db/releases.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function deployDeps(deps: AppDeps): DeployDeps {
@@ -205,11 +206,7 @@ export function deployRoutes(deps: AppDeps): Router {
     },
     async (req, res, { body }) => {
       const p = await project(req);
-      const cur = await deps.db.query<{ version: number }>(
-        'SELECT max(version) AS version FROM releases WHERE project_id = $1',
-        [p.id],
-      );
-      const current = cur.rows[0]?.version;
+      const current = (await latestRelease(deps.db, p.id))?.version;
       if (!current)
         throw new ValidationError('The project has no release to roll back from.', {
           hint: 'Deploy first with `roro deploy`.',

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import type { ContainerDriver } from '../../containers/driver.js';
-import { probe } from '../../activities/probe.js';
-import { platformTag } from '../../activities/project-network.js';
-import { inspectOrGone } from '../../activities/project-containers.js';
+import { probe } from '../../containers/probe.js';
+import { platformTag } from '../../domain/project-network.js';
+import { inspectOrGone } from '../../containers/inspect-or-gone.js';
 import { PLATFORM_PROJECT } from '../../core/names.js';
 
 /** The canary's route: `/roro--canary/` through the gateway, as project `roro`, service `canary`. */

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { homePaths, type PlatformEnv } from '../../core/config.js';
 import { RoroError } from '../../core/errors.js';
 import type { ContainerDriver, ContainerEvent } from '../../containers/driver.js';
-import { probe } from '../../activities/probe.js';
+import { probe } from '../../containers/probe.js';
 import { publishRoutes } from '../../activities/routes.js';
 import type { Gateway } from '../../gateway/gateway.js';
 import { createOperation } from '../../api/deploys.js';

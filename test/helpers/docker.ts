@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { waitFor } from '../../platform/proc.js';
+import { waitFor } from '../../core/wait.js';
 import { testEnv } from './platform.js';
 
 export const testDocker = () => new Docker({ socketPath: testEnv().dockerSocket });
@@ -40,7 +40,14 @@ export async function withEngine<T>(work: (docker: Docker) => Promise<T>): Promi
   const engine = spawn('dockerd', ['--host', `unix://${socket}`, '--pidfile', pidFile], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => engine.on('exit', () => resolve()));
   try {
-    await waitFor(() => docker.ping().then(() => true), { timeoutMs: 60_000 });
+    await waitFor(
+      () =>
+        docker.ping().then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 60_000 },
+    );
     return await work(docker);
   } finally {
     engine.kill('SIGTERM');

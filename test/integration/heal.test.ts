@@ -6,7 +6,7 @@ import { api, newUser, roro, testEnv, unique } from '../helpers/platform.js';
 import { continuousLoad, deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
 import { volumeDir } from '../../core/config.js';
 import { connectTemporal } from '../../temporal/connection.js';
-import { platformTag } from '../../activities/project-network.js';
+import { platformTag } from '../../domain/project-network.js';
 
 const docker = new Docker({ socketPath: testEnv().dockerSocket });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { projectNetwork, projectNetworkLabels } from '../../activities/project-network.js';
+import { projectNetwork, projectNetworkLabels } from '../../domain/project-network.js';
 
 test('a project network is named by platform and project id, with labels that find it for removal', () => {
   const net = projectNetwork('/srv/roro', { id: '7', name: 'credit-risk' });
