@@ -1,6 +1,6 @@
 import { withTransaction } from '../db/transaction.js';
 import { projectVolumeMounts } from './project-containers.js';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { ActivityDeps } from './index.js';
 import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { resolveRuntime } from '../core/runtimes.js';
@@ -245,6 +245,7 @@ export function createDeployActivities(deps: ActivityDeps) {
         ).url;
       }
       await removeUpload(deps.env.home, plan.deployId);
+      log.info('release recorded', { project: plan.project, version: plan.release, deployId: plan.deployId });
       return { version: plan.release, urls };
     },
 
@@ -261,6 +262,7 @@ export function createDeployActivities(deps: ActivityDeps) {
 
     async failDeploy(deployId: string, message: string, logs: string[] = []): Promise<void> {
       await withTransaction(deps.db, (client) => markDeployFailed(client, deployId, message, logs));
+      log.warn('deploy failed', { deployId, reason: message });
       await removeUpload(deps.env.home, deployId);
     },
   };

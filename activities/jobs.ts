@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { fixedNanos, sinceParam } from '../containers/logs.js';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
@@ -317,6 +317,7 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
         network: projectNetwork(deps.env.home, { id: projectId, name: ref.project }),
       });
       await bindPlatformAccess(db, access, started.id);
+      log.info('job container started', { project: ref.project, jobId: ref.jobId, container: name });
       await db.query('UPDATE jobs SET started_at = now(), image = $2, release_version = $3 WHERE id = $1', [
         ref.jobId,
         release.image,

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './index.js';
 import type { ContainerDriver } from '../containers/driver.js';
@@ -166,6 +166,12 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
       });
       await bindPlatformAccess(db, access, started.id);
       if (!started.hostPort) throw new Error(`container ${name} has no published port`);
+      // Never the token: it is sealed in the database and shown only to the user who asked.
+      log.info('notebook container started', {
+        project: ref.project,
+        notebookId: ref.notebookId,
+        container: name,
+      });
       return { hostPort: started.hostPort };
     },
 

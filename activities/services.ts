@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { ActivityDeps } from './index.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import type { ServicePlan } from './plan.js';
@@ -69,6 +69,11 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
           });
           if (access) await bindPlatformAccess(deps.db, access, started.id);
           if (!started.hostPort) throw new Error(`container ${name} has no published port`);
+          log.info('service instance started', {
+            project: input.project,
+            service: svc.name,
+            container: name,
+          });
           out.push({ id: started.id, name, hostPort: started.hostPort });
         }
         return out;

@@ -5,6 +5,7 @@ import type { PlatformEnv } from '../core/config.js';
 import { errorHandler, notFound } from './errors.js';
 import { poolPort } from '../db/pool.js';
 import { rejectNulBytes } from './input.js';
+import { requestLog, type RequestLine } from './request-log.js';
 import { openApiDocument } from './openapi.js';
 import { metaRoutes } from './routes/meta.js';
 import { authRoutes } from './routes/auth.js';
@@ -28,7 +29,10 @@ export interface AppDeps {
   env: PlatformEnv;
   db: Pool;
   temporal?: Client;
+  /** Where the error handler reports what went wrong (internal errors, components out of reach). */
   log: (line: string) => void;
+  /** Receives one line per request (api/request-log.ts); tests that build the app in-process omit it. */
+  requestLog?: (line: RequestLine) => void;
 }
 
 /** Builds the platform API without listening, so tests can run it in-process. */
@@ -36,6 +40,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // First, so its duration covers body parsing and its status every refusal.
+  if (deps.requestLog) app.use(requestLog(() => mounts, deps.requestLog));
   // Project uploads are raw gzip streams; every other body is JSON. Account routes take small
   // bodies (the first parser that matches a request reads it; the others skip it).
   app.use(['/v1/auth', '/v1/users'], express.json({ limit: SMALL_JSON_LIMIT }));

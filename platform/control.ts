@@ -5,6 +5,7 @@ import { homePaths, logPath, type PlatformEnv, REPO_ROOT } from '../core/config.
 import { RoroError } from '../core/errors.js';
 import type { SupervisorState } from './component.js';
 import { lastLines } from './log-reader.js';
+import { prettyLine } from './log-pretty.js';
 import { pidAlive, readPid, sleep } from './proc.js';
 import { readState, statePath, supervisorPidPath } from './state.js';
 
@@ -71,7 +72,7 @@ export async function serverUp(
       throw new RoroError(`${f.component} failed to start: ${f.message.replace(/\.$/, '')}.`, {
         code: 'component_failed',
         hint: `See its log ${f.log}:\n${lastLines(f.log, 15)
-          .map((l) => `    ${l}`)
+          .map((l) => `    ${prettyLine(l)}`)
           .join('\n')}`,
       });
     }
@@ -86,7 +87,7 @@ export async function serverUp(
       throw new RoroError('The platform supervisor exited during start.', {
         code: 'component_failed',
         hint: `See ${log}:\n${lastLines(log, 15)
-          .map((l) => `    ${l}`)
+          .map((l) => `    ${prettyLine(l)}`)
           .join('\n')}`,
       });
     }
