@@ -8,6 +8,7 @@ import { createApp } from '../../api/app.js';
 import type { RequestLine } from '../../api/request-log.js';
 import { parsePlatformEnv } from '../../core/config.js';
 import { createLogger, REDACTED } from '../../core/logger.js';
+import { renderNginxConfig } from '../../gateway/nginx-config.js';
 import { prettyLine, prettyLines } from '../../platform/log-pretty.js';
 
 /** A logger writing into memory, and the lines it wrote so far. */
@@ -142,4 +143,29 @@ test('roro server logs shows JSON lines readably at a terminal and other lines a
   write(bytes.subarray(7, 20));
   write(bytes.subarray(20));
   assert.deepEqual(out.join('').split('\n'), ['plain é', prettyLine(request), '']);
+});
+
+test("the gateway's access log hides the query string of a request that carries a token", () => {
+  const conf = renderNginxConfig({
+    domain: 'localhost',
+    httpsPort: 7443,
+    httpPort: 7480,
+    tls: { cert: '/srv/roro/tls/gateway.crt', key: '/srv/roro/tls/gateway.key' },
+    runDir: '/srv/roro/gateway',
+  });
+  assert.match(conf, /log_format roro '[^']*"\$roro_logged_request"/);
+  // The map's one regex, run as nginx runs it (PCRE, `~*`: case-insensitive) on request lines.
+  const [, pattern, value] = /map \$request \$roro_logged_request \{\s*"~\*(.*)" "(.*)";/.exec(conf)!;
+  const logged = (request: string) => {
+    const m = new RegExp(pattern!, 'i').exec(request);
+    if (!m) return request;
+    return value!.replace(/\$(\w+)/g, (_, name: string) => m.groups?.[name] ?? '');
+  };
+  assert.equal(
+    logged('GET /p--nb-1/api/status?token=0a6fee32 HTTP/1.1'),
+    'GET /p--nb-1/api/status?[redacted] HTTP/1.1',
+  );
+  assert.equal(logged('GET /x?a=1&Api_Key=zz&b=2 HTTP/2.0'), 'GET /x?[redacted] HTTP/2.0');
+  assert.equal(logged('POST /x?a=1&b=2 HTTP/1.1'), 'POST /x?a=1&b=2 HTTP/1.1');
+  assert.equal(logged('GET /x?q=token HTTP/1.1'), 'GET /x?q=token HTTP/1.1');
 });
