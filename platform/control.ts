@@ -37,6 +37,7 @@ export async function serverUp(
   timeoutMs = 300_000,
 ): Promise<SupervisorState> {
   const running = supervisorRunning(env);
+  let spawned: number | undefined;
   if (running) {
     const state = readState(env.home);
     if (state?.status === 'up') return { ...state, admin: undefined };
@@ -53,6 +54,7 @@ export async function serverUp(
       cwd: '/',
     });
     child.unref();
+    spawned = child.pid;
     fs.closeSync(out);
   }
   const startedAt = Date.now();
@@ -82,7 +84,10 @@ export async function serverUp(
         hint: `See ${logPath(env.home, 'supervisor')} and the component logs in ${homePaths(env.home).logs}.`,
       });
     }
-    if (!supervisorRunning(env) && Date.now() - startedAt > 3000) {
+    // Its pid file comes only once its modules are loaded, which takes seconds on a busy machine:
+    // the process this command started is what tells whether it is still there.
+    const alive = supervisorRunning(env) || (spawned !== undefined && pidAlive(spawned));
+    if (!alive && Date.now() - startedAt > 3000) {
       const log = logPath(env.home, 'supervisor');
       throw new RoroError('The platform supervisor exited during start.', {
         code: 'component_failed',
