@@ -1,11 +1,9 @@
 import express, { type Router } from 'express';
-import type { Pool } from 'pg';
-import type { Client } from '@temporalio/client';
-import type { PlatformEnv } from '../core/config.js';
+import type { AppDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { poolPort } from '../db/pool.js';
 import { rejectNulBytes } from './input.js';
-import { requestLog, type RequestLine } from './request-log.js';
+import { requestLog } from './request-log.js';
 import { openApiDocument } from './openapi.js';
 import { metaRoutes } from './routes/meta.js';
 import { authRoutes } from './routes/auth.js';
@@ -25,15 +23,7 @@ export const API_VERSION = '1.0.0';
 /** Bodies of login and user routes: an email, a password and a flag. */
 export const SMALL_JSON_LIMIT = 16 * 1024;
 
-export interface AppDeps {
-  env: PlatformEnv;
-  db: Pool;
-  temporal?: Client;
-  /** Where the error handler reports what went wrong (internal errors, components out of reach). */
-  log: (line: string) => void;
-  /** Receives one line per request (api/request-log.ts); tests that build the app in-process omit it. */
-  requestLog?: (line: RequestLine) => void;
-}
+export type { AppDeps } from './deps.js';
 
 /** Builds the platform API without listening, so tests can run it in-process. */
 export function createApp(deps: AppDeps): express.Express {

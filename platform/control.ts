@@ -36,8 +36,9 @@ export async function serverUp(
   progress: (line: string) => void,
   timeoutMs = 300_000,
 ): Promise<SupervisorState> {
-  const running = supervisorRunning(env);
-  let spawned: number | undefined;
+  // The supervisor's pid: the one already running, or the one started here (known before it has
+  // written its pid file, which a loaded machine may take seconds to get to).
+  let running = supervisorRunning(env);
   if (running) {
     const state = readState(env.home);
     if (state?.status === 'up') return { ...state, admin: undefined };
@@ -54,8 +55,8 @@ export async function serverUp(
       cwd: '/',
     });
     child.unref();
-    spawned = child.pid;
     fs.closeSync(out);
+    running = child.pid;
   }
   const startedAt = Date.now();
   const deadline = startedAt + timeoutMs;
@@ -84,10 +85,7 @@ export async function serverUp(
         hint: `See ${logPath(env.home, 'supervisor')} and the component logs in ${homePaths(env.home).logs}.`,
       });
     }
-    // Its pid file comes only once its modules are loaded, which takes seconds on a busy machine:
-    // the process this command started is what tells whether it is still there.
-    const alive = supervisorRunning(env) || (spawned !== undefined && pidAlive(spawned));
-    if (!alive && Date.now() - startedAt > 3000) {
+    if (running === undefined || !pidAlive(running)) {
       const log = logPath(env.home, 'supervisor');
       throw new RoroError('The platform supervisor exited during start.', {
         code: 'component_failed',

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { route } from '../route.js';
 import { ProjectPath } from './shapes.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
 import { changeConfig, checkConfigName, checkConfigValue, listConfig } from '../../domain/config-vars.js';

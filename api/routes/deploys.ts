@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
 import { createDeploy, createOperation, type DeployDeps } from '../deploys.js';

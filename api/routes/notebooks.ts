@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { intQuery } from '../input.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
 import { getNotebook, listNotebooks, notebookLogs, startNotebook, stopNotebook } from '../notebooks.js';

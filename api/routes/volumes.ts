@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import Docker from 'dockerode';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { contentLength } from '../request.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';
