@@ -93,7 +93,7 @@ export default tseslint.config(
               message: 'Workflows must stay deterministic: no Node builtins.',
             },
             {
-              group: ['dockerode', 'pg', 'express', '@temporalio/client', '@temporalio/worker'],
+              group: ['dockerode', 'pg', 'express', 'pino', '@temporalio/client', '@temporalio/worker'],
               message: 'Workflows call activities for side effects.',
             },
           ],

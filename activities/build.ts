@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import type { DeployPlan } from './deploys.js';
 import { buildProjectImage, ensureRuntimeImage } from './images.js';
@@ -53,6 +53,7 @@ export function createBuildActivities(deps: ActivityDeps) {
           signal: ctx.cancellationSignal,
           timeoutMs: BUILD_TIMEOUT_MS,
         });
+        log.info('image built', { project: plan.project, image });
         return image;
       } catch (err) {
         return buildFailure(err);

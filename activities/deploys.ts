@@ -1,7 +1,7 @@
 import { withTransaction } from '../db/transaction.js';
 import { latestRelease, noReleaseYet } from '../db/releases.js';
 import { projectVolumeMounts } from '../domain/project-volumes.js';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { resolveRuntime } from '../core/runtimes.js';
@@ -229,6 +229,7 @@ export function createDeployActivities(deps: ActivityDeps) {
         ).url;
       }
       await removeUpload(deps.env.home, plan.deployId);
+      log.info('release recorded', { project: plan.project, version: plan.release, deployId: plan.deployId });
       return { version: plan.release, urls };
     },
 
@@ -245,6 +246,7 @@ export function createDeployActivities(deps: ActivityDeps) {
 
     async failDeploy(deployId: string, message: string, logs: string[] = []): Promise<void> {
       await withTransaction(deps.db, (client) => markDeployFailed(client, deployId, message, logs));
+      log.warn('deploy failed', { deployId, reason: message });
       await removeUpload(deps.env.home, deployId);
     },
   };

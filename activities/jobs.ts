@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { fixedNanos } from '../containers/logs.js';
 import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
@@ -119,6 +119,7 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
         workdir: '/app',
         limits,
       });
+      log.info('job container started', { project: ref.project, jobId: ref.jobId, container: name });
       await db.query('UPDATE jobs SET started_at = now(), image = $2, release_version = $3 WHERE id = $1', [
         ref.jobId,
         release.image,

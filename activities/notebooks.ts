@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
@@ -132,6 +132,12 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
         limits,
         user: '1000',
         purpose: `notebook ${ref.notebookId}`,
+      });
+      // Never the token: it is sealed in the database and shown only to the user who asked.
+      log.info('notebook container started', {
+        project: ref.project,
+        notebookId: ref.notebookId,
+        container: name,
       });
       return { hostPort: started.hostPort! };
     },

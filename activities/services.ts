@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import type { ServicePlan } from './plan.js';
@@ -62,6 +62,11 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
             port: c.port,
             user: c.user,
             restart: c.restart,
+          });
+          log.info('service instance started', {
+            project: input.project,
+            service: svc.name,
+            container: name,
           });
           out.push({ id: started.id, name, hostPort: started.hostPort! });
         }

@@ -3,6 +3,7 @@ import type { AppDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { poolPort } from '../db/pool.js';
 import { rejectNulBytes } from './input.js';
+import { requestLog } from './request-log.js';
 import { openApiDocument } from './openapi.js';
 import { metaRoutes } from './routes/meta.js';
 import { authRoutes } from './routes/auth.js';
@@ -29,6 +30,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // First, so its duration covers body parsing and its status every refusal.
+  if (deps.requestLog) app.use(requestLog(() => mounts, deps.requestLog));
   // Project uploads are raw gzip streams; every other body is JSON. Account routes take small
   // bodies (the first parser that matches a request reads it; the others skip it).
   app.use(['/v1/auth', '/v1/users'], express.json({ limit: SMALL_JSON_LIMIT }));

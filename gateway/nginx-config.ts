@@ -153,12 +153,30 @@ function checkConnectionsPerClient(n: number): number {
   return n;
 }
 
+/** Query parameters whose value the access log never shows: a notebook's `?token=`, and the like. */
+const SECRET_QUERY_NAMES = 'token|password|secret|key|auth|sig';
+
+/**
+ * The request line as the access log writes it: when a query parameter's name holds one of
+ * SECRET_QUERY_NAMES, the whole query string is replaced by `[redacted]` (method, path and protocol stay).
+ */
+function loggedRequest(): string[] {
+  const secretQuery = `(?:\\S*&)?[^=&\\s]*(?:${SECRET_QUERY_NAMES})[^=&\\s]*=\\S*`;
+  return [
+    'map $request $roro_logged_request {',
+    `  "~*^(?<roro_log_head>\\S+\\s[^?\\s]*)\\?${secretQuery}(?<roro_log_tail>\\s.*)?$" "$roro_log_head?[redacted]$roro_log_tail";`,
+    '  default $request;',
+    '}',
+  ];
+}
+
 function httpSettings(input: NginxConfigInput): string[] {
   const tmp = (name: string) => `${name}_temp_path ${quotePath(`${spoolDir(input)}/${name}`)};`;
   const perClient = checkConnectionsPerClient(input.connectionsPerClient ?? DEFAULT_CONNECTIONS_PER_CLIENT);
   return [
     ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(tmp),
-    'log_format roro \'$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent $request_time \'',
+    ...loggedRequest(),
+    'log_format roro \'$remote_addr [$time_iso8601] "$roro_logged_request" $status $body_bytes_sent $request_time \'',
     "                '$host $upstream_addr $upstream_response_time $roro_request_id';",
     // stdout must be a pipe or a file for nginx to open it. Unbuffered, each line is one write of less
     // than PIPE_BUF, which several workers cannot interleave; buffered writes of 64k could be.

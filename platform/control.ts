@@ -7,6 +7,7 @@ import type { SupervisorState } from './component.js';
 import { lastLines } from './log-reader.js';
 import { pidAlive, readPid } from './proc.js';
 import { waitFor } from '../core/wait.js';
+import { prettyLine } from './log-pretty.js';
 import { readState, statePath, supervisorPidPath } from './state.js';
 
 export function supervisorRunning(env: PlatformEnv): number | undefined {
@@ -99,7 +100,7 @@ export async function serverUp(
 
 function indentedTail(log: string): string {
   return lastLines(log, 15)
-    .map((l) => `    ${l}`)
+    .map((l) => `    ${prettyLine(l)}`)
     .join('\n');
 }
 

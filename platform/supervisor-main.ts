@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { logPath, parsePlatformEnv } from '../core/config.js';
+import { createLogger, lineLogger } from '../core/logger.js';
 import { buildComponents } from './components.js';
 import { bootstrapDatabase } from './bootstrap.js';
 import { applyPendingRestore } from './backup/pending-restore.js';
@@ -10,6 +11,7 @@ import { RotatingLog } from './rotating-log.js';
 import { captureOwnOutput } from './own-output.js';
 
 let ownLog: RotatingLog | undefined;
+const logger = createLogger('supervisor');
 
 /** Ends the process once its own log has everything it printed. */
 async function exit(code: number): Promise<never> {
@@ -23,12 +25,12 @@ async function main(): Promise<void> {
   ownLog = new RotatingLog(logPath(env.home, 'supervisor'), env.logs);
   captureOwnOutput(ownLog);
   process.on('uncaughtException', (err) => {
-    console.error(`supervisor failed: ${err.stack ?? String(err)}`);
+    logger.fatal({ err }, 'supervisor failed');
     void exit(1);
   });
   const pidFile = supervisorPidPath(env.home);
   fs.writeFileSync(pidFile, String(process.pid));
-  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const log = lineLogger(logger);
   const supervisor = new Supervisor(env, await buildComponents(env), {
     afterComponent: async (name) => {
       if (name === 'postgres') {
@@ -67,6 +69,6 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  console.error(`supervisor failed: ${(err as Error).stack ?? String(err)}`);
+  logger.fatal({ err }, 'supervisor failed');
   await exit(1);
 });

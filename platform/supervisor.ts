@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { homePaths, logPath, type PlatformEnv } from '../core/config.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import type { Component, ComponentStatus, SupervisorState } from './component.js';
 import { lastLines } from './log-reader.js';
 import { copyLines, outputPipe } from './output-pipe.js';
@@ -43,6 +44,8 @@ export class Supervisor {
     private readonly hooks: {
       afterComponent?: (name: string) => Promise<Partial<SupervisorState> | void>;
     } = {},
+    /** Its own output is its rotated log (platform/own-output.ts). */
+    private readonly logger: Logger = createLogger('supervisor'),
   ) {
     this.state = {
       pid: process.pid,
@@ -52,8 +55,10 @@ export class Supervisor {
     };
   }
 
-  private log(line: string) {
-    console.log(`${new Date().toISOString()} ${line}`);
+  /** One line about a component: what happened to it (`event`), with the message for people. */
+  private log(component: string | undefined, event: string, message: string, fields: object = {}) {
+    const level = event === 'failed' || event === 'restart-failed' || event === 'killed' ? 'warn' : 'info';
+    this.logger[level]({ ...(component ? { component } : {}), event, ...fields }, message);
   }
 
   /** One size-rotating writer per log, kept across restarts of its component. */
@@ -105,7 +110,7 @@ export class Supervisor {
           message,
           log: logPath(this.env.home, component.name),
         };
-        this.log(`${component.name} failed to start: ${message}`);
+        this.log(component.name, 'failed', `${component.name} failed to start: ${message}`);
         this.save();
         await this.stopAll();
         return false;
@@ -114,7 +119,7 @@ export class Supervisor {
     }
     this.state.status = 'up';
     this.save();
-    this.log('platform up');
+    this.log(undefined, 'platform-up', 'platform up');
     return true;
   }
 
@@ -122,7 +127,7 @@ export class Supervisor {
     const c = r.component;
     if (await c.external?.()) {
       r.status = 'external';
-      this.log(`${c.name}: using the one already running at ${c.url}`);
+      this.log(c.name, 'external', `${c.name}: using the one already running at ${c.url}`);
       return;
     }
     if (c.port !== undefined && !(await portFree(c.port))) {
@@ -140,7 +145,7 @@ export class Supervisor {
     await c.afterReady?.();
     r.status = 'up';
     r.upSince = Date.now();
-    this.log(`${c.name} up at ${c.url}`);
+    this.log(c.name, 'up', `${c.name} up at ${c.url}`);
   }
 
   private spawn(r: Running): void {
@@ -170,6 +175,7 @@ export class Supervisor {
       copyLines(stderr.stream, this.logFor(c.name)),
     ]).then(() => undefined);
     r.child = child;
+    this.log(c.name, 'start', `${c.name} started (pid ${child.pid})`, { pid: child.pid });
     child.on('error', (err) => {
       r.exited = `could not run ${cmd}: ${err.message}`;
     });
@@ -187,7 +193,10 @@ export class Supervisor {
     r.restarts += 1;
     r.crashesInARow = crashesInARow(r.crashesInARow ?? 0, r.upSince && Date.now() - r.upSince);
     r.upSince = undefined;
-    this.log(`${c.name} ${r.exited}; restarting (restart #${r.restarts})`);
+    this.log(c.name, 'restart', `${c.name} ${r.exited}; restarting (restart #${r.restarts})`, {
+      exit: r.exited,
+      restarts: r.restarts,
+    });
     this.save();
     await sleep(restartDelayMs(r.crashesInARow));
     if (this.stopping) return;
@@ -199,12 +208,12 @@ export class Supervisor {
       });
       r.status = 'up';
       r.upSince = Date.now();
-      this.log(`${c.name} up again`);
+      this.log(c.name, 'up', `${c.name} up again`);
     } catch (err) {
       await this.outputWritten(r);
-      this.log(
-        `${c.name} restart failed: ${(err as Error).message}; last log lines:\n${lastLines(logPath(this.env.home, c.name), 5).join('\n')}`,
-      );
+      this.log(c.name, 'restart-failed', `${c.name} restart failed: ${(err as Error).message}`, {
+        lastLines: lastLines(logPath(this.env.home, c.name), 5),
+      });
       if (!r.child && !this.stopping) {
         r.status = 'up'; // let the next exit trigger another attempt
         void this.restart(r);
@@ -221,7 +230,7 @@ export class Supervisor {
       if (!r.child) continue;
       const c = r.component;
       const child = r.child;
-      this.log(`stopping ${c.name}`);
+      this.log(c.name, 'stopping', `stopping ${c.name}`);
       const gone = new Promise<void>((res) => child.once('exit', () => res()));
       child.kill(c.stopSignal ?? 'SIGTERM');
       const timedOut = await Promise.race([
@@ -229,12 +238,13 @@ export class Supervisor {
         sleep(c.stopTimeoutMs ?? 15_000).then(() => true),
       ]);
       if (timedOut) {
-        this.log(`${c.name} did not stop in time; killing it`);
+        this.log(c.name, 'killed', `${c.name} did not stop in time; killing it`);
         child.kill('SIGKILL');
         await gone;
       }
       await Promise.race([r.output, sleep(OUTPUT_GRACE_MS)]);
       r.status = 'stopped';
+      this.log(c.name, 'stopped', `${c.name} stopped`);
       this.save();
     }
     await Promise.all([...this.logs.values()].map((log) => log.close()));

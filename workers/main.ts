@@ -2,12 +2,18 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { parsePlatformEnv } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
 import { createPool } from '../db/pool.js';
 import { createActivities } from '../activities/index.js';
 import { permanentDatabaseErrors } from './permanent-errors.js';
+import { installTemporalLogger } from './temporal-logger.js';
+
+const logger = createLogger('worker');
 
 async function main(): Promise<void> {
   const env = parsePlatformEnv();
+  // Before any connection: the Runtime's logger is fixed when it is first created.
+  installTemporalLogger(logger);
   const db = createPool(env);
   const docker = new Docker({ socketPath: env.dockerSocket });
   const connection = await NativeConnection.connect({ address: env.temporalAddress });
@@ -21,7 +27,10 @@ async function main(): Promise<void> {
     // Each running job holds an activity slot while it follows the job's logs; they mostly wait.
     maxConcurrentActivityTaskExecutions: 200,
   });
-  console.log(`worker polling task queue ${env.taskQueue} on ${env.temporalAddress}`);
+  logger.info(
+    { taskQueue: env.taskQueue },
+    `worker polling task queue ${env.taskQueue} on ${env.temporalAddress}`,
+  );
   // Worker.run() handles SIGTERM/SIGINT: it stops polling and lets running activities finish.
   await worker.run();
   await connection.close();
@@ -29,6 +38,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`worker failed: ${(err as Error).stack ?? String(err)}`);
+  logger.fatal({ err }, 'worker failed');
   process.exit(1);
 });

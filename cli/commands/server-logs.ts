@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { logPath, type PlatformEnv } from '../../core/config.js';
 import { ConfigError, RoroError } from '../../core/errors.js';
 import { followLog, lastLineRanges, readRanges, rotatedFiles } from '../../platform/log-reader.js';
+import { prettyLines } from '../../platform/log-pretty.js';
 
 /** Every log `roro server logs` reads: one a component, plus the supervisor's and the gateway's access log. */
 export const LOG_NAMES = [
@@ -51,7 +52,9 @@ export async function serverLogs(
     }
   }
   const end = fd === undefined ? undefined : fs.fstatSync(fd).size;
-  const write = (chunk: Buffer) => process.stdout.write(chunk);
+  const raw = (chunk: Buffer) => process.stdout.write(chunk);
+  // JSON lines are for programs; a person at a terminal reads them pretty.
+  const write = process.stdout.isTTY ? prettyLines(raw) : raw;
   readRanges(lastLineRanges(file, lines, end), write);
   if (fd === undefined) return;
   if (!opts.follow) {

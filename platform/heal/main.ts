@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { parsePlatformEnv } from '../../core/config.js';
+import { createLogger, lineLogger } from '../../core/logger.js';
 import { createPool } from '../../db/pool.js';
 import { connectTemporal } from '../../temporal/connection.js';
 import { LocalDockerDriver } from '../../containers/local-driver.js';
@@ -7,10 +8,12 @@ import { platformGateway } from '../../gateway/platform-gateway.js';
 import { Healer } from './healer.js';
 import { runOrphanSweeps } from './orphans.js';
 
+const logger = createLogger('healer');
+
 /** The healer component's process: `roro server up` starts it after the worker, and restarts it if it dies. */
 async function main(): Promise<void> {
   const env = parsePlatformEnv();
-  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const log = lineLogger(logger);
   const db = createPool(env, 4);
   const { client, connection } = await connectTemporal(env);
   const driver = new LocalDockerDriver(new Docker({ socketPath: env.dockerSocket }));
@@ -34,6 +37,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`healer failed: ${(err as Error).stack ?? String(err)}`);
+  logger.fatal({ err }, 'healer failed');
   process.exit(1);
 });

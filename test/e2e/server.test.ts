@@ -20,7 +20,7 @@ test('server status --json lists every component up, the worker proven by a work
   assert.match((byName.get('gateway') as { url: string }).url, /^https:\/\//);
   const text = await roro(['server', 'status']);
   assert.match(text.stdout, /^COMPONENT\s+STATUS\s+URL/m);
-  assert.match(text.stderr, /update-ca-certificates/);
+  assert.match(text.stderr, /roro server trust/);
   assert.match(text.stderr, /Deploy history: http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
 });
 
