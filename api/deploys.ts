@@ -20,10 +20,10 @@ import { markDeployFailed } from '../domain/deploy-outcome.js';
 import { receiveUploadFile } from './upload-file.js';
 import { startProjectWorkflow, type WorkflowDeps } from './workflow-resources.js';
 
-export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 type DeployKind = 'deploy' | 'rollback' | 'start' | 'stop' | 'restart';
 
-export const newDeployId = () => `d${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
+const newDeployId = () => `d${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 
 /** Deploy archives above MAX_UPLOAD_BYTES are refused; data belongs on a volume. */
 function tooLarge(): RoroError {
@@ -86,12 +86,7 @@ async function checkServiceQuotas(db: Pool, project: Project, config: RoroYml): 
 }
 
 /** Starts deploy:<project>; a second one while the first runs is refused with the running deploy's id. */
-export async function startDeployWorkflow(
-  deps: WorkflowDeps,
-  project: Project,
-  deployId: string,
-  kind: DeployKind,
-) {
+async function startDeployWorkflow(deps: WorkflowDeps, project: Project, deployId: string, kind: DeployKind) {
   let handle;
   try {
     handle = await startProjectWorkflow(deps, {

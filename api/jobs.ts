@@ -17,13 +17,12 @@ import type { ContainerDriver } from '../containers/driver.js';
 import { fixedNanos, sinceParam } from '../containers/logs.js';
 import { syncProjectSchedules } from '../domain/schedules.js';
 
-export type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
 import type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
 
 const MAX_ARGS = 1000;
 const MAX_COMMAND_BYTES = 64 * 1024;
 
-export const newJobId = () => `j${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
+const newJobId = () => `j${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 
 const JOB_COLUMNS = `id, status, command, size, task, exit_code, error, attempt, release_version,
   created_at, started_at, finished_at, log_dropped, workflow_id`;
@@ -65,7 +64,7 @@ function toJob(r: JobRow): Job {
 }
 
 /** `command` is argv (strings), so options after the program belong to it and nothing is re-split. */
-export function checkCommand(raw: unknown): string[] {
+function checkCommand(raw: unknown): string[] {
   if (!Array.isArray(raw) || raw.length === 0 || !raw.every((a) => typeof a === 'string')) {
     throw new ValidationError(
       '"command" must be a non-empty list of strings (the program and its arguments).',

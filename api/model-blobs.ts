@@ -20,7 +20,7 @@ export function blobPath(home: string, projectId: string, repo: string, version:
   return path.join(modelsRoot(home), projectId, repo, `${version}.bin`);
 }
 
-export class TooLargeError extends RoroError {
+class TooLargeError extends RoroError {
   constructor(limit: number) {
     super(`The model is larger than the limit of ${limit} bytes.`, {
       status: 413,

@@ -13,8 +13,6 @@ import { lastLogLines } from '../containers/last-lines.js';
 import { notebookContainerName, notebookLabel, notebookService } from '../core/notebook-names.js';
 import { openToken } from '../domain/notebook-tokens.js';
 
-export type { Notebook } from '../core/api-types.js';
-
 export const newNotebookId = () => `n${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 const ID_RE = /^n[a-z0-9]{1,30}$/;
 
@@ -53,7 +51,7 @@ function toNotebook(r: Row): Notebook {
 }
 
 /** The session's URLs with its token; the caller has already been checked to be a project member. */
-export function notebookUrls(env: PlatformEnv, project: string, r: Row): Pick<Notebook, 'url' | 'hostUrl'> {
+function notebookUrls(env: PlatformEnv, project: string, r: Row): Pick<Notebook, 'url' | 'hostUrl'> {
   if (r.status !== 'running' || !r.token_sealed) return {};
   const token = openToken(env.home, r.id, r.token_sealed);
   const label = notebookLabel(project, r.id);

@@ -23,7 +23,7 @@ export interface UploadLimits {
   again: string;
 }
 
-export interface UploadFileOptions {
+interface UploadFileOptions {
   /** Permissions of the new file (default 0o600). */
   mode?: number;
   /** Flush the file to disk before answering: for a file that is kept, not for one read once and removed. */
@@ -32,7 +32,7 @@ export interface UploadFileOptions {
   opened?: (handle: FileHandle) => Promise<void>;
 }
 
-export interface ReceivedFile {
+interface ReceivedFile {
   bytes: number;
   sha256: string;
 }

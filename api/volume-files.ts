@@ -26,7 +26,7 @@ import { checkAnnouncedLength, receiveUploadFile, type UploadLimits } from './up
  * upload never appears under its final name. Every descriptor opened is checked to lie in the volume.
  */
 
-export interface UploadInput {
+interface UploadInput {
   volume: string;
   /** The destination path as the user gave it; a trailing `/` means "into this directory". */
   path: string;

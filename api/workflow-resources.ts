@@ -55,7 +55,7 @@ interface Inputs {
   notebook: NotebookSessionInput;
 }
 
-export type ResourceKind = keyof typeof RESOURCES;
+type ResourceKind = keyof typeof RESOURCES;
 
 /**
  * Records a job or notebook (`record` inserts its row, given its workflow id) and starts the

@@ -14,7 +14,7 @@ import { quotaExceeded } from '../../core/quotas.js';
 import { projectQuotas, volumeUsage } from '../quotas.js';
 
 /** Largest single `roro cp` upload; RORO_VOLUME_MAX_UPLOAD_BYTES overrides the 10 GiB default. */
-export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
+function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.RORO_VOLUME_MAX_UPLOAD_BYTES);
   return Number.isInteger(n) && n > 0 ? n : 10 * 1024 * 1024 * 1024;
 }

@@ -8,7 +8,7 @@ import { workflowDeps, type WorkflowDeps } from '../workflow-resources.js';
 import { ProjectPath } from './shapes.js';
 
 /** A workflow-backed resource of a project (jobs, notebook sessions) in the API. */
-export interface WorkflowResourceApi<B extends z.ZodObject> {
+interface WorkflowResourceApi<B extends z.ZodObject> {
   deps: AppDeps;
   project: (req: Request) => Promise<Project>;
   /** Its path under the project, `jobs`; an answer carries one under the singular, `{job: ...}`. */
@@ -19,7 +19,7 @@ export interface WorkflowResourceApi<B extends z.ZodObject> {
 }
 
 /** The summaries of the two routes and what they run. */
-export interface StartStop<B extends z.ZodObject, T> {
+interface StartStop<B extends z.ZodObject, T> {
   start: {
     summary: string;
     run: (deps: WorkflowDeps, project: Project, userId: string, body: z.output<B>) => Promise<T>;
