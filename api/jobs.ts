@@ -85,10 +85,10 @@ function checkCommand(raw: unknown): string[] {
   return raw as string[];
 }
 
-/** Records the job and starts job:<project>:<id>; answers at once, the workflow does the rest. */
 /** Any constant: with the project id it orders concurrent job starts of one project. */
 const JOB_QUOTA_LOCK = 7_400_003;
 
+/** Records the job and starts job:<project>:<id>; answers at once, the workflow does the rest. */
 export async function startJob(
   deps: WorkflowDeps,
   project: Project,
