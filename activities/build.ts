@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import type { DeployPlan } from './deploys.js';
 import { buildProjectImage, ensureRuntimeImage } from './images.js';
 import { emitEvent, logBuffer } from './events.js';

@@ -1,6 +1,6 @@
 import { withTransaction } from '../db/transaction.js';
 import { removeUpload } from '../core/release-code.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import { markDeployFailed } from '../domain/deploy-outcome.js';
 import { describeProjectServing } from './serving-state.js';

@@ -1,7 +1,7 @@
 import { withTransaction } from '../db/transaction.js';
 import { projectVolumeMounts } from './project-containers.js';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import { parseRoroYml, type RoroYml, type TaskSpec } from '../core/roro-yml.js';
 import { resolveRuntime } from '../core/runtimes.js';
 import { localHostCapacity } from '../core/sizes.js';

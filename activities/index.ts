@@ -1,9 +1,6 @@
 import os from 'node:os';
-import type { Pool } from 'pg';
-import type Docker from 'dockerode';
-import type { PlatformEnv } from '../core/config.js';
-import type { ContainerDriver } from '../containers/driver.js';
 import { LocalDockerDriver } from '../containers/local-driver.js';
+import type { ActivityDeps } from './deps.js';
 import { createDeployActivities } from './deploys.js';
 import { createDeployEndActivities } from './deploy-end.js';
 import { createServiceActivities } from './services.js';
@@ -13,12 +10,7 @@ import { createJobActivities } from './jobs.js';
 import { createScheduleActivities } from './schedules.js';
 import { createNotebookActivities } from './notebooks.js';
 
-export interface ActivityDeps {
-  env: PlatformEnv;
-  db: Pool;
-  docker: Docker;
-  driver?: ContainerDriver;
-}
+export type { ActivityDeps } from './deps.js';
 
 /** Builds every activity from injected clients, so tests can pass their own. */
 export function createActivities(deps: ActivityDeps) {

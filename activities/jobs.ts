@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { fixedNanos, sinceParam } from '../containers/logs.js';
 import type { Pool } from 'pg';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver, LogLine } from '../containers/driver.js';
 import { NotFoundError } from '../core/errors.js';
 import { loadConfigEnv } from '../domain/config-vars.js';

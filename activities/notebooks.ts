@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import { loadConfigEnv } from '../domain/config-vars.js';
 import { notebookBase, notebookContainerName } from '../core/notebook-names.js';
@@ -177,9 +177,16 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
       const token = openToken(home, ref.notebookId, row.token_sealed);
       const base = notebookBase(ref.project, ref.notebookId);
       const deadline = Date.now() + NOTEBOOK_START_TIMEOUT_SECONDS * 1000;
+      let restarted = false;
       for (let round = 0; round < 10_000; round++) {
         Context.current().heartbeat();
         const st = await inspectOrGone(driver, name);
+        // As for services: an engine restart stops every container, so a stopped Jupyter gets one more start.
+        if (st?.state === 'exited' && !st.oomKilled && !restarted) {
+          restarted = true;
+          await driver.start(st.id);
+          continue;
+        }
         if (!st || (st.state !== 'running' && st.state !== 'created')) {
           const logs = await lastLogLines(driver, name, { mask: token });
           const why = !st

@@ -1,4 +1,4 @@
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import type { DeployPlan, DeployRow } from './deploys.js';
 import { buildProjectImage, ensureRuntimeImage, imageExists } from './images.js';
 import { emitEvent } from './events.js';

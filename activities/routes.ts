@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction.js';
 import { PLATFORM_PROJECT } from '../core/names.js';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import type { Route } from '../gateway/nginx-config.js';
 import { platformGateway } from '../gateway/platform-gateway.js';
 import type { Gateway } from '../gateway/gateway.js';

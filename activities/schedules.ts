@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import {
   syncProjectSchedules,
   type SyncSchedulesInput,

@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from './index.js';
+import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import type { ServicePlan } from './plan.js';
 import { emitEvent } from './events.js';
@@ -79,9 +79,17 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
     async waitReady(input: { deployId: string; service: ServicePlan; instances: Instance[] }): Promise<void> {
       const deadline = Date.now() + input.service.startTimeoutSeconds * 1000;
       for (const inst of input.instances) {
+        let restarted = false;
         for (;;) {
           Context.current().heartbeat();
           const st = await driver.inspect(inst.id);
+          // A Docker engine that restarts stops every container: an instance that stopped is started
+          // once more, and only one that stops again (a real crash) fails the deploy.
+          if (st.state === 'exited' && !st.oomKilled && !restarted) {
+            restarted = true;
+            await driver.start(inst.id);
+            continue;
+          }
           if (st.state !== 'running' && st.state !== 'created') {
             const logs = await lastLogLines(driver, inst.id);
             const why = st.oomKilled

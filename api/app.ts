@@ -1,7 +1,5 @@
 import express, { type Router } from 'express';
-import type { Pool } from 'pg';
-import type { Client } from '@temporalio/client';
-import type { PlatformEnv } from '../core/config.js';
+import type { AppDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { poolPort } from '../db/pool.js';
 import { rejectNulBytes } from './input.js';
@@ -24,12 +22,7 @@ const API_VERSION = '1.0.0';
 /** Bodies of login and user routes: an email, a password and a flag. */
 const SMALL_JSON_LIMIT = 16 * 1024;
 
-export interface AppDeps {
-  env: PlatformEnv;
-  db: Pool;
-  temporal?: Client;
-  log: (line: string) => void;
-}
+export type { AppDeps } from './deps.js';
 
 /** Builds the platform API without listening, so tests can run it in-process. */
 export function createApp(deps: AppDeps): express.Express {

@@ -5,8 +5,8 @@ import { RoroError } from '../core/errors.js';
 import { workflowIds } from '../temporal/ids.js';
 import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { NotebookSessionInput } from '../workflows/notebook-session.js';
-import type { RunJobInput } from '../workflows/run-job.js';
-import type { AppDeps } from './app.js';
+import type { RunJobInput } from '../workflows/run-job-input.js';
+import type { AppDeps } from './deps.js';
 import type { Project } from './projects.js';
 import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
 

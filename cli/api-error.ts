@@ -21,3 +21,13 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/** The answer, or undefined when the API has no such thing (404): a job id, a notebook id, ... */
+export async function unlessNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (err) {
+    if (err instanceof RoroError && err.status === 404) return undefined;
+    throw err;
+  }
+}

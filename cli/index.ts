@@ -76,48 +76,47 @@ cli
   .option('-y, --yes', 'Do not ask for confirmation')
   .action(run(projectsDeleteCommand));
 
-cli
-  .command('deploy', 'Package this directory, build the image, roll out services and sync tasks')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
+/** Every command that acts on one project takes the same `--project`, listed first in its help. */
+const projectCommand = (spec: string, what: string) =>
+  cli
+    .command(spec, what)
+    .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)');
+const JSON_OUTPUT = ['--json', 'JSON output'] as const;
+const DETACH = ['--detach', 'Return once started and print the deploy id'] as const;
+const FINAL_DEPLOY = ['--json', 'JSON output: the final deploy'] as const;
+
+projectCommand('deploy', 'Package this directory, build the image, roll out services and sync tasks')
   .option('--detach', 'Return after the upload and print the deploy id')
-  .option('--json', 'JSON output: the final deploy')
+  .option(...FINAL_DEPLOY)
   .action(run(deployCommand));
-cli
-  .command('releases', 'List the releases of the project, newest first')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-  .option('--json', 'JSON output')
+projectCommand('releases', 'List the releases of the project, newest first')
+  .option(...JSON_OUTPUT)
   .action(run(releasesCommand));
-cli
-  .command('rollback [version]', 'Roll back to a release (default: the one before the current)')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-  .option('--detach', 'Return once started and print the deploy id')
-  .option('--json', 'JSON output: the final deploy')
+projectCommand('rollback [version]', 'Roll back to a release (default: the one before the current)')
+  .option(...DETACH)
+  .option(...FINAL_DEPLOY)
   .action(run(rollbackCommand));
-cli
-  .command('ps', 'Show the services and jobs of the project')
+projectCommand('ps', 'Show the services and jobs of the project')
   .option('-a, --all', 'Include finished jobs')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-  .option('--json', 'JSON output')
+  .option(...JSON_OUTPUT)
   .action(run(psCommand));
 for (const [verb, action, what] of [
   ['start', startCommand, 'Start a stopped service'],
   ['stop', stopCommand, 'Stop a service'],
   ['restart', restartCommand, 'Restart a service with its current release'],
 ] as const) {
-  cli
-    .command(`${verb} <service>`, what)
-    .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-    .option('--detach', 'Return once started and print the deploy id')
-    .option('--json', 'JSON output: the final deploy')
+  projectCommand(`${verb} <service>`, what)
+    .option(...DETACH)
+    .option(...FINAL_DEPLOY)
     .action(run(action));
 }
 
 cli
   .command(
     'server <action> [arg]',
-    'Manage the embedded platform: up | down | status | logs [COMPONENT] | backup FILE | restore FILE | enable | disable (start at boot)',
+    "Manage the embedded platform: up | down | status | logs [COMPONENT] | backup FILE | restore FILE | enable | disable (start at boot) | trust | untrust (roro's CA in the system store and browsers)",
   )
-  .option('--json', 'JSON output (status, backup, restore)')
+  .option('--json', 'JSON output (status, backup, restore, trust, untrust)')
   .option('-f, --follow', 'Follow the log, across rotations (logs)')
   .option('-n, --lines <n>', 'Lines of log to show, across rotated files (logs)', { default: 100 })
   .option('--force', 'Replace an existing FILE (backup) or the state in RORO_HOME (restore)')
@@ -130,135 +129,99 @@ cli
     ),
   );
 
-const PROJECT_FLAG = [
-  '--project <name>',
-  'Project (default: RORO_PROJECT, or project: in ./roro.yml)',
-] as const;
-cli
-  .command('quotas', "The project's quotas and what it uses of them")
-  .option(...PROJECT_FLAG)
-  .option('--json', 'JSON output')
+projectCommand('quotas', "The project's quotas and what it uses of them")
+  .option(...JSON_OUTPUT)
   .action(run(quotasCommand));
-cli
-  .command(
-    'quotas:set [...pairs]',
-    'Set quotas (admin): running_jobs, services, replicas, volume_bytes = N or default',
-  )
-  .option(...PROJECT_FLAG)
-  .option('--json', 'JSON output')
+projectCommand(
+  'quotas:set [...pairs]',
+  'Set quotas (admin): running_jobs, services, replicas, volume_bytes = N or default',
+)
+  .option(...JSON_OUTPUT)
   .action(run(quotasSetCommand));
-cli
-  .command('volumes', 'List the volumes of the project')
-  .option(...PROJECT_FLAG)
-  .option('--json', 'JSON output')
+projectCommand('volumes', 'List the volumes of the project')
+  .option(...JSON_OUTPUT)
   .action(run(volumesCommand));
-cli
-  .command('volumes:add <name>', 'Add a volume, mounted at /volumes/NAME')
-  .option(...PROJECT_FLAG)
-  .option('--json', 'JSON output')
+projectCommand('volumes:add <name>', 'Add a volume, mounted at /volumes/NAME')
+  .option(...JSON_OUTPUT)
   .action(run(volumesAddCommand));
-cli
-  .command(
-    'volumes:remove <name>',
-    'Remove a volume and its files (refused while a container of the project runs)',
-  )
-  .option(...PROJECT_FLAG)
+projectCommand(
+  'volumes:remove <name>',
+  'Remove a volume and its files (refused while a container of the project runs)',
+)
   .option('-y, --yes', 'Do not ask for confirmation')
   .action(run(volumesRemoveCommand));
-cli
-  .command('volumes:ls <spec>', 'List VOLUME[:DIR]: mode, size, modified time, name')
-  .option(...PROJECT_FLAG)
-  .option('--json', 'JSON output')
+projectCommand('volumes:ls <spec>', 'List VOLUME[:DIR]: mode, size, modified time, name')
+  .option(...JSON_OUTPUT)
   .action(run(volumesLsCommand));
-cli
-  .command('cp <src> <dest>', 'Copy files to or from a volume; one side is VOLUME:PATH (e.g. data:models/)')
+projectCommand(
+  'cp <src> <dest>',
+  'Copy files to or from a volume; one side is VOLUME:PATH (e.g. data:models/)',
+)
   .option('-r, --recursive', 'Copy a directory')
   .option('--force', 'Replace an existing directory on the volume (-r uploads)')
-  .option(...PROJECT_FLAG)
   .action(run(cpCommand));
-cli
-  .command('config', 'List config vars (values hidden unless --show)')
-  .option(...PROJECT_FLAG)
+projectCommand('config', 'List config vars (values hidden unless --show)')
   .option('--show', 'Show the values')
   .option('--json', 'JSON output, with values')
   .action(run(configCommand));
-cli
-  .command('config:set [...pairs]', 'Set config vars NAME=VALUE and roll the running services onto them')
-  .option(...PROJECT_FLAG)
-  .option('--no-restart', 'Do not restart the services')
-  .option('--detach', 'Do not follow the restart')
-  .option('--json', 'JSON output')
-  .action(run(configSetCommand));
-cli
-  .command('config:unset [...names]', 'Unset config vars and roll the running services')
-  .option(...PROJECT_FLAG)
-  .option('--no-restart', 'Do not restart the services')
-  .option('--detach', 'Do not follow the restart')
-  .option('--json', 'JSON output')
-  .action(run(configUnsetCommand));
+for (const [spec, what, action] of [
+  [
+    'config:set [...pairs]',
+    'Set config vars NAME=VALUE and roll the running services onto them',
+    configSetCommand,
+  ],
+  ['config:unset [...names]', 'Unset config vars and roll the running services', configUnsetCommand],
+] as const) {
+  projectCommand(spec, what)
+    .option('--no-restart', 'Do not restart the services')
+    .option('--detach', 'Do not follow the restart')
+    .option(...JSON_OUTPUT)
+    .action(run(action));
+}
 
-cli
-  .command('run [...cmd]', 'Start a job with the last deployed code; options after CMD belong to CMD')
+projectCommand('run [...cmd]', 'Start a job with the last deployed code; options after CMD belong to CMD')
   .option('-s, --size <size>', 'Compute size, e.g. S1 (default), S2 (before CMD)')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .option('--json', 'JSON output: {"jobid": ...}')
   .allowUnknownOptions()
   .action(run(runCommand));
-cli
-  .command('run:notebook', 'Start Jupyter with the last deployed code; prints its URL with the token')
+projectCommand('run:notebook', 'Start Jupyter with the last deployed code; prints its URL with the token')
   .option('-s, --size <size>', 'Compute size, e.g. S1 (default), S2')
   .option('--lab', 'JupyterLab instead of the classic notebook')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .option('--json', 'JSON output: {"notebookid", "url", "hostUrl"}')
   .action(run(runNotebookCommand));
-cli
-  .command('logs <target>', 'Output of a job (kept after it ends) or of a service')
+projectCommand('logs <target>', 'Output of a job (kept after it ends) or of a service')
   .option('-f, --follow', 'Follow until the job ends; exit with its status')
   .option('-t, --timestamps', 'Show timestamps')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
   .action(run(logsCommand));
-cli
-  .command('tasks', 'List the scheduled tasks of the project')
-  .option('--project <name>', 'Project')
-  .option('--json', 'JSON output')
+projectCommand('tasks', 'List the scheduled tasks of the project')
+  .option(...JSON_OUTPUT)
   .action(run(tasksCommand));
 for (const [verb, action, what] of [
   ['pause', tasksPauseCommand, 'Pause a task: no scheduled runs until resumed'],
   ['resume', tasksResumeCommand, 'Resume a paused task'],
   ['run', tasksRunCommand, 'Run a task now'],
 ] as const) {
-  cli
-    .command(`tasks:${verb} <name>`, what)
-    .option('--project <name>', 'Project')
-    .option('--json', 'JSON output')
+  projectCommand(`tasks:${verb} <name>`, what)
+    .option(...JSON_OUTPUT)
     .action(run(action));
 }
 
-cli
-  .command('models', 'List the model repositories of the project')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-  .option('--json', 'JSON output')
+projectCommand('models', 'List the model repositories of the project')
+  .option(...JSON_OUTPUT)
   .action(run(modelsCommand));
-cli
-  .command('models:log [name]', 'Versions of a model repository, newest first')
+projectCommand('models:log [name]', 'Versions of a model repository, newest first')
   .option('-a, --all', 'All versions, not only the 20 newest')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-  .option('--json', 'JSON output')
+  .option(...JSON_OUTPUT)
   .action(run(modelsLogCommand));
-cli
-  .command('models:show <model>', 'All metadata of a model version: NAME, NAME:VERSION or NAME:TAG')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-  .option('--json', 'JSON output')
+projectCommand('models:show <model>', 'All metadata of a model version: NAME, NAME:VERSION or NAME:TAG')
+  .option(...JSON_OUTPUT)
   .action(run(modelsShowCommand));
-cli
-  .command('models:tag <model> <tag>', 'Tag a model version (NAME:VERSION); an existing tag moves')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-  .option('--json', 'JSON output')
+projectCommand('models:tag <model> <tag>', 'Tag a model version (NAME:VERSION); an existing tag moves')
+  .option(...JSON_OUTPUT)
   .action(run(modelsTagCommand));
-cli
-  .command('models:download <model> <file>', 'Save a model version (NAME[:VERSION|:TAG]) to FILE')
-  .option('--project <name>', 'Project (default: RORO_PROJECT, or project: in ./roro.yml)')
-  .action(run(modelsDownloadCommand));
+projectCommand('models:download <model> <file>', 'Save a model version (NAME[:VERSION|:TAG]) to FILE').action(
+  run(modelsDownloadCommand),
+);
 
 cli.help();
 cli.version('0.1.0');

@@ -37,3 +37,12 @@ export function ago(iso: string | undefined, now = Date.now()): string {
   if (s < 86400) return `${Math.round(s / 3600)} hours ago`;
   return `${Math.round(s / 86400)} days ago`;
 }
+
+/** `1m 05s`, `12s`, `2h 03m`. */
+export function duration(fromIso: string | undefined, toIso: string | undefined, now = Date.now()): string {
+  if (!fromIso) return '';
+  const s = Math.max(0, Math.round(((toIso ? Date.parse(toIso) : now) - Date.parse(fromIso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

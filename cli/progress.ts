@@ -1,7 +1,7 @@
 /**
  * Deploy progress on the terminal: the upload bar, the NDJSON event parser and the renderer that
  * turns deploy events into rorodata's lines. Everything here is pure except `uploadProgress`, which
- * writes to the stream it is given; the network side is followDeploy in cli/commands/deploy.ts.
+ * writes to the stream it is given; the network side is followDeploy in cli/follow.ts.
  */
 
 /** Live redrawing (bar, log window) only on a TTY, not under CI, not on a dumb terminal. */

@@ -12,7 +12,7 @@ import type { OverlapPolicy, TaskSpec } from '../core/roro-yml.js';
 import { toTemporalSpec } from '../core/schedule.js';
 import { workflowIds } from '../temporal/ids.js';
 import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
-import type { RunJobInput } from '../workflows/run-job.js';
+import type { RunJobInput } from '../workflows/run-job-input.js';
 
 /** roro.yml `overlap:` → what the scheduler does when a run is still going at the next fire time. */
 const OVERLAP_TO_TEMPORAL: Record<OverlapPolicy, ScheduleOverlapPolicy> = {

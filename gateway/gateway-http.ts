@@ -48,16 +48,23 @@ export async function servedGeneration(httpPort: number): Promise<Served | undef
   }
 }
 
-/** Sends the whole route table to nginx's admin socket; resolves to nginx's error text when it refuses. */
-export async function putRouteTable(socketPath: string, table: string): Promise<string | undefined> {
+/**
+ * Sends the whole route table (`/routes`) or host certificate bundle (`/certs`) to nginx's admin
+ * socket; resolves to nginx's error text when it refuses.
+ */
+export async function putAdmin(
+  socketPath: string,
+  what: '/routes' | '/certs',
+  body: string,
+): Promise<string | undefined> {
   const res = await request(
     {
       socketPath,
-      path: '/routes',
+      path: what,
       method: 'PUT',
-      headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(table) },
+      headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
     },
-    table,
+    body,
   );
   return res.status === 200 ? undefined : `${res.status} ${res.body.trim()}`;
 }

@@ -10,10 +10,10 @@ import {
   type NginxConfigInput,
   type Route,
 } from './nginx-config.js';
-import { adminSocket, routeTableFile } from './nginx-lua.js';
-import { putRouteTable, servedGeneration, tcpAnswers, type Served } from './gateway-http.js';
+import { adminSocket, certsFile, routeTableFile } from './nginx-lua.js';
+import { putAdmin, servedGeneration, tcpAnswers, type Served } from './gateway-http.js';
 import { childPids, stoppedAccepting, testNginxConfig } from './nginx-process.js';
-import { ensureTls } from './tls.js';
+import { syncHostCerts } from './host-certs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const newGeneration = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -24,8 +24,8 @@ export type GatewayOptions = Omit<NginxConfigInput, 'generation'> & {
   nginxBin?: string;
   /**
    * Set when `tls` came from `ensureTls(tlsDir, domain)` (the roro CA, not a user's certificate): on a
-   * single-label domain such as `localhost`, where clients refuse `*.localhost`, the leaf is re-issued
-   * to name every service host before the routes are applied.
+   * single-label domain such as `localhost`, where clients refuse `*.localhost`, every service host
+   * gets a certificate of its own, issued and handed to nginx with the routes, without a reload.
    */
   tlsDir?: string;
   /** The file nginx's stderr, its error log, ends up in (the platform's `gateway.log`); quoted in error messages. */
@@ -35,7 +35,7 @@ export type GatewayOptions = Omit<NginxConfigInput, 'generation'> & {
 export interface ApplyResult {
   /** False when nginx already served exactly these routes with this config. */
   changed: boolean;
-  /** True when nginx had to be reloaded (new config or re-issued certificate); route changes alone never reload. */
+  /** True when nginx had to be reloaded (new config); route and host certificate changes never reload. */
   reloaded: boolean;
   /** The route table generation nginx now serves. */
   generation: string;
@@ -53,11 +53,13 @@ export class Gateway {
   readonly pidFile: string;
   readonly tableFile: string;
   readonly adminSocket: string;
+  readonly certsFile: string;
   /** Fast shutdown; SIGQUIT would wait for open WebSockets up to worker_shutdown_timeout. */
   readonly stopSignal: NodeJS.Signals = 'SIGTERM';
   private readonly opts: GatewayOptions;
   private readonly bin: string;
-  private certHosts: string | undefined;
+  /** The host certificate bundle this process last handed to the running nginx. */
+  private certsPushed: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: GatewayOptions) {
@@ -67,6 +69,7 @@ export class Gateway {
     this.pidFile = path.join(this.opts.runDir, 'nginx.pid');
     this.tableFile = routeTableFile(this.opts.runDir);
     this.adminSocket = adminSocket(this.opts.runDir);
+    this.certsFile = certsFile(this.opts.runDir);
   }
 
   /** Writes a first, validated config and route table (no route unless given); call before `command()` is run. */
@@ -74,7 +77,7 @@ export class Gateway {
     renderRouteTable(routes, '0');
     this.ensureDirs();
     await this.serialized(async () => {
-      await this.syncCertificate(routes);
+      await this.writeCerts(routes);
       await this.install(true);
       this.writeTable(routes);
       // A killed nginx leaves its socket behind, and a new one could not bind it.
@@ -89,19 +92,23 @@ export class Gateway {
   }
 
   /**
-   * Installs the route table; when nginx runs, sends it to nginx and returns once nginx serves it.
-   * nginx is reloaded only when the config must change (a re-issued certificate, new settings).
+   * Installs the route table and the service hosts' certificates; when nginx runs, sends both to nginx
+   * and returns once nginx serves them. nginx is reloaded only when its config must change (new settings).
    */
   async applyRoutes(routes: Route[], opts: { timeoutMs?: number } = {}): Promise<ApplyResult> {
     renderRouteTable(routes, '0'); // refuses a bad table before anything changes
     const timeoutMs = opts.timeoutMs ?? 10_000;
     return this.serialized(async () => {
       this.ensureDirs();
-      const certChanged = await this.syncCertificate(routes);
-      const config = await this.install(certChanged);
+      const certs = await this.writeCerts(routes);
+      const config = await this.install(false);
       const table = this.writeTable(routes);
       const pid = this.masterPid();
       if (pid === undefined) return { ...table, changed: config.changed || table.changed, reloaded: false };
+      // Certificates first: a route to a new host is served only once its certificate is.
+      if (certs !== undefined && (certs.changed || certs.bundle !== this.certsPushed)) {
+        await this.pushCerts(certs.bundle, timeoutMs);
+      }
       let served = await servedGeneration(this.opts.httpPort);
       let reloaded = false;
       if (config.changed || (served && served.config !== config.generation)) {
@@ -156,24 +163,30 @@ export class Gateway {
   }
 
   /**
-   * Re-issues the roro leaf certificate when the set of service hosts it must name has changed;
-   * true when the certificate file changed, which nginx only picks up on a reload.
+   * On a single-label domain with the roro CA, gives each service host its certificate and writes the
+   * bundle a starting nginx loads; returns the bundle and whether the file held another one (written by
+   * this or another process), or undefined when hosts need no certificate.
    */
-  private async syncCertificate(routes: Route[]): Promise<boolean> {
+  private async writeCerts(routes: Route[]): Promise<{ bundle: string; changed: boolean } | undefined> {
     const { tlsDir, domain } = this.opts;
-    if (!tlsDir || domain.includes('.')) return false;
-    const hosts = prepareRoutes(routes).map((r) => `${r.label}.${domain}`);
-    const key = hosts.join(' ');
-    if (key === this.certHosts) return false;
-    const before = readOr(this.opts.tls.cert, '');
-    const files = await ensureTls(tlsDir, domain, { hosts });
-    if (files.cert !== this.opts.tls.cert || files.key !== this.opts.tls.key) {
-      throw new RoroError(
-        `The gateway serves ${this.opts.tls.cert}, not the roro certificate in ${tlsDir}: pass tlsDir only with tls from ensureTls(tlsDir, ...).`,
-      );
+    if (!tlsDir || domain.includes('.')) return undefined;
+    const bundle = await syncHostCerts(
+      tlsDir,
+      prepareRoutes(routes).map((r) => `${r.label}.${domain}`),
+    );
+    const changed = readOr(this.certsFile, '') !== bundle;
+    if (changed) {
+      const next = `${this.certsFile}.${process.pid}.next`;
+      fs.writeFileSync(next, bundle, { mode: 0o600 });
+      fs.renameSync(next, this.certsFile);
     }
-    this.certHosts = key;
-    return readOr(files.cert, '') !== before;
+    return { bundle, changed };
+  }
+
+  /** Hands the host certificates to the running nginx; they serve from the next TLS handshake on. */
+  private async pushCerts(bundle: string, timeoutMs: number): Promise<void> {
+    await this.put('/certs', bundle, timeoutMs, 'the host certificates', this.certsFile);
+    this.certsPushed = bundle;
   }
 
   /** Renders, validates with `nginx -t` and renames into place; the installed file is never a half-written one. */
@@ -250,12 +263,24 @@ export class Gateway {
   private async pushTable(timeoutMs: number): Promise<string> {
     const table = fs.readFileSync(this.tableFile, 'utf8');
     const generation = GENERATION_LINE.exec(table)?.[2] ?? '';
+    await this.put('/routes', table, timeoutMs, 'the new routes', this.tableFile);
+    await this.waitServed((s) => s.generation === generation, timeoutMs, 'serve the new routes');
+    return generation;
+  }
+
+  private async put(
+    what: '/routes' | '/certs',
+    body: string,
+    timeoutMs: number,
+    name: string,
+    file: string,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let refused: string | undefined;
       try {
-        refused = await putRouteTable(this.adminSocket, table);
-        if (refused === undefined) break;
+        refused = await putAdmin(this.adminSocket, what, body);
+        if (refused === undefined) return;
       } catch (err) {
         // nginx may be starting or reloading: its socket answers shortly
         if (Date.now() < deadline) {
@@ -264,13 +289,11 @@ export class Gateway {
         }
         refused = (err as Error).message;
       }
-      throw new RoroError(`nginx did not take the new routes through ${this.adminSocket}: ${refused}`, {
+      throw new RoroError(`nginx did not take ${name} through ${this.adminSocket}: ${refused}`, {
         code: 'gateway_routes',
-        hint: `Read ${this.errorLogName()}; restarting the platform loads ${this.tableFile}.`,
+        hint: `Read ${this.errorLogName()}; restarting the platform loads ${file}.`,
       });
     }
-    await this.waitServed((s) => s.generation === generation, timeoutMs, 'serve the new routes');
-    return generation;
   }
 
   private async waitServed(done: (s: Served) => boolean, timeoutMs: number, what: string): Promise<Served> {

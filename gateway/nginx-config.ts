@@ -1,7 +1,7 @@
 import { isValidName, NAME_RULE } from '../core/names.js';
 import { ValidationError } from '../core/errors.js';
 import type { NginxConfigInput } from './config-input.js';
-import { adminSocket, luaInit, routeTableFile, SHARED_DICT, TABLE_HEADER } from './nginx-lua.js';
+import { adminSocket, CERTS_DICT, luaInit, SHARED_DICT, TABLE_HEADER } from './nginx-lua.js';
 import {
   adminServer,
   errorPages,
@@ -217,9 +217,12 @@ function httpSettings(input: NginxConfigInput): string[] {
     'ssl_protocols TLSv1.2 TLSv1.3;',
     'ssl_session_cache shared:roro_tls:10m;',
     'ssl_session_timeout 1h;',
+    // A service host's own certificate, when it has one (host-certs.ts); else the one above.
+    'ssl_certificate_by_lua_block { roro.certificate() }',
     `lua_shared_dict ${SHARED_DICT} 16m;`,
+    `lua_shared_dict ${CERTS_DICT} 32m;`,
     'init_by_lua_block {',
-    ...luaInit(routeTableFile(input.runDir), input.generation ?? '0').map((l) => (l ? `  ${l}` : l)),
+    ...luaInit(input.runDir, input.generation ?? '0').map((l) => (l ? `  ${l}` : l)),
     '}',
   ];
 }

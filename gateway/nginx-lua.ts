@@ -11,6 +11,18 @@
 
 export const TABLE_HEADER = 'roro-routes v1';
 export const SHARED_DICT = 'roro_routes';
+/** Service hosts' own certificates (host-certs.ts), by host name. */
+export const CERTS_DICT = 'roro_certs';
+/**
+ * The host certificate bundle's first line; then, per host, a line `host <name>` followed by its
+ * certificate and its private key in PEM.
+ */
+export const CERTS_HEADER = 'roro-certs v1';
+
+/** Where the gateway keeps the host certificates a starting nginx loads (private keys: 0600 in runDir). */
+export function certsFile(runDir: string): string {
+  return `${runDir}/host-certs.pem`;
+}
 
 /** Where the gateway keeps the route table a starting nginx loads. */
 export function routeTableFile(runDir: string): string {
@@ -23,11 +35,14 @@ export function adminSocket(runDir: string): string {
 }
 
 /** Lua for `init_by_lua_block`: defines the global `roro` used by the other Lua hooks. Paths are pre-validated. */
-export function luaInit(tableFile: string, configGeneration: string): string[] {
+export function luaInit(runDir: string, configGeneration: string): string[] {
   return `
 local dict = ngx.shared.${SHARED_DICT}
+local certs = ngx.shared.${CERTS_DICT}
 local balancer = require "ngx.balancer"
-local TABLE_FILE = "${tableFile}"
+local ssl = require "ngx.ssl"
+local TABLE_FILE = "${routeTableFile(runDir)}"
+local CERTS_FILE = "${certsFile(runDir)}"
 local CONFIG = "${configGeneration}"
 roro = {}
 
@@ -132,29 +147,102 @@ function roro.balance()
   end
 end
 
-function roro.admin()
+-- PUT bodies of the admin socket: the route table, or the host certificate bundle.
+local function admin(store, what, field)
   if ngx.req.get_method() ~= "PUT" then return ngx.exit(405) end
   ngx.req.read_body()
-  local gen, err = roro.store(ngx.req.get_body_data() or "")
-  if not gen then
+  local value, err = store(ngx.req.get_body_data() or "")
+  if not value then
     ngx.status = 400
-    return ngx.say('{"error": "route table refused: ', err, '"}')
+    return ngx.say('{"error": "', what, ' refused: ', err, '"}')
   end
-  ngx.say('{"generation": "', gen, '"}')
+  ngx.say('{"', field, '": "', value, '"}')
+end
+function roro.admin() return admin(roro.store, "route table", "generation") end
+function roro.admin_certs() return admin(roro.store_certs, "certificates", "hosts") end
+
+local function parse_certs(text)
+  local header, rest = text:match("^([^\\n]*)\\n?(.*)$")
+  if header ~= "${CERTS_HEADER}" then return nil, "the first line is not ${CERTS_HEADER}" end
+  local entries, name, lines = {}, nil, nil
+  local function close()
+    if name then entries[name] = table.concat(lines, "\\n") .. "\\n" end
+  end
+  for line in rest:gmatch("[^\\n]+") do
+    local host = line:match("^host ([a-z0-9%.%-]+)$")
+    if host and #host <= 253 then
+      close()
+      name, lines = host, {}
+    elseif name then
+      lines[#lines + 1] = line
+    else
+      return nil, "a certificate comes before its host line"
+    end
+  end
+  close()
+  return entries
+end
+
+-- Replaces every host's certificate: new ones are stored before stale ones go, so no host is
+-- without one in between.
+function roro.store_certs(text)
+  local entries, err = parse_certs(text)
+  if not entries then return nil, err end
+  local n = 0
+  for host, pem in pairs(entries) do
+    local ok, serr = certs:set(host, pem)
+    if not ok then return nil, "shared dict: " .. tostring(serr) end
+    n = n + 1
+  end
+  for _, host in ipairs(certs:get_keys(0)) do
+    if not entries[host] then certs:delete(host) end
+  end
+  return n
+end
+
+-- ssl_certificate_by_lua: a service host's own certificate when it has one, else the gateway's.
+local parsed = {}
+function roro.certificate()
+  local name = ssl.server_name()
+  local pem = name and certs:get(name)
+  if not pem then return end
+  local c = parsed[name]
+  if not c or c.pem ~= pem then
+    local at = pem:find("-----BEGIN [%u ]*PRIVATE KEY-----")
+    local cert, err = ssl.parse_pem_cert(pem:sub(1, (at or 1) - 1))
+    local key, kerr = ssl.parse_pem_priv_key(pem:sub(at or 1))
+    if not at or not cert or not key then
+      ngx.log(ngx.ERR, "roro: the certificate of ", name, " is unusable: ", tostring(err or kerr))
+      return
+    end
+    c = { pem = pem, cert = cert, key = key }
+    parsed[name] = c
+  end
+  local ok, err = ssl.clear_certs()
+  if ok then ok, err = ssl.set_cert(c.cert) end
+  if ok then ok, err = ssl.set_priv_key(c.key) end
+  if not ok then
+    ngx.log(ngx.ERR, "roro: cannot serve the certificate of ", name, ": ", err)
+    return ngx.exit(ngx.ERROR)
+  end
 end
 
 function roro.generation()
   ngx.say('{"generation": "', dict:get("generation") or "none", '", "config": "', CONFIG, '"}')
 end
 
--- A (re)started nginx serves the table applyRoutes last wrote; without one the dict keeps what it has.
-local f = io.open(TABLE_FILE, "r")
-if f then
+-- A (re)started nginx serves the table and certificates applyRoutes last wrote; without them the
+-- dicts keep what they have.
+local function load(file, store)
+  local f = io.open(file, "r")
+  if not f then return end
   local text = f:read("*a")
   f:close()
-  local ok, err = roro.store(text)
-  if not ok then ngx.log(ngx.ERR, "roro: ignoring ", TABLE_FILE, ": ", err) end
+  local ok, err = store(text)
+  if not ok then ngx.log(ngx.ERR, "roro: ignoring ", file, ": ", err) end
 end
+load(TABLE_FILE, roro.store)
+load(CERTS_FILE, roro.store_certs)
 `
     .trim()
     .split('\n');

@@ -161,7 +161,7 @@ export function hostServer(ctx: ServerContext): string[] {
 }
 
 /**
- * Route table updates, on a unix socket in the private runDir so no user can reach it. The body
+ * Route table and host certificate updates, on a unix socket in the private runDir so no user can reach it. The body
  * stays in memory: workers could not write a temp file into runDir.
  */
 export function adminServer(ctx: ServerContext): string[] {
@@ -169,9 +169,10 @@ export function adminServer(ctx: ServerContext): string[] {
     `listen "unix:${adminSocket(ctx.runDir)}";`,
     'server_name _;',
     'access_log off;',
-    'client_max_body_size 4m;',
-    'client_body_buffer_size 4m;',
+    'client_max_body_size 16m;',
+    'client_body_buffer_size 16m;',
     'location = /routes { content_by_lua_block { roro.admin() } }',
-    `location / { ${json(404, 'the admin socket serves PUT /routes only')} }`,
+    'location = /certs { content_by_lua_block { roro.admin_certs() } }',
+    `location / { ${json(404, 'the admin socket serves PUT /routes and PUT /certs only')} }`,
   ]);
 }

@@ -37,16 +37,12 @@ async function succeeds(args: string[]): Promise<boolean> {
 }
 
 /**
- * DNS and IP names the leaf certificate must carry. OpenSSL-based clients (curl, Python, Node) refuse a
- * wildcard directly under a single label (`*.localhost`), so for such a domain each service host is
- * listed by name too; `hosts` are those names and are ignored when the wildcard covers them.
+ * DNS and IP names the gateway's own leaf certificate carries. OpenSSL-based clients (curl, Python,
+ * Node) refuse a wildcard directly under a single label (`*.localhost`), so on such a domain each
+ * service host gets a certificate of its own (host-certs.ts), chosen per connection by its name.
  */
-export function leafNames(domain: string, hosts: string[] = []): string[] {
+export function leafNames(domain: string): string[] {
   const names = [`DNS:${domain}`, `DNS:*.${domain}`];
-  if (!domain.includes('.')) {
-    const extra = [...new Set(hosts)].filter((h) => h.endsWith(`.${domain}`) && h !== domain).sort();
-    names.push(...extra.map((h) => `DNS:${h}`));
-  }
   if (domain === 'localhost') names.push('IP:127.0.0.1');
   return names;
 }
@@ -54,17 +50,16 @@ export function leafNames(domain: string, hosts: string[] = []): string[] {
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const DNS_NAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
 
-function checkDomain(domain: string, hosts: string[]): void {
-  if (!DNS_NAME_RE.test(domain) || domain.length > 253) {
+export function isDnsName(name: string): boolean {
+  return DNS_NAME_RE.test(name) && name.length <= 253;
+}
+
+function checkDomain(domain: string): void {
+  if (!isDnsName(domain)) {
     throw new ConfigError(
       `RORO_DOMAIN=${JSON.stringify(domain)} is not a DNS name: use lowercase labels separated by dots, such as "roro.example.com".`,
     );
   }
-  const bad = hosts.find((h) => !DNS_NAME_RE.test(h) || h.length > 253);
-  if (bad !== undefined)
-    throw new ConfigError(
-      `Host name ${JSON.stringify(bad)} cannot go in a certificate: use lowercase DNS labels.`,
-    );
 }
 
 /** The CA is limited to the platform's domain, so a leaked CA key cannot vouch for any other site. */
@@ -86,20 +81,21 @@ function caConfig(domain: string): string {
   ].join('\n');
 }
 
-function leafConfig(domain: string, hosts: string[]): string {
+/** An `openssl req` config for a server certificate named `cn` with these subjectAltNames. */
+export function leafConfig(cn: string, altNames: string[]): string {
   return [
     '[req]',
     'distinguished_name = dn',
     'prompt = no',
     '[dn]',
-    `CN = ${domain}`,
+    `CN = ${cn}`,
     '[ext]',
     'basicConstraints = critical,CA:FALSE',
     'keyUsage = critical,digitalSignature,keyEncipherment',
     'extendedKeyUsage = serverAuth',
     'subjectKeyIdentifier = hash',
     'authorityKeyIdentifier = keyid',
-    `subjectAltName = ${leafNames(domain, hosts).join(',')}`,
+    `subjectAltName = ${altNames.join(',')}`,
     '',
   ].join('\n');
 }
@@ -153,16 +149,17 @@ async function createCa(tlsDir: string, domain: string, caCert: string, caKey: s
   });
 }
 
-interface Pair {
+export interface Pair {
   cert: string;
   key: string;
 }
 
-async function issueLeaf(tlsDir: string, domain: string, hosts: string[], ca: Pair, out: Pair) {
-  await withScratch(tlsDir, async (dir) => {
+/** Issues a leaf from an `openssl req` config (leafConfig), signed by `ca`, into `out` (key 0600). */
+export async function issueLeaf(scratchIn: string, config: string, ca: Pair, out: Pair): Promise<void> {
+  await withScratch(scratchIn, async (dir) => {
     const file = (name: string) => path.join(dir, name);
     const [cnf, key, csr, crt] = [file('leaf.cnf'), file('leaf.key'), file('leaf.csr'), file('leaf.crt')];
-    fs.writeFileSync(cnf, leafConfig(domain, hosts));
+    fs.writeFileSync(cnf, config);
     await openssl(['req', '-new', ...NEW_EC_KEY, '-keyout', key, '-out', csr, '-config', cnf]);
     const serial = `0x${randomBytes(16).toString('hex')}`;
     const sign = ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial];
@@ -172,13 +169,7 @@ async function issueLeaf(tlsDir: string, domain: string, hosts: string[], ca: Pa
   });
 }
 
-async function leafCurrent(
-  domain: string,
-  hosts: string[] | undefined,
-  caCert: string,
-  cert: string,
-  key: string,
-): Promise<boolean> {
+async function leafCurrent(domain: string, caCert: string, cert: string, key: string): Promise<boolean> {
   if (!fs.existsSync(cert) || !fs.existsSync(key)) return false;
   if (!(await validFor(cert, RENEW_BEFORE_S))) return false;
   // verify also fails when the CA was replaced or its name constraints no longer cover the domain
@@ -187,9 +178,8 @@ async function leafCurrent(
   const found = new Set(
     (sans.split('\n')[1] ?? '').split(',').map((s) => s.trim().replace(/^IP Address:/, 'IP:')),
   );
-  const wanted = leafNames(domain, hosts ?? []);
-  // Without a host list any leaf that names the domain will do, so a plain start does not re-issue.
-  if ((hosts && found.size !== wanted.length) || !wanted.every((n) => found.has(n))) return false;
+  // Leaves of older versions also named each service host: those names do no harm.
+  if (!leafNames(domain).every((n) => found.has(n))) return false;
   return keyMatches(cert, key);
 }
 
@@ -213,15 +203,15 @@ async function userCertificate(certFile: string, keyFile: string): Promise<TlsFi
   return { caCert: null, cert: path.resolve(certFile), key: path.resolve(keyFile), userSupplied: true };
 }
 
+/** Where ensureTls keeps the roro CA. */
+export function caFiles(tlsDir: string): Pair {
+  return { cert: path.join(tlsDir, 'ca.crt'), key: path.join(tlsDir, 'ca.key') };
+}
+
 export interface EnsureTlsOptions {
   /** RORO_TLS_CERT / RORO_TLS_KEY: a certificate and unencrypted key to serve instead of the roro CA's. */
   certFile?: string;
   keyFile?: string;
-  /**
-   * Service host names (`proj.localhost`) the leaf must list, exactly, when the domain is a single
-   * label; when absent, an existing leaf with any extra host names is kept.
-   */
-  hosts?: string[];
 }
 
 /**
@@ -242,10 +232,9 @@ export async function ensureTls(
     }
     return userCertificate(opts.certFile, opts.keyFile);
   }
-  const hosts = opts.hosts;
-  checkDomain(domain, hosts ?? []);
+  checkDomain(domain);
   fs.mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
-  const ca = { cert: path.join(tlsDir, 'ca.crt'), key: path.join(tlsDir, 'ca.key') };
+  const ca = caFiles(tlsDir);
   const leaf = { cert: path.join(tlsDir, 'gateway.crt'), key: path.join(tlsDir, 'gateway.key') };
   const caOk =
     fs.existsSync(ca.cert) &&
@@ -253,10 +242,10 @@ export async function ensureTls(
     (await validFor(ca.cert, LEAF_DAYS * 24 * 3600)) &&
     (await keyMatches(ca.cert, ca.key));
   if (!caOk) await createCa(tlsDir, domain, ca.cert, ca.key);
-  if (!caOk || !(await leafCurrent(domain, hosts, ca.cert, leaf.cert, leaf.key))) {
+  if (!caOk || !(await leafCurrent(domain, ca.cert, leaf.cert, leaf.key))) {
     // A CA whose name constraints exclude a new domain cannot sign for it: start over with a new CA.
     if (caOk && !(await caCovers(ca.cert, domain))) await createCa(tlsDir, domain, ca.cert, ca.key);
-    await issueLeaf(tlsDir, domain, hosts ?? [], ca, leaf);
+    await issueLeaf(tlsDir, leafConfig(domain, leafNames(domain)), ca, leaf);
   }
   return { caCert: ca.cert, cert: leaf.cert, key: leaf.key, userSupplied: false };
 }
@@ -270,7 +259,7 @@ async function caCovers(caCert: string, domain: string): Promise<boolean> {
 export function trustCommand(caCert: string): string {
   const q = shellQuote(caCert);
   return [
-    `  Debian/Ubuntu:  sudo cp ${q} /usr/local/share/ca-certificates/roro.crt && sudo update-ca-certificates`,
+    `  Everywhere:     sudo roro server trust   (the system store, and this user's Chromium and Firefox)`,
     `  curl:           curl --cacert ${q} https://...`,
     // Both replace Python's default CA bundle, which is fine for talking to roro only.
     `  Python:         export REQUESTS_CA_BUNDLE=${q} SSL_CERT_FILE=${q}`,

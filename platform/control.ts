@@ -35,7 +35,9 @@ export async function serverUp(
   progress: (line: string) => void,
   timeoutMs = 300_000,
 ): Promise<SupervisorState> {
-  const running = supervisorRunning(env);
+  // The supervisor's pid: the one already running, or the one started here (known before it has
+  // written its pid file, which a loaded machine may take seconds to get to).
+  let running = supervisorRunning(env);
   if (running) {
     const state = readState(env.home);
     if (state?.status === 'up') return { ...state, admin: undefined };
@@ -53,6 +55,7 @@ export async function serverUp(
     });
     child.unref();
     fs.closeSync(out);
+    running = child.pid;
   }
   const startedAt = Date.now();
   const deadline = startedAt + timeoutMs;
@@ -81,7 +84,7 @@ export async function serverUp(
         hint: `See ${logPath(env.home, 'supervisor')} and the component logs in ${homePaths(env.home).logs}.`,
       });
     }
-    if (!supervisorRunning(env) && Date.now() - startedAt > 3000) {
+    if (running === undefined || !pidAlive(running)) {
       const log = logPath(env.home, 'supervisor');
       throw new RoroError('The platform supervisor exited during start.', {
         code: 'component_failed',

@@ -9,6 +9,7 @@ import {
 import type { PlatformActivities } from '../activities/index.js';
 import type { DeployPlan } from '../activities/deploys.js';
 import type { Instance } from '../activities/services.js';
+import { activityFailure } from './failure.js';
 
 export interface DeployInput {
   deployId: string;
@@ -28,14 +29,6 @@ const rollout = proxyActivities<PlatformActivities>({
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 10 },
 });
-
-function failureMessage(err: unknown): { message: string; logs: string[] } {
-  let e = err as { message?: string; cause?: unknown; details?: unknown[] } | undefined;
-  // Activity failures wrap the ApplicationFailure that carries the user-facing message.
-  while (e?.cause && (e as { name?: string }).name === 'ActivityFailure') e = e.cause as typeof e;
-  const details = (e?.details?.[0] ?? {}) as { logs?: string[] };
-  return { message: e?.message ?? String(err), logs: details.logs ?? [] };
-}
 
 /** Start new instances of every service and wait until all are ready; nothing is switched yet. */
 async function startAll(plan: DeployPlan, image: string): Promise<Map<string, Instance[]>> {
@@ -112,7 +105,7 @@ export async function deployProject(
       `Starting ${plan.services.length === 1 ? 'one service' : `${plan.services.length} services`}`,
     );
   } catch (err) {
-    const { message, logs } = failureMessage(err);
+    const { message, logs } = activityFailure(err);
     // Before this patch the message assumed the previous release kept serving; now it says what does.
     const namesWhatServes = patched('deploy-failure-names-what-serves');
     let serving = 'The previous release keeps serving.';
@@ -152,7 +145,7 @@ async function failNamingState(
   const cancelled = isCancellation(err);
   const { message, logs } = cancelled
     ? { message: 'The deploy was cancelled.', logs: [] }
-    : failureMessage(err);
+    : activityFailure(err);
   const serving = await CancellationScope.nonCancellable(() =>
     quick.failDeployNamingState({ deployId, message, logs, ...(switched ? { switched } : {}) }),
   );

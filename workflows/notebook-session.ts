@@ -8,6 +8,8 @@ import {
 } from '@temporalio/workflow';
 import type { PlatformActivities } from '../activities/index.js';
 import type { NotebookExit } from '../activities/notebooks.js';
+import { QUICK, REBUILD, following } from './container-activities.js';
+import { activityFailure } from './failure.js';
 
 /** What starts a session; never the token, which only the starting activity and the database see. */
 export interface NotebookSessionInput {
@@ -22,40 +24,17 @@ export interface NotebookOutcome {
   error?: string;
 }
 
-// Waiting for cancellation to complete means a cancelled start finishes before cleanup looks for the container.
-const quick = proxyActivities<PlatformActivities>({
-  startToCloseTimeout: '2 minutes',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30 },
-});
-// Rebuilding a lost image (a restored machine) takes as long as a deploy's build.
-const build = proxyActivities<PlatformActivities>({
-  startToCloseTimeout: '35 minutes',
-  heartbeatTimeout: '20 seconds',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
-});
+const quick = proxyActivities<PlatformActivities>(QUICK);
+const build = proxyActivities<PlatformActivities>(REBUILD);
 const starting = proxyActivities<PlatformActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '20 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5 },
 });
-// Heartbeats each second: a dead worker is noticed within the heartbeat timeout and the retry
-// re-attaches to the running container; cancellation (`roro stop`) reaches it on a heartbeat, which
-// the SDK sends at most every 80% of the timeout, hence a short one.
-const follow = proxyActivities<PlatformActivities>({
-  startToCloseTimeout: '365 days',
-  heartbeatTimeout: '5 seconds',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 200 },
-});
-
-function failureMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown; name?: string } | undefined;
-  while (e?.cause && e.name === 'ActivityFailure') e = e.cause as typeof e;
-  return e?.message ?? String(err);
-}
+// Cancellation (`roro stop`) reaches the follower on a heartbeat, which the SDK sends at most every
+// 80% of the timeout, hence a short one.
+const follow = proxyActivities<PlatformActivities>(following('365 days', '5 seconds'));
 
 /** Why a session whose container ended by itself is over. */
 export function exitVerdict(r: NotebookExit): Omit<NotebookOutcome, 'notebookId'> {
@@ -107,7 +86,7 @@ export async function notebookSession(input: NotebookSessionInput): Promise<Note
     exit = await follow.waitNotebook(ref);
   } catch (err) {
     const cancelled = isCancellation(err);
-    const error = cancelled ? undefined : failureMessage(err);
+    const error = cancelled ? undefined : activityFailure(err).message;
     await cleanup();
     await CancellationScope.nonCancellable(() =>
       quick.markNotebook({ notebookId: input.notebookId, status: cancelled ? 'stopped' : 'failed', error }),

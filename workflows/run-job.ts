@@ -1,5 +1,4 @@
 import {
-  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
@@ -10,19 +9,11 @@ import {
 import type { PlatformActivities } from '../activities/index.js';
 import type { JobRef, WaitResult } from '../activities/jobs.js';
 import { workflowIds } from '../temporal/ids.js';
+import { QUICK, REBUILD, following } from './container-activities.js';
+import { activityFailure } from './failure.js';
+import type { RunJobInput } from './run-job-input.js';
 
-/** What starts a job; never secrets: config vars are read by the activity that starts the container. */
-export interface RunJobInput {
-  projectId: string;
-  project: string;
-  /** Set by `roro run`; a scheduled run derives its id from the workflow id the server gave it. */
-  jobId?: string;
-  command: string[];
-  size?: string;
-  /** The roro.yml task that scheduled this run. */
-  task?: string;
-  timeoutSeconds?: number;
-}
+export type { RunJobInput } from './run-job-input.js';
 
 export interface JobOutcome {
   jobId: string;
@@ -31,27 +22,9 @@ export interface JobOutcome {
   error?: string;
 }
 
-// Waiting for cancellation to complete means a cancelled start finishes before cleanup looks for the container.
-const quick = proxyActivities<PlatformActivities>({
-  startToCloseTimeout: '2 minutes',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30 },
-});
-// Rebuilding a lost image (a restored machine) takes as long as a deploy's build.
-const build = proxyActivities<PlatformActivities>({
-  startToCloseTimeout: '35 minutes',
-  heartbeatTimeout: '20 seconds',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2 seconds', maximumAttempts: 5 },
-});
-// The follower heartbeats each second: a dead worker is noticed within the heartbeat timeout and
-// the retry re-attaches; cancellation reaches it on a heartbeat.
-const follow = proxyActivities<PlatformActivities>({
-  startToCloseTimeout: '8 days',
-  heartbeatTimeout: '10 seconds',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 200 },
-});
+const quick = proxyActivities<PlatformActivities>(QUICK);
+const build = proxyActivities<PlatformActivities>(REBUILD);
+const follow = proxyActivities<PlatformActivities>(following('8 days', '10 seconds'));
 
 /** FNV-1a, 32 bits: deterministic in the workflow sandbox, unlike node:crypto. */
 function fnv(text: string): number {
@@ -73,12 +46,6 @@ export function scheduledJobId(workflowId: string, project: string, task: string
     .slice(-4);
   if (Number.isNaN(fired)) return `t${fnv(workflowId).toString(36)}${tag}`;
   return `t${Math.floor(fired / 1000).toString(36)}${tag}`;
-}
-
-function failureMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown; name?: string } | undefined;
-  while (e?.cause && e.name === 'ActivityFailure') e = e.cause as typeof e;
-  return e?.message ?? String(err);
 }
 
 function verdict(r: WaitResult, timeoutSeconds?: number): Omit<JobOutcome, 'jobId'> {
@@ -130,7 +97,7 @@ export async function runJob(input: RunJobInput): Promise<JobOutcome> {
     result = await follow.waitJob({ ...ref, timeoutSeconds: input.timeoutSeconds });
   } catch (err) {
     const cancelled = isCancellation(err);
-    const message = cancelled ? 'The job was cancelled.' : failureMessage(err);
+    const message = cancelled ? 'The job was cancelled.' : activityFailure(err).message;
     // Cleanup must run even though the workflow itself is being cancelled.
     await CancellationScope.nonCancellable(async () => {
       await quick.stopJobContainer(ref);

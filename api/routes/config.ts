@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { route } from '../route.js';
 import { ProjectPath } from './shapes.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { projectRouter } from './project-router.js';
 import { currentUser } from '../auth.js';
 import { changeConfig, checkConfigName, checkConfigValue, listConfig } from '../../domain/config-vars.js';

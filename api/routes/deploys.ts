@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { projectRouter } from './project-router.js';
 import { currentUser } from '../auth.js';
 import { createDeploy, createOperation } from '../deploys.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { intQuery, nameField } from '../input.js';
 import { route } from '../route.js';
 import { Job, ProjectPath } from './shapes.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { projectRouter } from './project-router.js';
 import { startStopRoutes } from './workflow-resource-routes.js';
 import {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { route } from '../route.js';
 
 /** The API's own routes under /v1: its health and its OpenAPI document. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { intBody, intQuery, nameField } from '../input.js';
 import { route } from '../route.js';
 import { ModelVersion, ProjectPath } from './shapes.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { contentLength } from '../request.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject } from '../projects.js';

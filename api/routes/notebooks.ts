@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { intQuery } from '../input.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { projectRouter } from './project-router.js';
 import { startStopRoutes } from './workflow-resource-routes.js';
 import { getNotebook, listNotebooks, notebookLogs, startNotebook, stopNotebook } from '../notebooks.js';

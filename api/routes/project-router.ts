@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { currentUser, requireAuth } from '../auth.js';
 import { getProject, type Project } from '../projects.js';
 

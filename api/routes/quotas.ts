@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { intBody } from '../input.js';
 import { route } from '../route.js';
 import { ProjectPath, Quota } from './shapes.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { projectRouter } from './project-router.js';
 import { requireAdmin } from '../auth.js';
 import { NotFoundError } from '../../core/errors.js';

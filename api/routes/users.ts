@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { currentUser, requireAdmin, requireAuth } from '../auth.js';
 import { createUser, listUsers } from '../accounts.js';
 import { MIN_PASSWORD_LENGTH } from '../../domain/passwords.js';

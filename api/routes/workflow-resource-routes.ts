@@ -1,6 +1,6 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { currentUser } from '../auth.js';
 import type { Project } from '../projects.js';
 import { route } from '../route.js';

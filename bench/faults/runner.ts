@@ -31,7 +31,8 @@ export async function runMatrix(
     for (let i = 0; i < 2; i++) {
       log(`-----> Deploying ${project} (${i + 1}/2)`);
       const run = await ops.deploy();
-      await waitClosed(s, run.workflowId, Date.now() + 300_000);
+      // The first build on a fresh engine installs the requirements: minutes on a busy machine.
+      await waitClosed(s, run.workflowId, Date.now() + 900_000);
       const state = await ops.state(run);
       if (state !== 'succeeded') throw new Error(`the setup deploy of ${project} ended ${state}`);
     }

@@ -3,7 +3,7 @@ import { parseAssignment, checkConfigName, type ConfigVar } from '../../domain/c
 import { ApiClient } from '../client.js';
 import { info, out, printJson, warn } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
-import { detachOrFollow, type Deploy } from './deploy.js';
+import { detachOrFollow, type Deploy } from '../follow.js';
 
 interface Opts {
   project?: string;

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, RoroError } from '../../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
+import { unlessNotFound } from '../api-error.js';
 import { ApiClient } from '../client.js';
-import { ago, info, out, printJson } from '../output.js';
+import { ago, duration, info, out, printJson } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
 import { readJobLog } from '../job-log.js';
+import { stopRun } from '../stop-run.js';
 import { announced, startRequest } from '../retry.js';
-import type { PsOptions, PsSection } from './services.js';
+import type { PsOptions, PsSection } from '../ps-section.js';
 
 export type { Job } from '../../core/api-types.js';
 import type { Job, JobLogLine as LogLine } from '../../core/api-types.js';
@@ -89,15 +91,6 @@ export async function runCommand(): Promise<void> {
 
 // ---------- roro ps ----------
 
-/** `1m 05s`, `12s`, `2h 03m`. */
-export function duration(fromIso: string | undefined, toIso: string | undefined, now = Date.now()): string {
-  if (!fromIso) return '';
-  const s = Math.max(0, Math.round(((toIso ? Date.parse(toIso) : now) - Date.parse(fromIso)) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
 /** Task runs are `sh -c SCRIPT`: show the script as written in roro.yml. */
 export function commandText(job: Pick<Job, 'command' | 'task'>): string {
   const c = job.command;
@@ -153,12 +146,7 @@ const printLine = (l: { ts: string; line: string }, timestamps: boolean | undefi
 
 async function findJob(client: ApiClient, project: string, target: string): Promise<Job | undefined> {
   const path = `${projectPath(project)}/jobs/${encodeURIComponent(target)}`;
-  try {
-    return (await client.request<{ job: Job }>(path)).job;
-  } catch (err) {
-    if (err instanceof RoroError && err.status === 404) return undefined;
-    throw err;
-  }
+  return (await unlessNotFound(client.request<{ job: Job }>(path)))?.job;
 }
 
 /** Prints the stored output; with follow, until the job ends, then exits with its status. */
@@ -221,16 +209,13 @@ export async function logsCommand(target: unknown, opts: LogsOptions): Promise<v
 /** A notebook session's last lines (its token masked by the server); false when no such session. */
 async function notebookLogs(client: ApiClient, project: string, id: string): Promise<boolean> {
   if (!/^n[0-9a-z]+$/.test(id)) return false;
-  try {
-    const { lines } = await client.request<{ lines: string[] }>(
+  const found = await unlessNotFound(
+    client.request<{ lines: string[] }>(
       `${projectPath(project)}/notebooks/${encodeURIComponent(id)}/logs?tail=500`,
-    );
-    for (const line of lines) out(line);
-    return true;
-  } catch (err) {
-    if (err instanceof RoroError && err.status === 404) return false;
-    throw err;
-  }
+    ),
+  );
+  for (const line of found?.lines ?? []) out(line);
+  return found !== undefined;
 }
 
 // ---------- roro stop ----------
@@ -246,23 +231,16 @@ export async function stopJobOrService(
   const client = ApiClient.forCli(opts.url);
   const job = await findJob(client, project, target);
   if (!job) return stopService();
-  if (job.status !== 'running') {
-    info(`Job ${job.id} already ended: ${job.status}.`);
-    return;
-  }
-  await client.request(`${projectPath(project)}/jobs/${encodeURIComponent(job.id)}/stop`, {
-    method: 'POST',
-    body: {},
-  });
-  info(`Stopping job ${job.id} (SIGTERM, then SIGKILL after 10 s)...`);
-  if (opts.detach) return;
-  for (let i = 0; i < 120; i++) {
-    await sleep(500);
-    const now = await findJob(client, project, job.id);
-    if (now && now.status !== 'running') {
-      out(`Job ${job.id} ${now.status}.`);
-      return;
-    }
-  }
-  info(`Job ${job.id} is still stopping; check with: roro ps -a`);
+  await stopRun(
+    client,
+    job,
+    {
+      noun: 'Job',
+      path: `${projectPath(project)}/jobs/${encodeURIComponent(job.id)}`,
+      how: '(SIGTERM, then SIGKILL after 10 s)',
+      live: (status) => status === 'running',
+      reload: () => findJob(client, project, job.id),
+    },
+    opts.detach,
+  );
 }

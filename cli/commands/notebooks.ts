@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RoroError } from '../../core/errors.js';
+import { unlessNotFound } from '../api-error.js';
 import { ApiClient } from '../client.js';
-import { ago, info, out, printJson } from '../output.js';
+import { stopRun } from '../stop-run.js';
+import { ago, duration, info, out, printJson } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
 import { announced, startRequest, withRetry } from '../retry.js';
-import type { PsOptions, PsSection } from './services.js';
-import { duration } from './jobs.js';
+import type { PsOptions, PsSection } from '../ps-section.js';
 
 export type { Notebook } from '../../core/api-types.js';
 import type { Notebook } from '../../core/api-types.js';
@@ -98,12 +99,7 @@ export const notebooksSection: PsSection = {
 
 async function findNotebook(client: ApiClient, project: string, id: string): Promise<Notebook | undefined> {
   if (!/^n[a-z0-9]{1,30}$/.test(id)) return undefined;
-  try {
-    return (await client.request<{ notebook: Notebook }>(notebookPath(project, id))).notebook;
-  } catch (err) {
-    if (err instanceof RoroError && err.status === 404) return undefined;
-    throw err;
-  }
+  return (await unlessNotFound(client.request<{ notebook: Notebook }>(notebookPath(project, id))))?.notebook;
 }
 
 /** `roro stop NBID`: stops the session (route, then container); anything else goes to `otherwise`. */
@@ -117,20 +113,15 @@ export async function stopNotebookOr(
   const client = ApiClient.forCli(opts.url);
   const nb = await findNotebook(client, project, target);
   if (!nb) return otherwise();
-  if (nb.status !== 'starting' && nb.status !== 'running') {
-    info(`Notebook ${nb.id} already ended: ${nb.status}.`);
-    return;
-  }
-  await client.request(`${notebookPath(project, nb.id)}/stop`, { method: 'POST', body: {} });
-  info(`Stopping notebook ${nb.id}...`);
-  if (opts.detach) return;
-  for (let i = 0; i < 120; i++) {
-    await sleep(500);
-    const now = await findNotebook(client, project, nb.id);
-    if (now && now.status !== 'starting' && now.status !== 'running') {
-      out(`Notebook ${nb.id} ${now.status}.`);
-      return;
-    }
-  }
-  info(`Notebook ${nb.id} is still stopping; check with: roro ps -a`);
+  await stopRun(
+    client,
+    nb,
+    {
+      noun: 'Notebook',
+      path: notebookPath(project, nb.id),
+      live: (status) => status === 'starting' || status === 'running',
+      reload: () => findNotebook(client, project, nb.id),
+    },
+    opts.detach,
+  );
 }

@@ -3,8 +3,8 @@ import { ApiClient } from '../client.js';
 import { ago, info, printJson, table } from '../output.js';
 import type { DoneData } from '../progress.js';
 import { projectPath, resolveProject } from '../project.js';
-import { detachOrFollow } from './deploy.js';
-import type { Deploy } from './deploy.js';
+import { detachOrFollow } from '../follow.js';
+import type { Deploy } from '../follow.js';
 
 export interface Release {
   version: number;

@@ -10,6 +10,7 @@ import { serverBackup } from './server-backup.js';
 import { serverRestore } from './server-restore.js';
 import { serverLogs } from './server-logs.js';
 import { serverDisable, serverEnable } from './server-boot.js';
+import { serverTrust } from './server-trust.js';
 
 async function up(env: PlatformEnv, opts: { json?: boolean }) {
   step(`Starting the roro platform in ${env.home}`);
@@ -72,10 +73,14 @@ export async function serverCommand(
       return serverEnable(env);
     case 'disable':
       return serverDisable();
+    case 'trust':
+      return serverTrust(env, true, opts);
+    case 'untrust':
+      return serverTrust(env, false, opts);
     default:
       throw new ConfigError(
         `Unknown server action ${action}.`,
-        'Use one of: up, down, status, logs, backup, restore, enable, disable.',
+        'Use one of: up, down, status, logs, backup, restore, enable, disable, trust, untrust.',
       );
   }
 }

@@ -3,10 +3,11 @@ import { ConfigError } from '../../core/errors.js';
 import { ApiClient } from '../client.js';
 import { info, out, printJson, table } from '../output.js';
 import { projectPath, resolveProject } from '../project.js';
-import { detachOrFollow } from './deploy.js';
-import type { Deploy } from './deploy.js';
+import { detachOrFollow } from '../follow.js';
+import type { Deploy } from '../follow.js';
 import { jobsSection, stopJobOrService } from './jobs.js';
 import { notebooksSection, stopNotebookOr } from './notebooks.js';
+import type { PsOptions, PsSection } from '../ps-section.js';
 
 export interface Service {
   name: string;
@@ -21,29 +22,6 @@ export interface Service {
   restarts: number;
   lastExit: { reason: string; at: string } | null;
   updatedAt: string;
-}
-
-export interface PsOptions {
-  project?: string;
-  all?: boolean;
-  json?: boolean;
-  url?: string;
-}
-
-/**
- * One block of `roro ps` output. Services are the first; jobs are appended to PS_SECTIONS as another
- * section (key `jobs`, columns JOBID, STATUS, WHEN, TIME, SIZE, CMD) without touching the rest.
- */
-export interface PsSection {
-  /** The key of this section's list in `--json` output. */
-  key: string;
-  load(
-    client: ApiClient,
-    project: string,
-    opts: PsOptions,
-  ): Promise<{ items: unknown[]; headers: string[]; rows: string[][] }>;
-  /** Shown instead of the table when the list is empty. */
-  empty(project: string): string;
 }
 
 function ago(iso: string, now = Date.now()): string {

@@ -1,6 +1,31 @@
 import { join } from '../yaml-positions.js';
-import { suggest, type Checker, type Obj } from './checker.js';
+import { isObj, suggest, type Checker, type Obj } from './checker.js';
 import { SERVICE_KEYS, TASK_KEYS, TOP_KEYS } from './types.js';
+
+/** The items of `services:` and `tasks:`: their keys, and what one must be when it is not a mapping. */
+const ITEMS = {
+  service: {
+    keys: SERVICE_KEYS,
+    expected: 'a mapping with "name:" and "function:" or "command:"',
+    example: '"- name: default" with "function: predict.predict" below it',
+  },
+  task: {
+    keys: TASK_KEYS,
+    expected: 'a mapping with "name:", "command:" and "when:"',
+    example: '"- name: train" with "command: python train.py" and "when: every day at 10:00 AM" below it',
+  },
+};
+
+/** One item of `services:` or `tasks:`: a mapping whose keys are all known, or undefined (reported) when not a mapping. */
+export function checkItem(c: Checker, raw: unknown, path: string, noun: keyof typeof ITEMS): Obj | undefined {
+  const kind = ITEMS[noun];
+  if (!isObj(raw)) {
+    c.expected(path, raw, kind.expected, kind.example);
+    return undefined;
+  }
+  checkKeys(c, raw, path, kind.keys, noun);
+  return raw;
+}
 
 /** Unknown keys, with a suggestion or, for a key at the wrong level, where it belongs. */
 export function checkKeys(c: Checker, o: Obj, path: string, allowed: readonly string[], noun: string): void {

@@ -1,5 +1,5 @@
 import { checkSizeName, compact, describeValue, isObj, type Checker, type Obj } from './checker.js';
-import { checkKeys } from './keys.js';
+import { checkItem } from './keys.js';
 import { SERVICE_KEYS, type ServiceSpec } from './types.js';
 
 /** The rules of one item of `services:`. */
@@ -72,17 +72,9 @@ function checkEnv(c: Checker, o: Obj, path: string): Record<string, string> {
   return env;
 }
 
-export function checkService(c: Checker, raw: unknown, path: string): ServiceSpec | undefined {
-  if (!isObj(raw)) {
-    c.expected(
-      path,
-      raw,
-      'a mapping with "name:" and "function:" or "command:"',
-      '"- name: default" with "function: predict.predict" below it',
-    );
-    return undefined;
-  }
-  checkKeys(c, raw, path, SERVICE_KEYS, 'service');
+export function checkService(c: Checker, item: unknown, path: string): ServiceSpec | undefined {
+  const raw = checkItem(c, item, path, 'service');
+  if (!raw) return undefined;
   const name = c.name(raw, path, 'service', 'default');
   const fn = c.str(raw, 'function', path, 'function: predict.predict');
   const command = c.str(raw, 'command', path, 'command: "python app.py"');

@@ -6,8 +6,8 @@ import {
   WHEN_FORMS,
   type ScheduleSpec,
 } from '../schedule.js';
-import { checkSizeName, compact, describeValue, isObj, type Checker, type Obj } from './checker.js';
-import { checkKeys } from './keys.js';
+import { checkSizeName, compact, describeValue, type Checker, type Obj } from './checker.js';
+import { checkItem } from './keys.js';
 import { OVERLAP_POLICIES, TASK_KEYS, type OverlapPolicy, type TaskSpec } from './types.js';
 
 /** The rules of one item of `tasks:`, its schedule included. */
@@ -43,17 +43,9 @@ function checkSchedule(c: Checker, o: Obj, path: string, timezone: string): Sche
   return fallback;
 }
 
-export function checkTask(c: Checker, raw: unknown, path: string): TaskSpec | undefined {
-  if (!isObj(raw)) {
-    c.expected(
-      path,
-      raw,
-      'a mapping with "name:", "command:" and "when:"',
-      '"- name: train" with "command: python train.py" and "when: every day at 10:00 AM" below it',
-    );
-    return undefined;
-  }
-  checkKeys(c, raw, path, TASK_KEYS, 'task');
+export function checkTask(c: Checker, item: unknown, path: string): TaskSpec | undefined {
+  const raw = checkItem(c, item, path, 'task');
+  if (!raw) return undefined;
   const name = c.name(raw, path, 'task', 'train');
   const command = c.str(raw, 'command', path, 'command: python train.py');
   if (raw.command === undefined && !c.reportedElsewhere(raw, ['command'], TASK_KEYS)) {

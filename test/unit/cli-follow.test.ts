@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiClient } from '../../cli/client.js';
-import { followDeploy } from '../../cli/commands/deploy.js';
+import { followDeploy } from '../../cli/follow.js';
 import { Backoff } from '../../cli/retry.js';
 
 const events = [

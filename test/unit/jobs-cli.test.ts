@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commandText, duration, jobRows, parseRunArgv } from '../../cli/commands/jobs.js';
+import { commandText, jobRows, parseRunArgv } from '../../cli/commands/jobs.js';
+import { duration } from '../../cli/output.js';
 import { until } from '../../cli/commands/tasks.js';
 
 test("roro run: options before CMD are roro's, everything after belongs to CMD", () => {

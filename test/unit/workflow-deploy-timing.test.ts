@@ -8,22 +8,17 @@ import type { ServicePlan } from '../../activities/plan.js';
 import {
   causeOf,
   counts,
-  executeTimed,
   hang,
   heartbeatUntilCancelled,
-  startThenCancel,
-  timeSkippingEnvForFile,
-  withWorker,
   type Call,
   type MockActivities,
 } from '../helpers/workflow-env.js';
+import { timedWorkflow } from '../helpers/workflow-timing.js';
 
 // deployProject's timing paths with mocked activities on the time-skipping test server: retries
 // and their backoff until a step gives up (minutes of workflow time, skipped), the heartbeat timeout
 // of a dead worker, and cancellation. The test server skips no time while an activity is in flight,
 // so the heartbeat timeout (15 s) passes in real time.
-
-const testEnv = timeSkippingEnvForFile();
 
 const plan: DeployPlan = {
   deployId: 'd1',
@@ -39,46 +34,28 @@ const plan: DeployPlan = {
 };
 
 /** Every step of a deploy answers at once; a test replaces the ones it puts in trouble. */
-function deployActivities(overrides: MockActivities = {}): MockActivities {
-  return {
-    prepareDeploy: async () => plan,
-    emit: async () => undefined,
-    buildImage: async () => 'roro/app-p:d1',
-    startInstances: async () => [{ id: 'c1', name: 'roro-p-default-d1-0', hostPort: 40001 }],
-    waitReady: async () => undefined,
-    switchRoute: async () => undefined,
-    retireInstances: async () => 0,
-    removeRoutes: async () => undefined,
-    recordRelease: async () => ({ version: 2, urls: { default: 'https://localhost/p/' } }),
-    syncSchedules: async () => ({ created: [], updated: [], deleted: [], unchanged: [] }),
-    finishDeploy: async () => undefined,
-    removeDeployInstances: async () => 1,
-    describeServing: async () => 'Serving now: default v1.',
-    failDeploy: async () => undefined,
-    ...overrides,
-  } as MockActivities;
-}
-
-async function deploy(activities: MockActivities, calls: Call[]) {
-  const env = testEnv();
-  return withWorker(
-    env,
-    activities,
-    (taskQueue) =>
-      executeTimed(env, 'deployProject', {
-        args: [{ deployId: 'd1' }],
-        workflowId: `deploy-${taskQueue}`,
-        taskQueue,
-      }),
-    calls,
-  );
-}
+const { activities, run, cancelDuring } = timedWorkflow('deployProject', { deployId: 'd1' }, {
+  prepareDeploy: async () => plan,
+  emit: async () => undefined,
+  buildImage: async () => 'roro/app-p:d1',
+  startInstances: async () => [{ id: 'c1', name: 'roro-p-default-d1-0', hostPort: 40001 }],
+  waitReady: async () => undefined,
+  switchRoute: async () => undefined,
+  retireInstances: async () => 0,
+  removeRoutes: async () => undefined,
+  recordRelease: async () => ({ version: 2, urls: { default: 'https://localhost/p/' } }),
+  syncSchedules: async () => ({ created: [], updated: [], deleted: [], unchanged: [] }),
+  finishDeploy: async () => undefined,
+  removeDeployInstances: async () => 1,
+  describeServing: async () => 'Serving now: default v1.',
+  failDeploy: async () => undefined,
+} as MockActivities);
 
 test('a readiness wait whose worker died is started again after the 15 s heartbeat timeout, and the deploy completes', async () => {
   let waits = 0;
   const calls: Call[] = [];
-  const r = await deploy(
-    deployActivities({
+  const r = await run(
+    activities({
       waitReady: async () => {
         if (++waits === 1) return hang();
       },
@@ -95,8 +72,8 @@ test('a readiness wait whose worker died is started again after the 15 s heartbe
 
 test('a build that keeps failing is given up after 5 attempts: the deploy fails, its new instances go, nothing is switched', async () => {
   const calls: Call[] = [];
-  const r = await deploy(
-    deployActivities({
+  const r = await run(
+    activities({
       buildImage: async () => {
         throw new Error('docker engine unreachable');
       },
@@ -119,8 +96,8 @@ test('a build that keeps failing is given up after 5 attempts: the deploy fails,
 
 test('a service that never gets ready is retried 10 times with backoff, then the deploy fails and says what serves', async () => {
   const calls: Call[] = [];
-  const r = await deploy(
-    deployActivities({
+  const r = await run(
+    activities({
       waitReady: async () => {
         throw ApplicationFailure.retryable('not ready yet', 'not_ready');
       },
@@ -141,8 +118,8 @@ test('a service that never gets ready is retried 10 times with backoff, then the
 
 test('a user error is not retried: one attempt, then the deploy fails with its message', async () => {
   const calls: Call[] = [];
-  const r = await deploy(
-    deployActivities({
+  const r = await run(
+    activities({
       buildImage: async () => {
         throw ApplicationFailure.nonRetryable('No matching distribution found for nope==1', 'build_failed');
       },
@@ -161,8 +138,8 @@ test('a user error is not retried: one attempt, then the deploy fails with its m
 test('a route switch that fails twice is retried and the deploy completes once', async () => {
   let switches = 0;
   const calls: Call[] = [];
-  const r = await deploy(
-    deployActivities({
+  const r = await run(
+    activities({
       switchRoute: async () => {
         if (++switches <= 2) throw new Error('gateway reload failed');
       },
@@ -178,15 +155,11 @@ test('a route switch that fails twice is retried and the deploy completes once',
 
 test('a deploy cancelled while its new instances start removes them and records why; the previous release keeps its route', async () => {
   const calls: Call[] = [];
-  const env = testEnv();
-  const { error } = await withWorker(
-    env,
-    deployActivities({ waitReady: heartbeatUntilCancelled }),
-    (taskQueue) =>
-      startThenCancel(env, 'deployProject', [{ deployId: 'd1' }], taskQueue, 'the readiness wait', () =>
-        calls.some((c) => c.name === 'waitReady'),
-      ),
+  const { error } = await cancelDuring(
+    activities({ waitReady: heartbeatUntilCancelled }),
     calls,
+    'waitReady',
+    'the readiness wait',
   );
   assert.ok(causeOf(error) instanceof CancelledFailure);
   const n = counts(calls);

@@ -10,54 +10,36 @@ import type { RunJobInput } from '../../workflows/run-job.js';
 import {
   causeOf,
   counts,
-  executeTimed,
   hang,
   heartbeatUntilCancelled,
-  startThenCancel,
-  timeSkippingEnvForFile,
-  withWorker,
   type Call,
   type MockActivities,
 } from '../helpers/workflow-env.js';
+import { timedWorkflow } from '../helpers/workflow-timing.js';
 
 // runJob's timing paths (roro run and scheduled runs) with mocked activities on the time-skipping
 // test server. The follower's heartbeat timeout (10 s) passes in real time: the test server skips
 // no time while an activity is in flight.
 
-const testEnv = timeSkippingEnvForFile();
-
 const input: RunJobInput = { projectId: '1', project: 'p', jobId: 'j1', command: ['python', 'train.py'] };
 
-function jobActivities(overrides: MockActivities = {}): MockActivities {
-  return {
-    registerJob: async () => undefined,
-    ensureReleaseImage: async () => undefined,
-    startJobContainer: async () => ({ name: 'roro-p-job-j1' }),
-    waitJob: async () => ({ exitCode: 0 }),
-    stopJobContainer: async () => undefined,
-    finishJob: async () => undefined,
-    removeJobContainer: async () => undefined,
-    ...overrides,
-  } as MockActivities;
-}
+const { activities, run, cancelDuring } = timedWorkflow('runJob', input, {
+  registerJob: async () => undefined,
+  ensureReleaseImage: async () => undefined,
+  startJobContainer: async () => ({ name: 'roro-p-job-j1' }),
+  waitJob: async () => ({ exitCode: 0 }),
+  stopJobContainer: async () => undefined,
+  finishJob: async () => undefined,
+  removeJobContainer: async () => undefined,
+} as MockActivities);
 
 const finished = (calls: Call[]) => calls.filter((c) => c.name === 'finishJob').map((c) => c.args[0]);
-
-async function run(activities: MockActivities, calls: Call[], job: RunJobInput = input) {
-  const env = testEnv();
-  return withWorker(
-    env,
-    activities,
-    (taskQueue) => executeTimed(env, 'runJob', { args: [job], workflowId: `job-${taskQueue}`, taskQueue }),
-    calls,
-  );
-}
 
 test('a job whose follower died is followed again after the 10 s heartbeat timeout and ends once', async () => {
   let waits = 0;
   const calls: Call[] = [];
   const r = await run(
-    jobActivities({
+    activities({
       waitJob: async () => {
         if (++waits === 1) return hang();
         return { exitCode: 0 };
@@ -77,9 +59,8 @@ test('a job whose follower died is followed again after the 10 s heartbeat timeo
 
 test('a job past its timeout fails with the reason and its container is removed', async () => {
   const calls: Call[] = [];
-  const r = await run(jobActivities({ waitJob: async () => ({ timedOut: true, exitCode: 137 }) }), calls, {
-    ...input,
-    timeoutSeconds: 5,
+  const r = await run(activities({ waitJob: async () => ({ timedOut: true, exitCode: 137 }) }), calls, {
+    input: { ...input, timeoutSeconds: 5 },
   });
   assert.ok(r.error instanceof WorkflowFailedError);
   assert.equal((causeOf(r.error) as ApplicationFailure).type, 'job_failed');
@@ -92,7 +73,7 @@ test('a job past its timeout fails with the reason and its container is removed'
 test('a container that cannot start for a user error is tried once; one that fails transiently is retried', async () => {
   const calls: Call[] = [];
   const r = await run(
-    jobActivities({
+    activities({
       startJobContainer: async () => {
         throw ApplicationFailure.nonRetryable('Unknown size S9: use one of S1, S2, ...', 'bad_size');
       },
@@ -110,7 +91,7 @@ test('a container that cannot start for a user error is tried once; one that fai
   let starts = 0;
   const again: Call[] = [];
   const ok = await run(
-    jobActivities({
+    activities({
       startJobContainer: async () => {
         if (++starts < 4) throw new Error('docker engine restarting');
         return { name: 'roro-p-job-j1' };
@@ -128,15 +109,11 @@ test('a container that cannot start for a user error is tried once; one that fai
 
 test('roro stop cancels a running job: the container is stopped, the job recorded cancelled, then removed', async () => {
   const calls: Call[] = [];
-  const env = testEnv();
-  const outcome = await withWorker(
-    env,
-    jobActivities({ waitJob: heartbeatUntilCancelled }),
-    (taskQueue) =>
-      startThenCancel(env, 'runJob', [input], taskQueue, 'the job to be followed', () =>
-        calls.some((c) => c.name === 'waitJob'),
-      ),
+  const outcome = await cancelDuring(
+    activities({ waitJob: heartbeatUntilCancelled }),
     calls,
+    'waitJob',
+    'the job to be followed',
   );
   assert.ok(causeOf(outcome.error) instanceof CancelledFailure);
   const after = calls.slice(calls.findIndex((c) => c.name === 'waitJob') + 1).map((c) => c.name);
@@ -145,11 +122,9 @@ test('roro stop cancels a running job: the container is stopped, the job recorde
 });
 
 test('a job cancelled while its container starts is cleaned up only after the start has given up', async () => {
-  const env = testEnv();
   const calls: Call[] = [];
-  const outcome = await withWorker(
-    env,
-    jobActivities({
+  const outcome = await cancelDuring(
+    activities({
       startJobContainer: async () => {
         try {
           return await heartbeatUntilCancelled();
@@ -158,11 +133,9 @@ test('a job cancelled while its container starts is cleaned up only after the st
         }
       },
     }),
-    (taskQueue) =>
-      startThenCancel(env, 'runJob', [input], taskQueue, 'the container start', () =>
-        calls.some((c) => c.name === 'startJobContainer'),
-      ),
     calls,
+    'startJobContainer',
+    'the container start',
   );
   assert.ok(causeOf(outcome.error) instanceof CancelledFailure);
   const names = calls.map((c) => c.name);
@@ -182,25 +155,17 @@ test('a failed scheduled run is run again after the task’s retry backoff, as a
   assert.equal(schedule.action.type, 'startWorkflow');
   const [args] = schedule.action.args as [RunJobInput];
   let waits = 0;
-  const env = testEnv();
   const calls: Call[] = [];
-  const r = await withWorker(
-    env,
-    jobActivities({
+  const r = await run(
+    activities({
       waitJob: async () => {
         assert.ok(Context.current().info.attempt >= 1);
         return { exitCode: ++waits === 1 ? 3 : 0 };
       },
     }),
-    (taskQueue) =>
-      // What the schedule starts at a fire time: its workflow id carries the time, its retry policy the task's retries.
-      executeTimed(env, 'runJob', {
-        args: [args],
-        workflowId: 'task:pj:nightly-2026-01-01T02:00:00Z',
-        taskQueue,
-        retry: schedule.action.retry,
-      }),
     calls,
+    // What the schedule starts at a fire time: its workflow id carries the time, its retry policy the task's retries.
+    { input: args, workflowId: 'task:pj:nightly-2026-01-01T02:00:00Z', retry: schedule.action.retry },
   );
   assert.equal(r.error, undefined);
   assert.equal((r.value as { status: string }).status, 'success');

@@ -5,37 +5,30 @@ import { CancelledFailure } from '@temporalio/common';
 import type { NotebookSessionInput } from '../../workflows/notebook-session.js';
 import {
   causeOf,
-  executeTimed,
   hang,
   heartbeatUntilCancelled,
-  startThenCancel,
-  timeSkippingEnvForFile,
-  withWorker,
   type Call,
   type MockActivities,
 } from '../helpers/workflow-env.js';
+import { timedWorkflow } from '../helpers/workflow-timing.js';
 
 // notebookSession's timing paths with mocked activities on the time-skipping test server: the
 // session ending by itself (Jupyter idle or shut down from its UI), a follower whose worker died
 // (5 s heartbeat timeout, in real time: the test server skips no time while an activity is in
 // flight), a start that never answers, and `roro stop` while starting or running.
 
-const testEnv = timeSkippingEnvForFile();
 const input: NotebookSessionInput = { projectId: '1', project: 'p', notebookId: 'n1' };
 
-function notebookActivities(overrides: MockActivities = {}): MockActivities {
-  return {
-    ensureReleaseImage: async () => undefined,
-    startNotebookContainer: async () => ({ hostPort: 40002 }),
-    waitNotebookReady: async () => undefined,
-    switchRoute: async () => undefined,
-    markNotebook: async () => undefined,
-    waitNotebook: async () => ({ exitCode: 0, logs: [] }),
-    removeRoutes: async () => undefined,
-    stopNotebookContainer: async () => undefined,
-    ...overrides,
-  } as MockActivities;
-}
+const { activities, run, cancelDuring } = timedWorkflow('notebookSession', input, {
+  ensureReleaseImage: async () => undefined,
+  startNotebookContainer: async () => ({ hostPort: 40002 }),
+  waitNotebookReady: async () => undefined,
+  switchRoute: async () => undefined,
+  markNotebook: async () => undefined,
+  waitNotebook: async () => ({ exitCode: 0, logs: [] }),
+  removeRoutes: async () => undefined,
+  stopNotebookContainer: async () => undefined,
+} as MockActivities);
 
 const marks = (calls: Call[]) =>
   calls.filter((c) => c.name === 'markNotebook').map((c) => (c.args[0] as { status: string }).status);
@@ -43,20 +36,9 @@ const marks = (calls: Call[]) =>
 const afterFollow = (calls: Call[]) =>
   calls.slice(calls.map((c) => c.name).lastIndexOf('waitNotebook') + 1).map((c) => c.name);
 
-async function session(activities: MockActivities, calls: Call[]) {
-  const env = testEnv();
-  return withWorker(
-    env,
-    activities,
-    (taskQueue) =>
-      executeTimed(env, 'notebookSession', { args: [input], workflowId: `nb-${taskQueue}`, taskQueue }),
-    calls,
-  );
-}
-
 test('a session whose Jupyter ends by itself (idle shutdown) is finished: route and container go, the row says why', async () => {
   const calls: Call[] = [];
-  const r = await session(notebookActivities(), calls);
+  const r = await run(activities(), calls);
   assert.equal(r.error, undefined);
   assert.deepEqual(r.value, {
     notebookId: 'n1',
@@ -70,8 +52,8 @@ test('a session whose Jupyter ends by itself (idle shutdown) is finished: route 
 test('a session whose follower died is followed again after the 5 s heartbeat timeout and ends once', async () => {
   let follows = 0;
   const calls: Call[] = [];
-  const r = await session(
-    notebookActivities({
+  const r = await run(
+    activities({
       waitNotebook: async () => {
         if (++follows === 1) return hang();
         return { exitCode: 0, logs: [] };
@@ -91,8 +73,8 @@ test('a session whose follower died is followed again after the 5 s heartbeat ti
 
 test('a Jupyter that never answers is given up after 5 attempts: the session fails and leaves no route or container', async () => {
   const calls: Call[] = [];
-  const r = await session(
-    notebookActivities({
+  const r = await run(
+    activities({
       waitNotebookReady: async () => {
         throw ApplicationFailure.retryable('Jupyter did not answer within 240 s', 'not_ready');
       },
@@ -110,16 +92,12 @@ test('a Jupyter that never answers is given up after 5 attempts: the session fai
 });
 
 test('roro stop ends a running session: route and container go, the row says stopped', async () => {
-  const env = testEnv();
   const calls: Call[] = [];
-  const { error } = await withWorker(
-    env,
-    notebookActivities({ waitNotebook: heartbeatUntilCancelled }),
-    (taskQueue) =>
-      startThenCancel(env, 'notebookSession', [input], taskQueue, 'the running session', () =>
-        calls.some((c) => c.name === 'waitNotebook'),
-      ),
+  const { error } = await cancelDuring(
+    activities({ waitNotebook: heartbeatUntilCancelled }),
     calls,
+    'waitNotebook',
+    'the running session',
   );
   assert.ok(causeOf(error) instanceof CancelledFailure);
   assert.deepEqual(afterFollow(calls), ['removeRoutes', 'stopNotebookContainer', 'markNotebook']);
@@ -127,11 +105,9 @@ test('roro stop ends a running session: route and container go, the row says sto
 });
 
 test('roro stop while Jupyter starts waits for the start to give up, then removes what it started', async () => {
-  const env = testEnv();
   const calls: Call[] = [];
-  const { error } = await withWorker(
-    env,
-    notebookActivities({
+  const { error } = await cancelDuring(
+    activities({
       waitNotebookReady: async () => {
         try {
           return await heartbeatUntilCancelled();
@@ -140,11 +116,9 @@ test('roro stop while Jupyter starts waits for the start to give up, then remove
         }
       },
     }),
-    (taskQueue) =>
-      startThenCancel(env, 'notebookSession', [input], taskQueue, 'the readiness wait', () =>
-        calls.some((c) => c.name === 'waitNotebookReady'),
-      ),
     calls,
+    'waitNotebookReady',
+    'the readiness wait',
   );
   assert.ok(causeOf(error) instanceof CancelledFailure);
   const names = calls.map((c) => c.name);
