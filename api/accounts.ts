@@ -26,7 +26,7 @@ export function toUser(row: UserRow): User {
   };
 }
 
-export function checkEmail(email: unknown): string {
+function checkEmail(email: unknown): string {
   if (typeof email !== 'string' || !EMAIL_RE.test(email) || email.length > 254) {
     throw new ValidationError(`Invalid email address ${JSON.stringify(email)}.`, {
       hint: 'Give an address such as ada@example.com.',
@@ -35,7 +35,7 @@ export function checkEmail(email: unknown): string {
   return email.toLowerCase();
 }
 
-export function checkPassword(password: unknown): string {
+function checkPassword(password: unknown): string {
   if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
     throw new ValidationError(`A password must be at least ${MIN_PASSWORD_LENGTH} characters long.`, {
       hint: 'Choose a longer password, or leave it out to have one generated.',

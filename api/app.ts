@@ -18,10 +18,10 @@ import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quotas.js';
 
 /** The version of the /v1 API contract (the OpenAPI document's info.version). */
-export const API_VERSION = '1.0.0';
+const API_VERSION = '1.0.0';
 
 /** Bodies of login and user routes: an email, a password and a flag. */
-export const SMALL_JSON_LIMIT = 16 * 1024;
+const SMALL_JSON_LIMIT = 16 * 1024;
 
 export type { AppDeps } from './deps.js';
 

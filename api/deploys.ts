@@ -2,11 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { PlatformEnv } from '../core/config.js';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { uploadArchivePath, uploadCodeDir, uploadDir } from '../core/release-code.js';
 import { ConflictError, RoroError, ValidationError } from '../core/errors.js';
 import { extractArchive } from '../core/archive/index.js';
@@ -16,49 +14,24 @@ import { projectQuotas } from './quotas.js';
 import { resolveRuntime } from '../core/runtimes.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
 import { workflowIds } from '../temporal/ids.js';
-import { PROJECT_ATTR, KIND_ATTR } from '../temporal/search-attributes.js';
 import type { Project } from './projects.js';
 import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
 import { markDeployFailed } from '../domain/deploy-outcome.js';
+import { receiveUploadFile } from './upload-file.js';
+import { startProjectWorkflow, type WorkflowDeps } from './workflow-resources.js';
 
-export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 type DeployKind = 'deploy' | 'rollback' | 'start' | 'stop' | 'restart';
 
-export const newDeployId = () => `d${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
+const newDeployId = () => `d${Date.now().toString(36)}${crypto.randomBytes(3).toString('hex')}`;
 
-/** Streams the upload to disk, counting bytes and hashing as it goes. */
-async function receiveArchive(body: Readable, file: string, expectedSha: string): Promise<number> {
-  const hash = crypto.createHash('sha256');
-  let bytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      if (bytes > MAX_UPLOAD_BYTES) {
-        cb(
-          new RoroError(`The upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB.`, {
-            status: 413,
-            code: 'too_large',
-            hint: 'Leave data files out with .roroignore and copy them to a volume with `roro cp`.',
-          }),
-        );
-        return;
-      }
-      hash.update(chunk);
-      cb(null, chunk);
-    },
+/** Deploy archives above MAX_UPLOAD_BYTES are refused; data belongs on a volume. */
+function tooLarge(): RoroError {
+  return new RoroError(`The upload is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB.`, {
+    status: 413,
+    code: 'too_large',
+    hint: 'Leave data files out with .roroignore and copy them to a volume with `roro cp`.',
   });
-  await pipeline(body, meter, fs.createWriteStream(file, { mode: 0o600 }));
-  const actual = hash.digest('hex');
-  if (actual !== expectedSha) {
-    throw new ValidationError(
-      `The upload's checksum ${actual.slice(0, 12)}… does not match ${expectedSha.slice(0, 12)}…: it was damaged on the way.`,
-      {
-        code: 'checksum_mismatch',
-        hint: 'Run `roro deploy` again.',
-      },
-    );
-  }
-  return bytes;
 }
 
 /** Checks what can be checked before any work starts: roro.yml, runtime and sizes. */
@@ -112,29 +85,16 @@ async function checkServiceQuotas(db: Pool, project: Project, config: RoroYml): 
   if (replicas > quotas.replicas) throw quotaExceeded('replicas', quotas.replicas, replicas, project.name);
 }
 
-export interface DeployDeps {
-  env: PlatformEnv;
-  db: Pool;
-  temporal: Client;
-}
-
 /** Starts deploy:<project>; a second one while the first runs is refused with the running deploy's id. */
-export async function startDeployWorkflow(
-  deps: DeployDeps,
-  project: Project,
-  deployId: string,
-  kind: DeployKind,
-) {
+async function startDeployWorkflow(deps: WorkflowDeps, project: Project, deployId: string, kind: DeployKind) {
   let handle;
   try {
-    handle = await deps.temporal.workflow.start('deployProject', {
-      taskQueue: deps.env.taskQueue,
+    handle = await startProjectWorkflow(deps, {
+      type: 'deployProject',
       workflowId: workflowIds.deploy(project.name),
+      project: project.name,
+      kind,
       args: [{ deployId }],
-      typedSearchAttributes: [
-        { key: PROJECT_ATTR, value: project.name },
-        { key: KIND_ATTR, value: kind },
-      ],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
@@ -165,7 +125,7 @@ export async function startDeployWorkflow(
 
 /** Receives an uploaded project archive, checks it, and starts the deploy workflow. */
 export async function createDeploy(
-  deps: DeployDeps,
+  deps: WorkflowDeps,
   project: Project,
   userId: string,
   body: Readable,
@@ -182,7 +142,12 @@ export async function createDeploy(
   const archive = uploadArchivePath(deps.env.home, deployId);
   const codeDir = uploadCodeDir(deps.env.home, deployId);
   try {
-    await receiveArchive(body, archive, sha);
+    await receiveUploadFile(body, archive, {
+      maxBytes: MAX_UPLOAD_BYTES,
+      tooLarge,
+      sha256: sha,
+      again: 'Run `roro deploy` again.',
+    });
     await extractArchive(archive, codeDir).catch((err: unknown) => {
       throw err instanceof RoroError
         ? err
@@ -215,7 +180,7 @@ export async function createDeploy(
 
 /** Rollback, start, stop, restart: the same workflow, with an existing image. */
 export async function createOperation(
-  deps: DeployDeps,
+  deps: WorkflowDeps,
   project: Project,
   /** Null when the platform itself asks (the healer rolling out a service whose containers are gone). */
   userId: string | null,
@@ -243,7 +208,7 @@ export async function createOperation(
  * Rolls every running service onto new containers (after a config change), as one `restart`
  * operation without a service; null when the project has no running service.
  */
-export async function restartRunningServices(deps: DeployDeps, project: Project, userId: string) {
+export async function restartRunningServices(deps: WorkflowDeps, project: Project, userId: string) {
   const running = await deps.db.query(
     `SELECT 1 FROM services WHERE project_id = $1 AND desired = 'running' LIMIT 1`,
     [project.id],

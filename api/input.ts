@@ -2,10 +2,10 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { NAME_LENGTH, NAME_PATTERN, NAME_RULE } from '../core/names.js';
-import { show, validate } from './refusal.js';
+import { show } from './refusal.js';
 
 /** The largest value of a PostgreSQL integer column: every id, version, seq and count fits. */
-export const MAX_INT = 2147483647;
+const MAX_INT = 2147483647;
 
 /** A whole number within [min, max]; the message names the range and what was sent. */
 function wholeNumber(min: number, max: number) {
@@ -39,19 +39,6 @@ export function intQuery(opts: { min?: number; max?: number; fallback: number })
   return z
     .preprocess((v) => (v === '' ? opts.fallback : digits(v)), wholeNumber(min, max))
     .default(opts.fallback);
-}
-
-/**
- * A whole number from a JSON body field (a number) or a query parameter (a string of digits),
- * within [min, max]; `fallback` when absent. Refused naming the field, by the schemas above.
- */
-export function intInput(
-  value: unknown,
-  field: string,
-  opts: { min?: number; max?: number; fallback?: number } = {},
-): number {
-  if ((value === undefined || value === '') && opts.fallback !== undefined) return opts.fallback;
-  return validate(field, wholeNumber(opts.min ?? 0, opts.max ?? MAX_INT), digits(value));
 }
 
 /** A project, service, volume, task or tag name, refused with the rule names share. */

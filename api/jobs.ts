@@ -1,14 +1,13 @@
 import crypto from 'node:crypto';
 import type { Pool } from 'pg';
-import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { PlatformEnv } from '../core/config.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
 import { workflowIds } from '../temporal/ids.js';
-import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { RunJobInput } from '../workflows/run-job.js';
 import type { Project } from './projects.js';
-import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
+import { cancelWorkflow, startWorkflowResource, type WorkflowDeps } from './workflow-resources.js';
 import { projectQuotas } from './quotas.js';
 import { quotaExceeded } from '../core/quotas.js';
 import { withTransaction } from '../db/transaction.js';
@@ -19,13 +18,12 @@ import { fixedNanos, sinceParam } from '../containers/logs.js';
 import { syncProjectSchedules } from '../domain/schedules.js';
 import { latestRelease } from '../db/releases.js';
 
-export type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
 import type { Job, JobLogLine, TaskInfo } from '../core/api-types.js';
 
 const MAX_ARGS = 1000;
 const MAX_COMMAND_BYTES = 64 * 1024;
 
-export const newJobId = () => `j${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
+const newJobId = () => `j${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 
 const JOB_COLUMNS = `id, status, command, size, task, exit_code, error, attempt, release_version,
   created_at, started_at, finished_at, log_dropped, workflow_id`;
@@ -67,7 +65,7 @@ function toJob(r: JobRow): Job {
 }
 
 /** `command` is argv (strings), so options after the program belong to it and nothing is re-split. */
-export function checkCommand(raw: unknown): string[] {
+function checkCommand(raw: unknown): string[] {
   if (!Array.isArray(raw) || raw.length === 0 || !raw.every((a) => typeof a === 'string')) {
     throw new ValidationError(
       '"command" must be a non-empty list of strings (the program and its arguments).',
@@ -88,12 +86,12 @@ export function checkCommand(raw: unknown): string[] {
   return raw as string[];
 }
 
-/** Records the job and starts job:<project>:<id>; answers at once, the workflow does the rest. */
 /** Any constant: with the project id it orders concurrent job starts of one project. */
 const JOB_QUOTA_LOCK = 7_400_003;
 
+/** Records the job and starts job:<project>:<id>; answers at once, the workflow does the rest. */
 export async function startJob(
-  deps: { env: PlatformEnv; db: Pool; temporal: Client },
+  deps: WorkflowDeps,
   project: Project,
   userId: string,
   body: { command?: unknown; size?: unknown },
@@ -112,38 +110,24 @@ export async function startJob(
     );
   }
   const id = newJobId();
-  const workflowId = workflowIds.job(project.name, id);
-  // Counted and inserted under one per-project lock, so concurrent starts cannot pass the quota together.
-  await withTransaction(deps.db, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [JOB_QUOTA_LOCK, Number(project.id)]);
-    const limit = (await projectQuotas(client, project.id)).runningJobs;
-    const running = await client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM jobs WHERE project_id = $1 AND status = 'running'`,
-      [project.id],
-    );
-    const n = Number(running.rows[0]!.n);
-    if (n >= limit) throw quotaExceeded('runningJobs', limit, n + 1, project.name);
-    await client.query(
-      `INSERT INTO jobs (id, project_id, workflow_id, command, size, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, project.id, workflowId, command, size, userId],
-    );
-  });
   const input: RunJobInput = { projectId: project.id, project: project.name, jobId: id, command, size };
-  try {
-    await deps.temporal.workflow.start('runJob', {
-      taskQueue: deps.env.taskQueue,
-      workflowId,
-      args: [input],
-      typedSearchAttributes: [
-        { key: PROJECT_ATTR, value: project.name },
-        { key: KIND_ATTR, value: 'job' },
-      ],
+  // Counted and inserted under one per-project lock, so concurrent starts cannot pass the quota together.
+  const record = (workflowId: string) =>
+    withTransaction(deps.db, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [JOB_QUOTA_LOCK, Number(project.id)]);
+      const limit = (await projectQuotas(client, project.id)).runningJobs;
+      const running = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM jobs WHERE project_id = $1 AND status = 'running'`,
+        [project.id],
+      );
+      const n = Number(running.rows[0]!.n);
+      if (n >= limit) throw quotaExceeded('runningJobs', limit, n + 1, project.name);
+      await client.query(
+        `INSERT INTO jobs (id, project_id, workflow_id, command, size, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [id, project.id, workflowId, command, size, userId],
+      );
     });
-  } catch (err) {
-    // Nothing started, so nothing is recorded: no row is left `running`.
-    await deps.db.query('DELETE FROM jobs WHERE id = $1', [id]);
-    throw isTemporalUnreachable(err) ? workflowNotStarted('the job', err, 'Nothing was started.') : err;
-  }
+  await startWorkflowResource(deps, { kind: 'job', id, project, input }, record);
   return getJob(deps.db, project.id, id);
 }
 
@@ -193,13 +177,7 @@ export async function stopJob(
   id: string,
 ): Promise<Job> {
   const row = await jobRow(deps.db, projectId, id);
-  if (row.status === 'running') {
-    try {
-      await deps.temporal.workflow.getHandle(row.workflow_id).cancel();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-  }
+  if (row.status === 'running') await cancelWorkflow(deps.temporal, row.workflow_id);
   return toJob(row);
 }
 

@@ -17,7 +17,7 @@ export interface ThrottleRules {
   addressWindowMs: number;
 }
 
-export const DEFAULT_THROTTLE_RULES: ThrottleRules = {
+const DEFAULT_THROTTLE_RULES: ThrottleRules = {
   accountFreeFailures: 5,
   accountBaseWaitMs: 2_000,
   accountMaxWaitMs: 15 * 60_000,

@@ -1,11 +1,9 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { homePaths } from '../core/config.js';
-import { RoroError, ValidationError } from '../core/errors.js';
+import { RoroError } from '../core/errors.js';
+import { checkAnnouncedLength, receiveUploadFile } from './upload-file.js';
 
 /** Largest model blob; RORO_MODEL_MAX_BYTES overrides the 2 GiB default. */
 export function maxModelBytes(env: NodeJS.ProcessEnv = process.env): number {
@@ -22,7 +20,7 @@ export function blobPath(home: string, projectId: string, repo: string, version:
   return path.join(modelsRoot(home), projectId, repo, `${version}.bin`);
 }
 
-export class TooLargeError extends RoroError {
+class TooLargeError extends RoroError {
   constructor(limit: number) {
     super(`The model is larger than the limit of ${limit} bytes.`, {
       status: 413,
@@ -45,40 +43,19 @@ export interface StagedBlob {
  */
 export async function stageBlob(
   dir: string,
-  body: NodeJS.ReadableStream,
+  body: AsyncIterable<Buffer>,
   opts: { maxBytes: number; length?: number; sha256?: string },
 ): Promise<StagedBlob> {
-  if (opts.length !== undefined && opts.length > opts.maxBytes) throw new TooLargeError(opts.maxBytes);
+  const limits = {
+    ...opts,
+    tooLarge: () => new TooLargeError(opts.maxBytes),
+    again: 'Send the model again.',
+  };
+  checkAnnouncedLength(limits);
   await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `.upload-${crypto.randomBytes(8).toString('hex')}`);
-  const hash = crypto.createHash('sha256');
-  let size = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > opts.maxBytes) return done(new TooLargeError(opts.maxBytes));
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  try {
-    const out = fs.createWriteStream(file, { mode: 0o600, flags: 'wx' });
-    await pipeline(body, meter, out);
-    const fh = await fsp.open(file, 'r');
-    await fh.sync().finally(() => fh.close());
-    const sha256 = hash.digest('hex');
-    if (opts.length !== undefined && size !== opts.length)
-      throw new ValidationError(`The upload ended after ${size} of ${opts.length} bytes; send it again.`);
-    if (opts.sha256 && opts.sha256.toLowerCase() !== sha256)
-      throw new ValidationError(
-        'The model arrived corrupted: its sha256 does not match the X-Roro-Sha256 header; send it again.',
-        { code: 'checksum_mismatch' },
-      );
-    return { file, size, sha256 };
-  } catch (err) {
-    await fsp.rm(file, { force: true });
-    throw err;
-  }
+  const { bytes, sha256 } = await receiveUploadFile(body, file, limits, { sync: true });
+  return { file, size: bytes, sha256 };
 }
 
 export async function discardBlob(staged: StagedBlob): Promise<void> {

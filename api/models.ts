@@ -8,7 +8,7 @@ import { checkName } from '../core/names.js';
 import { blobPath, discardBlob, type StagedBlob } from './model-blobs.js';
 
 /** Metadata the server assigns; a client may not set these keys itself. */
-export const SYSTEM_KEYS = ['Model-ID', 'Model-Name', 'Model-Version', 'Date', 'Content-Encoding', 'Comment'];
+const SYSTEM_KEYS = ['Model-ID', 'Model-Name', 'Model-Version', 'Date', 'Content-Encoding', 'Comment'];
 const ENCODING_RE = /^[a-z0-9][a-z0-9.+-]{0,39}$/;
 const MAX_META_ENTRIES = 100;
 

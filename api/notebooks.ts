@@ -1,22 +1,18 @@
 import crypto from 'node:crypto';
 import type { Pool } from 'pg';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { PlatformEnv } from '../core/config.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { localHostCapacity, resolveSize } from '../core/sizes.js';
-import { workflowIds } from '../temporal/ids.js';
-import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { NotebookSessionInput } from '../workflows/notebook-session.js';
 import type { Project } from './projects.js';
-import { isTemporalUnreachable, workflowNotStarted } from './workflow-start.js';
+import { cancelWorkflow, startWorkflowResource, type WorkflowDeps } from './workflow-resources.js';
 import type { Notebook } from '../core/api-types.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import { lastLogLines } from '../containers/last-lines.js';
 import { notebookContainerName, notebookLabel, notebookService } from '../core/notebook-names.js';
 import { openToken } from '../domain/notebook-tokens.js';
 import { latestRelease } from '../db/releases.js';
-
-export type { Notebook } from '../core/api-types.js';
 
 export const newNotebookId = () => `n${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 const ID_RE = /^n[a-z0-9]{1,30}$/;
@@ -56,7 +52,7 @@ function toNotebook(r: Row): Notebook {
 }
 
 /** The session's URLs with its token; the caller has already been checked to be a project member. */
-export function notebookUrls(env: PlatformEnv, project: string, r: Row): Pick<Notebook, 'url' | 'hostUrl'> {
+function notebookUrls(env: PlatformEnv, project: string, r: Row): Pick<Notebook, 'url' | 'hostUrl'> {
   if (r.status !== 'running' || !r.token_sealed) return {};
   const token = openToken(env.home, r.id, r.token_sealed);
   const label = notebookLabel(project, r.id);
@@ -69,7 +65,7 @@ export function notebookUrls(env: PlatformEnv, project: string, r: Row): Pick<No
 
 /** Records the session and starts notebook:<project>:<id>; answers at once, the workflow does the rest. */
 export async function startNotebook(
-  deps: { env: PlatformEnv; db: Pool; temporal: Client },
+  deps: WorkflowDeps,
   project: Project,
   userId: string,
   body: { size?: unknown; lab?: unknown },
@@ -86,28 +82,14 @@ export async function startNotebook(
     );
   }
   const id = newNotebookId();
-  const workflowId = workflowIds.notebook(project.name, id);
-  await deps.db.query(
-    `INSERT INTO notebooks (id, project_id, workflow_id, service, app, size, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [id, project.id, workflowId, notebookService(id), body.lab ? 'lab' : 'notebook', size, userId],
-  );
   const input: NotebookSessionInput = { projectId: project.id, project: project.name, notebookId: id };
-  try {
-    await deps.temporal.workflow.start('notebookSession', {
-      taskQueue: deps.env.taskQueue,
-      workflowId,
-      args: [input],
-      typedSearchAttributes: [
-        { key: PROJECT_ATTR, value: project.name },
-        { key: KIND_ATTR, value: 'notebook' },
-      ],
-    });
-  } catch (err) {
-    // Nothing started, so nothing is recorded: no row is left `running`.
-    await deps.db.query('DELETE FROM notebooks WHERE id = $1', [id]);
-    throw isTemporalUnreachable(err) ? workflowNotStarted('the notebook', err, 'Nothing was started.') : err;
-  }
+  await startWorkflowResource(deps, { kind: 'notebook', id, project, input }, async (workflowId) => {
+    await deps.db.query(
+      `INSERT INTO notebooks (id, project_id, workflow_id, service, app, size, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [id, project.id, workflowId, notebookService(id), body.lab ? 'lab' : 'notebook', size, userId],
+    );
+  });
   return toNotebook(await notebookRow(deps.db, project.id, id));
 }
 
@@ -149,13 +131,8 @@ export async function stopNotebook(
   id: string,
 ): Promise<Notebook> {
   const row = await notebookRow(deps.db, projectId, id);
-  if (row.status === 'starting' || row.status === 'running') {
-    try {
-      await deps.temporal.workflow.getHandle(row.workflow_id).cancel();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-  }
+  if (row.status === 'starting' || row.status === 'running')
+    await cancelWorkflow(deps.temporal, row.workflow_id);
   return toNotebook(row);
 }
 

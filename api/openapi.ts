@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { routesOf, type AnyRouteSpec } from './route.js';
 
 /** The body of every error the API answers: what is wrong and the next step. */
-export const ErrorBody = z.object({
+const ErrorBody = z.object({
   error: z.object({
     code: z.string().describe('Machine-readable, e.g. invalid, not_found, conflict.'),
     message: z.string().describe('What is wrong; a refused field is named first, e.g. body.version.'),

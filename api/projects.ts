@@ -9,7 +9,7 @@ import { releaseCodeRoot } from '../core/release-code.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import { checkName, PLATFORM_PROJECT } from '../core/names.js';
 
-export const DEFAULT_VOLUMES = ['data', 'notebooks'] as const;
+const DEFAULT_VOLUMES = ['data', 'notebooks'] as const;
 /** uid/gid of the non-root `roro` user inside runtime images; volumes must be writable by it. */
 export const CONTAINER_UID = 1000;
 

@@ -20,7 +20,7 @@ const FORMAT_EXAMPLES: Record<string, string> = { datetime: ' (UTC, e.g. 2026-01
  * Zod's issue phrased to follow the field's name ("body.email is required"): the per-parse error
  * map of every request schema. A schema's own message (intBody's range) takes precedence.
  */
-export function issueMessage(iss: z.core.$ZodRawIssue): string {
+function issueMessage(iss: z.core.$ZodRawIssue): string {
   const i = iss as unknown as Record<string, unknown>;
   const unit = i.origin === 'string' ? ' characters' : i.origin === 'array' ? ' items' : '';
   switch (iss.code) {
@@ -46,12 +46,12 @@ export function issueMessage(iss: z.core.$ZodRawIssue): string {
 }
 
 /** `body.command[1]`: where the value was read from, then its path inside. */
-export function fieldName(at: string, path: readonly PropertyKey[]): string {
+function fieldName(at: string, path: readonly PropertyKey[]): string {
   return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : `${s}.${String(k)}`), at);
 }
 
 /** A 400 naming the first field that breaks the route's schema, with the rule it breaks. */
-export function refusal(at: string, issues: readonly z.core.$ZodIssue[]): ValidationError {
+function refusal(at: string, issues: readonly z.core.$ZodIssue[]): ValidationError {
   const fields = issues.slice(0, 10).map((iss) => ({ field: fieldName(at, iss.path), message: iss.message }));
   const first = fields[0] ?? { field: at, message: 'is not valid' };
   // A schema's own whole sentence ("Invalid volume name ...") keeps its start; the field follows it.

@@ -5,7 +5,7 @@ import { withTransaction } from '../db/transaction.js';
 import { deleteProject, startProjectRemoval } from './projects.js';
 
 /** What happens to the projects a removed user owns: nothing (refuse), deleted, or given to another user. */
-export type OwnedProjects = { mode: 'refuse' } | { mode: 'delete' } | { mode: 'transfer'; to: string };
+type OwnedProjects = { mode: 'refuse' } | { mode: 'delete' } | { mode: 'transfer'; to: string };
 
 export interface RemovedUser {
   email: string;

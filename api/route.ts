@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { validate } from './refusal.js';
 
 /** One documented response: JSON by default, or another content type (a stream, a file). */
-export interface Reply {
+interface Reply {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
@@ -16,7 +16,7 @@ type Parsed<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
  * A route of the API: its request schemas (path, query, headers, JSON body) validate every request
  * before the handler runs, and the same schemas, with the responses, make its OpenAPI operation.
  */
-export interface RouteSpec<P extends Schema, Q extends Schema, H extends Schema, B extends Schema> {
+interface RouteSpec<P extends Schema, Q extends Schema, H extends Schema, B extends Schema> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** The Express path inside its router, e.g. `/deploys/:id`. */
   path: string;
@@ -34,7 +34,7 @@ export interface RouteSpec<P extends Schema, Q extends Schema, H extends Schema,
   use?: RequestHandler[];
 }
 
-export interface RouteInput<P extends Schema, Q extends Schema, H extends Schema, B extends Schema> {
+interface RouteInput<P extends Schema, Q extends Schema, H extends Schema, B extends Schema> {
   params: Parsed<P>;
   query: Parsed<Q>;
   headers: Parsed<H>;

@@ -29,7 +29,7 @@ export function checkScopedPath(originalUrl: string, project: string): void {
 }
 
 /** A container's token as the API finds it: bound to a container id once that is known. */
-export interface ContainerToken {
+interface ContainerToken {
   id: string;
   containerId: string | null;
   /** The random value of the container's roro.api-token label (null for tokens made before it). */

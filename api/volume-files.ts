@@ -18,6 +18,7 @@ import {
   type Resolved,
 } from './volumes.js';
 import { tarTree } from './volume-tar.js';
+import { checkAnnouncedLength, receiveUploadFile, type UploadLimits } from './upload-file.js';
 
 /**
  * Copying into and out of volumes. Uploads land under a temporary name in the destination's own
@@ -25,7 +26,7 @@ import { tarTree } from './volume-tar.js';
  * upload never appears under its final name. Every descriptor opened is checked to lie in the volume.
  */
 
-export interface UploadInput {
+interface UploadInput {
   volume: string;
   /** The destination path as the user gave it; a trailing `/` means "into this directory". */
   path: string;
@@ -40,11 +41,15 @@ export interface UploadInput {
   quota?: { remaining: number; exceeded: (wanted: number) => RoroError };
 }
 
-/** The most bytes this upload may write: the server's upload limit or what the quota leaves. */
-function writeLimit(input: UploadInput): { max: number; error: (wanted: number) => RoroError } {
-  if (input.quota && input.quota.remaining < input.maxBytes)
-    return { max: input.quota.remaining, error: input.quota.exceeded };
-  return { max: input.maxBytes, error: () => tooLarge(input.maxBytes) };
+/** The upload's limits: the server's upload limit, or what the quota leaves when that is less. */
+function limitsOf(input: UploadInput): UploadLimits {
+  const quota = input.quota && input.quota.remaining < input.maxBytes ? input.quota : undefined;
+  return {
+    maxBytes: quota ? quota.remaining : input.maxBytes,
+    tooLarge: quota ? quota.exceeded : () => tooLarge(input.maxBytes),
+    length: input.length,
+    again: 'Run roro cp again.',
+  };
 }
 
 const tmpName = () => `.roro-upload-${crypto.randomBytes(6).toString('hex')}`;
@@ -101,27 +106,6 @@ async function targetOf(r: Resolved, input: UploadInput): Promise<string> {
   return r.abs;
 }
 
-/** Counts bytes as they arrive and stops at the limits; the body is never held in memory whole. */
-async function* metered(body: AsyncIterable<Buffer>, input: UploadInput): AsyncGenerator<Buffer> {
-  let bytes = 0;
-  for await (const chunk of body) {
-    bytes += chunk.length;
-    const limit = writeLimit(input);
-    if (bytes > limit.max) throw limit.error(input.length ?? bytes);
-    if (input.length !== undefined && bytes > input.length)
-      throw new ValidationError(`The upload sent more than the ${input.length} bytes it announced.`, {
-        code: 'size_mismatch',
-      });
-    yield chunk;
-  }
-  if (input.length !== undefined && bytes !== input.length) {
-    throw new ValidationError(
-      `The upload ended after ${bytes} of ${input.length} bytes; nothing was written.`,
-      { code: 'size_mismatch', hint: 'Run roro cp again.' },
-    );
-  }
-}
-
 async function syncDir(dir: string): Promise<void> {
   const h = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
@@ -132,8 +116,8 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 export async function receiveFile(volumeRoot: string, body: AsyncIterable<Buffer>, input: UploadInput) {
-  const limit = writeLimit(input);
-  if (input.length !== undefined && input.length > limit.max) throw limit.error(input.length);
+  const limits = limitsOf(input);
+  checkAnnouncedLength(limits);
   const r = await resolveInVolume(volumeRoot, input.volume, input.path);
   const target = await targetOf(r, input);
   const existing = await fs.lstat(target).catch(() => undefined);
@@ -142,32 +126,25 @@ export async function receiveFile(volumeRoot: string, body: AsyncIterable<Buffer
       `${showPath(input.volume, path.relative(r.root, target))} is a directory; a file cannot replace it.`,
     );
   const tmp = path.join(path.dirname(target), tmpName());
-  const handle = await fs.open(
-    tmp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o644,
-  );
-  let bytes = 0;
+  const { bytes } = await receiveUploadFile(body, tmp, limits, {
+    mode: 0o644,
+    sync: true,
+    opened: async (handle) => {
+      const real = await fdPath(handle);
+      if (real !== undefined && !isInside(r.root, real))
+        throw new ValidationError(`${showPath(input.volume, input.path)} leads outside the volume.`, {
+          code: 'path_outside_volume',
+        });
+    },
+  });
   try {
-    const real = await fdPath(handle);
-    if (real !== undefined && !isInside(r.root, real))
-      throw new ValidationError(`${showPath(input.volume, input.path)} leads outside the volume.`, {
-        code: 'path_outside_volume',
-      });
-    for await (const chunk of metered(body, input)) {
-      await handle.write(chunk);
-      bytes += chunk.length;
-    }
-    await handle.sync();
-    await handle.close();
     await chownForContainers(tmp);
     await fs.rename(tmp, target);
-    await syncDir(path.dirname(target));
   } catch (err) {
-    await handle.close().catch(() => undefined);
     await fs.rm(tmp, { force: true });
     throw err;
   }
+  await syncDir(path.dirname(target));
   return { path: path.relative(r.root, target), bytes, type: 'file' as const };
 }
 
@@ -200,14 +177,13 @@ export async function receiveDirectory(volumeRoot: string, body: AsyncIterable<B
   const archive = path.join(staging, `${tmpName()}.tar.gz`);
   const tmp = path.join(path.dirname(target), tmpName());
   try {
-    await pipeline(
-      Readable.from(metered(body, input)),
-      (await fs.open(archive, 'wx', 0o600)).createWriteStream(),
-    );
+    const limits = limitsOf(input);
+    await receiveUploadFile(body, archive, limits);
     // What the archive unpacks to counts, not what it weighs: a gzip bomb stops at the limit.
-    const limit = writeLimit(input);
-    const res = await extractArchive(archive, tmp, { maxBytes: limit.max }).catch((err: unknown) => {
-      throw err instanceof RoroError && err.code === 'archive_too_large' ? limit.error(limit.max + 1) : err;
+    const res = await extractArchive(archive, tmp, { maxBytes: limits.maxBytes }).catch((err: unknown) => {
+      throw err instanceof RoroError && err.code === 'archive_too_large'
+        ? limits.tooLarge(limits.maxBytes + 1)
+        : err;
     });
     await chownTree(tmp);
     if (before) {

@@ -16,7 +16,7 @@ import { TAR_END, tarFile, tarHeaderBlocks, type TarEntryHeader } from '../core/
 const READ_CHUNK = 64 * 1024;
 const MAX_ENTRIES = 50_000;
 
-export interface TreeOptions {
+interface TreeOptions {
   onSkip?: (rel: string, why: string) => void;
   onBytes?: (n: number) => void;
   checkFd?: boolean;

@@ -29,7 +29,7 @@ function escapeError(volume: string, raw: string, why: string): ValidationError 
 }
 
 /** Paths inside a volume stay well under PATH_MAX (4096) once the volume's own directory is added. */
-export const MAX_VOLUME_PATH_BYTES = 3072;
+const MAX_VOLUME_PATH_BYTES = 3072;
 
 /** Lexical check: returns `a/b/c` ('' for the root) or throws 400 naming the path. */
 export function normalizeVolumePath(volume: string, raw: string): string {

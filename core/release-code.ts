@@ -24,7 +24,7 @@ export function releaseCodeRoot(home: string, projectId: string): string {
 }
 
 /** Releases with the same code share one archive, named by the upload's sha256. */
-export function releaseCodePath(home: string, projectId: string, sha256: string): string {
+function releaseCodePath(home: string, projectId: string, sha256: string): string {
   if (!SHA256_HEX.test(sha256)) throw new Error(`${sha256} is not a sha256 digest`);
   return path.join(releaseCodeRoot(home, projectId), `${sha256}.tar.gz`);
 }

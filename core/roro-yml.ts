@@ -16,14 +16,8 @@ import {
   type RoroYml,
 } from './roro-yml/types.js';
 
-export {
-  MAX_RORO_YML_CHARS,
-  MAX_RORO_YML_NODES,
-  MAX_SERVICES,
-  MAX_TASKS,
-  OVERLAP_POLICIES,
-} from './roro-yml/types.js';
-export type { Issue, OverlapPolicy, ParseOptions, RoroYml, ServiceSpec, TaskSpec } from './roro-yml/types.js';
+export { MAX_RORO_YML_CHARS, MAX_RORO_YML_NODES, MAX_SERVICES } from './roro-yml/types.js';
+export type { Issue, OverlapPolicy, RoroYml, ServiceSpec, TaskSpec } from './roro-yml/types.js';
 
 /**
  * roro.yml: parse, validate against REFERENCE §2 plus roro's extensions, and report every problem

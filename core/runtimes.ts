@@ -10,7 +10,7 @@ export interface RuntimeDefinition {
   description: string;
 }
 
-export interface ResolvedRuntime {
+interface ResolvedRuntime {
   runtime: RuntimeDefinition;
   /** The value as written in roro.yml (after defaulting). */
   requested: string;
@@ -21,7 +21,7 @@ export interface ResolvedRuntime {
   version: string | undefined;
 }
 
-export const RUNTIMES: readonly RuntimeDefinition[] = [
+const RUNTIMES: readonly RuntimeDefinition[] = [
   {
     name: 'python3',
     dir: 'runtimes/python3',
@@ -36,7 +36,7 @@ export const RUNTIMES: readonly RuntimeDefinition[] = [
   },
 ];
 
-export const DEFAULT_RUNTIME = 'python3';
+const DEFAULT_RUNTIME = 'python3';
 
 /** Legacy rorodata image names that projects still carry in roro.yml. */
 const ALIASES: Record<string, string> = {

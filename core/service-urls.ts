@@ -1,5 +1,5 @@
 /** `<project>` for the default service, `<project>--<service>` otherwise: the gateway's label. */
-export function routeLabel(project: string, service: string): string {
+function routeLabel(project: string, service: string): string {
   return service === 'default' ? project : `${project}--${service}`;
 }
 

@@ -7,7 +7,7 @@ export interface SizeLimits {
   memoryBytes: number;
 }
 
-export interface SizeDefinition extends SizeLimits {
+interface SizeDefinition extends SizeLimits {
   name: string;
   description: string;
 }

@@ -3,11 +3,11 @@ import { ValidationError } from '../core/errors.js';
 import { masterKey, open, seal } from './secrets-box.js';
 import { withTransaction } from '../db/transaction.js';
 
-export const CONFIG_NAME_RULE =
+const CONFIG_NAME_RULE =
   'must be upper-case letters, digits and underscores, not starting with a digit ([A-Z_][A-Z0-9_]*)';
 const NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
-export const MAX_VALUE_BYTES = 32 * 1024;
-export const MAX_VARS = 200;
+const MAX_VALUE_BYTES = 32 * 1024;
+const MAX_VARS = 200;
 
 /** Names the platform sets itself; a config var must not shadow them. */
 export function isReserved(name: string): boolean {

@@ -15,7 +15,7 @@ import { KIND_ATTR, PROJECT_ATTR } from '../temporal/search-attributes.js';
 import type { RunJobInput } from '../workflows/run-job-input.js';
 
 /** roro.yml `overlap:` → what the scheduler does when a run is still going at the next fire time. */
-export const OVERLAP_TO_TEMPORAL: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
+const OVERLAP_TO_TEMPORAL: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
   buffer_one: ScheduleOverlapPolicy.BUFFER_ONE,
   cancel_previous: ScheduleOverlapPolicy.CANCEL_OTHER,
@@ -39,7 +39,7 @@ export interface SyncSchedulesResult {
 }
 
 /** What a task's memo keeps for `roro tasks`; the hash says whether a sync must update the schedule. */
-export interface TaskMemo {
+interface TaskMemo {
   task: TaskSpec;
   hash: string;
 }

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { ContainerDriver } from '../containers/driver.js';
 
 /** What a service is doing now, from the engine's containers and the healer's probes. */
-export type ServiceState = 'running' | 'degraded' | 'crash-looping' | 'down' | 'deploying' | 'stopped';
+type ServiceState = 'running' | 'degraded' | 'crash-looping' | 'down' | 'deploying' | 'stopped';
 
 export interface ServiceHealth {
   name: string;

@@ -1,12 +1,13 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { route } from '../route.js';
 import { ProjectPath } from './shapes.js';
 import type { AppDeps } from '../deps.js';
-import { currentUser, requireAuth } from '../auth.js';
-import { getProject } from '../projects.js';
+import { projectRouter } from './project-router.js';
+import { currentUser } from '../auth.js';
 import { changeConfig, checkConfigName, checkConfigValue, listConfig } from '../../domain/config-vars.js';
 import { restartRunningServices } from '../deploys.js';
+import { workflowDeps } from '../workflow-resources.js';
 import { RoroError, ValidationError } from '../../core/errors.js';
 
 const Change = z.object({
@@ -34,9 +35,7 @@ function checkChange(body: z.output<typeof Change>): {
 }
 
 export function configRoutes(deps: AppDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireAuth(deps.db));
-  const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
+  const { r, project } = projectRouter(deps);
 
   // Values only when asked for (`roro config --show`), so a plain listing never puts them on screen.
   route(
@@ -88,17 +87,13 @@ export function configRoutes(deps: AppDeps): Router {
       let restart: { deploy?: unknown; skipped?: string } = { skipped: 'no-restart' };
       if (change.restart && !changed.length) restart = { skipped: 'unchanged' };
       else if (change.restart) {
-        if (!deps.temporal)
-          throw new RoroError('The API has no Temporal connection.', { code: 'unavailable', status: 503 });
-        const deploy = await restartRunningServices(
-          { env: deps.env, db: deps.db, temporal: deps.temporal },
-          p,
-          currentUser(req).id,
-        ).catch((err: unknown) => {
-          // The values are stored either way; say why the services did not roll instead of failing.
-          if (err instanceof RoroError && err.status === 409) return { error: err.message };
-          throw err;
-        });
+        const deploy = await restartRunningServices(workflowDeps(deps), p, currentUser(req).id).catch(
+          (err: unknown) => {
+            // The values are stored either way; say why the services did not roll instead of failing.
+            if (err instanceof RoroError && err.status === 409) return { error: err.message };
+            throw err;
+          },
+        );
         restart =
           deploy === null
             ? { skipped: 'no-services' }

@@ -1,10 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
-import { currentUser, requireAuth } from '../auth.js';
-import { getProject } from '../projects.js';
-import { createDeploy, createOperation, type DeployDeps } from '../deploys.js';
-import { NotFoundError, RoroError, ValidationError } from '../../core/errors.js';
+import { projectRouter } from './project-router.js';
+import { currentUser } from '../auth.js';
+import { createDeploy, createOperation } from '../deploys.js';
+import { workflowDeps } from '../workflow-resources.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { serviceUrls } from '../../core/service-urls.js';
 import { loadServiceHealth } from '../../domain/service-health.js';
 import { lazyDriver } from '../container-driver.js';
@@ -13,12 +14,6 @@ import { route } from '../route.js';
 import { Deploy, ProjectPath, StartedDeploy } from './shapes.js';
 import { latestRelease } from '../../db/releases.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-function deployDeps(deps: AppDeps): DeployDeps {
-  if (!deps.temporal)
-    throw new RoroError('The API has no Temporal connection.', { code: 'unavailable', status: 503 });
-  return { env: deps.env, db: deps.db, temporal: deps.temporal };
-}
 
 async function getDeploy(deps: AppDeps, projectId: string, id: string) {
   const res = await deps.db.query(
@@ -92,9 +87,7 @@ const Release = z.looseObject({
 });
 
 export function deployRoutes(deps: AppDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireAuth(deps.db));
-  const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
+  const { r, project } = projectRouter(deps);
   const docker = lazyDriver(deps.env);
   const accepted = { 202: { description: 'Started.', schema: z.object({ deploy: StartedDeploy }) } };
 
@@ -116,7 +109,7 @@ export function deployRoutes(deps: AppDeps): Router {
     async (req, res, { headers }) => {
       const p = await project(req);
       const deploy = await createDeploy(
-        deployDeps(deps),
+        workflowDeps(deps),
         p,
         currentUser(req).id,
         req,
@@ -227,7 +220,7 @@ export function deployRoutes(deps: AppDeps): Router {
           'Run `roro releases` to list versions.',
         );
       res.status(202).json({
-        deploy: await createOperation(deployDeps(deps), p, currentUser(req).id, 'rollback', { version }),
+        deploy: await createOperation(workflowDeps(deps), p, currentUser(req).id, 'rollback', { version }),
       });
     },
   );
@@ -288,7 +281,7 @@ export function deployRoutes(deps: AppDeps): Router {
           `Service ${service} not found in ${p.name}.`,
           'Run `roro ps` to list services.',
         );
-      const deploy = await createOperation(deployDeps(deps), p, currentUser(req).id, action, { service });
+      const deploy = await createOperation(workflowDeps(deps), p, currentUser(req).id, action, { service });
       res.status(202).json({ deploy });
     },
   );

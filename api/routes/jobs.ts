@@ -1,11 +1,11 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { intQuery, nameField } from '../input.js';
 import { route } from '../route.js';
 import { Job, ProjectPath } from './shapes.js';
 import type { AppDeps } from '../deps.js';
-import { currentUser, requireAuth } from '../auth.js';
-import { getProject } from '../projects.js';
+import { projectRouter } from './project-router.js';
+import { startStopRoutes } from './workflow-resource-routes.js';
 import {
   getJob,
   jobLogs,
@@ -17,52 +17,32 @@ import {
   syncTasksFromRelease,
   taskAction,
 } from '../jobs.js';
-import { RoroError } from '../../core/errors.js';
+import { workflowDeps } from '../workflow-resources.js';
 import { lazyDriver } from '../container-driver.js';
-
-function temporalOf(deps: AppDeps) {
-  if (!deps.temporal)
-    throw new RoroError('The API has no Temporal connection.', { code: 'unavailable', status: 503 });
-  return deps.temporal;
-}
 
 const JobPath = ProjectPath.extend({ id: z.string().describe('The job id.') });
 const Task = z.looseObject({ name: z.string() });
 const LogLines = z.array(z.looseObject({ line: z.string() }));
 const AllFlag = z.string().optional().describe('1, true or yes: finished ones too.');
 
+const StartJob = z.object({
+  command: z.array(z.string()).min(1).describe('argv: the program and its arguments.'),
+  size: z.string().optional().describe('A size name such as S1.'),
+});
+
 /** Jobs, job logs, service logs and tasks of one project, under /v1/projects/:name. */
 export function jobRoutes(deps: AppDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireAuth(deps.db));
-  const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
+  const { r, project } = projectRouter(deps);
   // Read-only use (logs of service containers).
   const docker = lazyDriver(deps.env);
   const oneJob = (description: string) => ({ description, schema: z.object({ job: Job }) });
 
-  route(
+  startStopRoutes(
     r,
+    { deps, project, plural: 'jobs', shape: Job, body: StartJob },
     {
-      method: 'post',
-      path: '/jobs',
-      summary: 'Run a command as a job in the image of the current release',
-      access: 'user',
-      params: ProjectPath,
-      body: z.object({
-        command: z.array(z.string()).min(1).describe('argv: the program and its arguments.'),
-        size: z.string().optional().describe('A size name such as S1.'),
-      }),
-      responses: { 202: oneJob('Started.') },
-    },
-    async (req, res, { body }) => {
-      const p = await project(req);
-      const job = await startJob(
-        { env: deps.env, db: deps.db, temporal: temporalOf(deps) },
-        p,
-        currentUser(req).id,
-        body,
-      );
-      res.status(202).json({ job });
+      start: { summary: 'Run a command as a job in the image of the current release', run: startJob },
+      stop: { summary: 'Stop a job', run: stopJob },
     },
   );
   route(
@@ -118,23 +98,6 @@ export function jobRoutes(deps: AppDeps): Router {
   route(
     r,
     {
-      method: 'post',
-      path: '/jobs/:id/stop',
-      summary: 'Stop a job',
-      access: 'user',
-      params: JobPath,
-      responses: { 202: oneJob('Stopping.') },
-    },
-    async (req, res, { params }) => {
-      const p = await project(req);
-      res
-        .status(202)
-        .json({ job: await stopJob({ db: deps.db, temporal: temporalOf(deps) }, p.id, params.id) });
-    },
-  );
-  route(
-    r,
-    {
       method: 'get',
       path: '/services/:service/logs',
       summary: "The last lines of a service's containers",
@@ -171,7 +134,7 @@ export function jobRoutes(deps: AppDeps): Router {
     },
     async (req, res) => {
       const p = await project(req);
-      res.json({ tasks: await listTasks(temporalOf(deps), deps.db, p) });
+      res.json({ tasks: await listTasks(workflowDeps(deps).temporal, deps.db, p) });
     },
   );
   route(
@@ -187,7 +150,7 @@ export function jobRoutes(deps: AppDeps): Router {
     async (req, res) => {
       const p = await project(req);
       res.json({
-        sync: await syncTasksFromRelease({ env: deps.env, db: deps.db, temporal: temporalOf(deps) }, p),
+        sync: await syncTasksFromRelease(workflowDeps(deps), p),
       });
     },
   );
@@ -203,7 +166,9 @@ export function jobRoutes(deps: AppDeps): Router {
     },
     async (req, res, { params }) => {
       const p = await project(req);
-      res.json({ task: await taskAction(temporalOf(deps), deps.db, p, params.task, params.action) });
+      res.json({
+        task: await taskAction(workflowDeps(deps).temporal, deps.db, p, params.task, params.action),
+      });
     },
   );
   return r;

@@ -26,7 +26,7 @@ import { blobPath, maxModelBytes, stageBlob } from '../model-blobs.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 
 /** Header carrying a new version's comment, encoding, metadata and lineage as URI-encoded JSON. */
-export const MODEL_META_HEADER = 'x-roro-model';
+const MODEL_META_HEADER = 'x-roro-model';
 
 function newVersionInput(raw: string | undefined): NewVersionInput {
   if (!raw) return {};

@@ -1,56 +1,27 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { intQuery } from '../input.js';
 import type { AppDeps } from '../deps.js';
-import { currentUser, requireAuth } from '../auth.js';
-import { getProject } from '../projects.js';
+import { projectRouter } from './project-router.js';
+import { startStopRoutes } from './workflow-resource-routes.js';
 import { getNotebook, listNotebooks, notebookLogs, startNotebook, stopNotebook } from '../notebooks.js';
-import { RoroError } from '../../core/errors.js';
 import { lazyDriver } from '../container-driver.js';
 import { route } from '../route.js';
 import { Notebook, ProjectPath } from './shapes.js';
 
-function temporalOf(deps: AppDeps) {
-  if (!deps.temporal)
-    throw new RoroError('The API has no Temporal connection.', { code: 'unavailable', status: 503 });
-  return deps.temporal;
-}
-
 const NotebookPath = ProjectPath.extend({ id: z.string().describe('The notebook id.') });
+
+const StartNotebook = z.object({
+  size: z.string().optional().describe('A size name such as S1.'),
+  lab: z.boolean().optional().describe('true: JupyterLab; false: the classic notebook.'),
+});
 
 /** Notebook sessions of one project, under /v1/projects/:name; only members see a project at all. */
 export function notebookRoutes(deps: AppDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use('/notebooks', requireAuth(deps.db));
-  const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
+  const { r, project } = projectRouter(deps, '/notebooks');
   const docker = lazyDriver(deps.env);
   const one = (description: string) => ({ description, schema: z.object({ notebook: Notebook }) });
 
-  route(
-    r,
-    {
-      method: 'post',
-      path: '/notebooks',
-      summary: 'Start a notebook session in the image of the current release',
-      access: 'user',
-      params: ProjectPath,
-      body: z.object({
-        size: z.string().optional().describe('A size name such as S1.'),
-        lab: z.boolean().optional().describe('true: JupyterLab; false: the classic notebook.'),
-      }),
-      responses: { 202: one('Starting.') },
-    },
-    async (req, res, { body }) => {
-      const p = await project(req);
-      const notebook = await startNotebook(
-        { env: deps.env, db: deps.db, temporal: temporalOf(deps) },
-        p,
-        currentUser(req).id,
-        body,
-      );
-      res.status(202).json({ notebook });
-    },
-  );
   route(
     r,
     {
@@ -103,20 +74,12 @@ export function notebookRoutes(deps: AppDeps): Router {
       res.json(await notebookLogs(deps.env, docker(), deps.db, p, params.id, Math.min(query.tail, 5000)));
     },
   );
-  route(
+  startStopRoutes(
     r,
+    { deps, project, plural: 'notebooks', shape: Notebook, body: StartNotebook },
     {
-      method: 'post',
-      path: '/notebooks/:id/stop',
-      summary: 'Stop a notebook session',
-      access: 'user',
-      params: NotebookPath,
-      responses: { 202: one('Stopping.') },
-    },
-    async (req, res, { params }) => {
-      const p = await project(req);
-      const notebook = await stopNotebook({ db: deps.db, temporal: temporalOf(deps) }, p.id, params.id);
-      res.status(202).json({ notebook });
+      start: { summary: 'Start a notebook session in the image of the current release', run: startNotebook },
+      stop: { summary: 'Stop a notebook session', run: stopNotebook },
     },
   );
   return r;

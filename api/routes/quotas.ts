@@ -1,11 +1,11 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { intBody } from '../input.js';
 import { route } from '../route.js';
 import { ProjectPath, Quota } from './shapes.js';
 import type { AppDeps } from '../deps.js';
-import { currentUser, requireAdmin, requireAuth } from '../auth.js';
-import { getProject } from '../projects.js';
+import { projectRouter } from './project-router.js';
+import { requireAdmin } from '../auth.js';
 import { NotFoundError } from '../../core/errors.js';
 import { projectQuotas, setProjectQuotas, volumeUsage } from '../quotas.js';
 import { parseQuotaSettings, QUOTA_KEYS, type QuotaName, type Quotas } from '../../core/quotas.js';
@@ -47,9 +47,7 @@ const QuotaSettings = z.looseObject({
 
 /** A project's quotas, under /v1/projects/:name/quotas: members read them, admins set them. */
 export function quotaRoutes(deps: AppDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireAuth(deps.db));
-  const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
+  const { r, project } = projectRouter(deps);
   route(
     r,
     {

@@ -2,9 +2,8 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import Docker from 'dockerode';
 import type { AppDeps } from '../deps.js';
+import { projectRouter } from './project-router.js';
 import { contentLength } from '../request.js';
-import { currentUser, requireAuth } from '../auth.js';
-import { getProject } from '../projects.js';
 import { volumeDir } from '../../core/config.js';
 import { addVolume, getVolume, listVolumePath, removeVolume } from '../volumes.js';
 import { receiveDirectory, receiveFile, sendVolumePath } from '../volume-files.js';
@@ -15,7 +14,7 @@ import { quotaExceeded } from '../../core/quotas.js';
 import { projectQuotas, volumeUsage } from '../quotas.js';
 
 /** Largest single `roro cp` upload; RORO_VOLUME_MAX_UPLOAD_BYTES overrides the 10 GiB default. */
-export function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
+function maxUploadBytes(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.RORO_VOLUME_MAX_UPLOAD_BYTES);
   return Number.isInteger(n) && n > 0 ? n : 10 * 1024 * 1024 * 1024;
 }
@@ -33,10 +32,8 @@ const InVolume = z.string().optional().describe('A path inside the volume (defau
 const Flag = z.string().optional().describe('1: yes.');
 
 export function volumeRoutes(deps: AppDeps): Router {
-  const r = Router({ mergeParams: true });
-  r.use(requireAuth(deps.db));
+  const { r, project } = projectRouter(deps);
   let docker: Docker | undefined;
-  const project = (req: Request) => getProject(deps.db, currentUser(req).id, String(req.params.name));
   /** The project and the real directory of the volume named in the URL. */
   const volume = async (req: Request) => {
     const p = await project(req);

@@ -8,8 +8,8 @@ import { ConflictError, ValidationError } from '../errors.js';
 import { EntryWriter, rejectEntry } from './extract-entries.js';
 import type { ExtractLimits } from './extract-entries.js';
 
-export const DEFAULT_MAX_EXTRACT_BYTES = 1024 * 1024 * 1024;
-export const DEFAULT_MAX_EXTRACT_FILES = 50_000;
+const DEFAULT_MAX_EXTRACT_BYTES = 1024 * 1024 * 1024;
+const DEFAULT_MAX_EXTRACT_FILES = 50_000;
 /** Tar headers, padding and pax records allowed per entry on top of the file bytes. */
 const OVERHEAD_PER_ENTRY = 2048;
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -23,7 +23,7 @@ export interface ExtractOptions {
   maxRatio?: number;
 }
 
-export interface ExtractResult {
+interface ExtractResult {
   /** Regular files written. */
   files: number;
   /** File bytes written. */

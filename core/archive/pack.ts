@@ -17,15 +17,15 @@ import { TAR_END, tarFile, tarHeaderBlocks, type TarEntryHeader } from './tar-wr
  * caches and local environments that the image rebuilds and that only bloat the upload.
  * `.git` (directory or file, at any depth) is always left out and cannot be re-included.
  */
-export const DEFAULT_IGNORES = ['__pycache__/', '*.pyc', '.ipynb_checkpoints/', '.venv/', 'node_modules/'];
-export const IGNORE_FILE = '.roroignore';
-export const DEFAULT_MAX_PACK_BYTES = 200 * 1024 * 1024;
+const DEFAULT_IGNORES = ['__pycache__/', '*.pyc', '.ipynb_checkpoints/', '.venv/', 'node_modules/'];
+const IGNORE_FILE = '.roroignore';
+const DEFAULT_MAX_PACK_BYTES = 200 * 1024 * 1024;
 
 /** Fixed metadata so the same tree always gives the same bytes, whoever packs it and when. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 const READ_CHUNK = 64 * 1024;
 
-export interface PackOptions {
+interface PackOptions {
   /** Limit on the sum of file sizes before compression; default 200 MiB. */
   maxBytes?: number;
   /** Called with the uncompressed file bytes packed so far. */

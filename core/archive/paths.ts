@@ -4,7 +4,7 @@ import path from 'node:path';
 /** Linux follows at most 40 links in one lookup; a longer chain is a loop. */
 const MAX_LINK_HOPS = 40;
 
-export type LinkVerdict = 'inside' | 'outside' | 'loop' | 'absolute';
+type LinkVerdict = 'inside' | 'outside' | 'loop' | 'absolute';
 
 function splitParts(p: string): string[] {
   return p.split('/').filter((part) => part !== '' && part !== '.');

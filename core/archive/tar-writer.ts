@@ -41,7 +41,7 @@ function tarPadding(size: number): Buffer {
   return Buffer.alloc((512 - (size % 512)) % 512);
 }
 
-export interface FileBodyOptions {
+interface FileBodyOptions {
   /** Bytes read at a time. */
   chunkBytes?: number;
   /** Told of every chunk read, for progress. */

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RoroError } from '../../core/errors.js';
 import { clientErrorOf } from '../../api/client-errors.js';
-import { intInput, nulPath } from '../../api/input.js';
+import { intBody, intQuery, nulPath } from '../../api/input.js';
+import { validate } from '../../api/refusal.js';
 import { normalizeVolumePath } from '../../api/volumes.js';
 
 const uriError = () => Object.assign(new URIError("Failed to decode param '%ff'"), { status: 400 });
@@ -63,16 +64,17 @@ test('errors of the platform itself stay 500', () => {
     assert.equal(clientErrorOf(err), undefined);
 });
 
-test('intInput takes whole numbers in range and names the field otherwise', () => {
-  assert.equal(intInput(7, 'body.version', { min: 1 }), 7);
-  assert.equal(intInput('42', 'query.after'), 42);
-  assert.equal(intInput(undefined, 'query.after', { fallback: 0 }), 0);
-  assert.equal(intInput('', 'query.limit', { fallback: 100 }), 100);
+test('intBody and intQuery take whole numbers in range and name the field otherwise', () => {
+  assert.equal(validate('body.version', intBody({ min: 1 }), 7), 7);
+  assert.equal(validate('query.after', intQuery({ fallback: 0 }), '42'), 42);
+  assert.equal(validate('query.after', intQuery({ fallback: 0 }), undefined), 0);
+  assert.equal(validate('query.limit', intQuery({ fallback: 100 }), ''), 100);
   const bad: [unknown, string][] = [
     [true, 'body.version'],
     [1e308, 'body.version'],
     [1.5, 'body.version'],
     [0, 'body.version'],
+    ['7', 'body.version'],
     ['1e20', 'query.after'],
     ['99999999999', 'query.after'],
     ['-1', 'query.after'],
@@ -81,9 +83,9 @@ test('intInput takes whole numbers in range and names the field otherwise', () =
     [undefined, 'body.version'],
   ];
   for (const [value, field] of bad) {
-    const opts = field === 'body.version' ? { min: 1 } : {};
+    const schema = field === 'body.version' ? intBody({ min: 1 }) : intQuery({ fallback: 0 });
     assert.throws(
-      () => intInput(value, field, opts),
+      () => validate(field, schema, value),
       (e: RoroError) => e.status === 400 && e.message.startsWith(field),
       `${field}=${String(value)}`,
     );
