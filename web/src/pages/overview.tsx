@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get, projectPath } from '../api';
 import { DeployProgress } from '../components/deploy-progress';
 import type { Deploy, Service } from '../types';
@@ -15,6 +15,11 @@ export function Overview({ project, temporalUiUrl }: { project: string; temporal
     [project],
   );
   const running = deploys.data?.deploys.find((d) => d.status === 'running');
+  // The last deploy seen running stays on screen once it has ended, with its outcome.
+  const [followed, setFollowed] = useState<Deploy | undefined>(undefined);
+  useEffect(() => {
+    if (running && running.id !== followed?.id) setFollowed(running);
+  }, [running?.id]);
   useEffect(() => {
     if (running) return;
     const timer = setInterval(deploys.reload, DEPLOY_CHECK_MS);
@@ -62,7 +67,7 @@ export function Overview({ project, temporalUiUrl }: { project: string; temporal
           </a>
         </p>
       )}
-      {running && <DeployProgress project={project} deploy={running} onEnd={ended} />}
+      {followed && <DeployProgress project={project} deploy={followed} onEnd={ended} />}
       <Problem error={deploys.error} />
       {deploys.data && (
         <Table caption="Latest deploys" head={['Kind', 'Version', 'Status', 'Started', 'Message']}>
