@@ -59,7 +59,7 @@ async function signIn(context: BrowserContext, email: string, password: string):
 }
 
 test(
-  'the dashboard in Chromium: sign in, deploy progress, rollback, live job log, tasks, models, non-members',
+  'the dashboard in Chromium: sign in, deploy progress, rollback, live job log, stop, tasks, models, config, volumes, non-members',
   {
     timeout: 900_000,
   },
@@ -171,7 +171,7 @@ test(
       await shoot(page, 'releases');
     });
 
-    await t.test('run a job and see its lines arrive live, over one event stream', async () => {
+    await t.test('run a job and see its lines arrive live, over one event stream; stop another', async () => {
       const logRequests: string[] = [];
       page.on('request', (r) => {
         if (/\/jobs\/[^/]+\/logs/.test(r.url())) logRequests.push(new URL(r.url()).pathname);
@@ -194,6 +194,11 @@ test(
         logRequests.join(),
       );
       await shoot(page, 'jobs');
+      // Stop one: the job ends cancelled, and its log's stream says so.
+      await page.getByLabel('Command').fill('sleep 300');
+      await page.getByRole('button', { name: 'Run job' }).click();
+      await page.getByRole('button', { name: /^Stop job / }).click();
+      await page.getByText(/^Ended cancelled/).waitFor({ timeout: 90_000 });
     });
 
     await t.test('pause a task, then resume it', async () => {

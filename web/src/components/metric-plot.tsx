@@ -10,9 +10,12 @@ export function numericFields(versions: ModelVersion[]): string[] {
   return [...fields].sort();
 }
 
-const W = 640;
-const H = 240;
-const PAD = { left: 56, right: 16, top: 16, bottom: 36 };
+// Small enough that its 16-unit labels stay readable when a 390 px screen scales it down.
+const W = 480;
+const H = 260;
+const PAD = { left: 64, right: 24, top: 20, bottom: 40 };
+/** Room between the axes and the first and last points. */
+const INSET = 24;
 
 /** One point per version that has a numeric value for `field`, versions on the x axis, in order. */
 export function MetricPlot({ versions, field }: { versions: ModelVersion[]; field: string }) {
@@ -26,8 +29,10 @@ export function MetricPlot({ versions, field }: { versions: ModelVersion[]; fiel
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
-  const x = (n: number) => PAD.left + (x1 === x0 ? 0.5 : (n - x0) / (x1 - x0)) * (W - PAD.left - PAD.right);
-  const y = (n: number) => H - PAD.bottom - ((n - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
+  const width = W - PAD.left - PAD.right - 2 * INSET;
+  const height = H - PAD.top - PAD.bottom - 2 * INSET;
+  const x = (n: number) => PAD.left + INSET + (x1 === x0 ? 0.5 : (n - x0) / (x1 - x0)) * width;
+  const y = (n: number) => H - PAD.bottom - INSET - ((n - y0) / (y1 - y0)) * height;
   const label = `${field} across ${points.length} versions: ${points.map((p) => `v${p.version} ${p.value}`).join(', ')}`;
   return (
     <figure class="plot">
@@ -43,12 +48,12 @@ export function MetricPlot({ versions, field }: { versions: ModelVersion[]; fiel
         <polyline points={points.map((p) => `${x(p.version)},${y(p.value)}`).join(' ')} class="line" />
         {points.map((p) => (
           <g key={p.version} class="metric-point" data-version={p.version} data-value={p.value}>
-            <circle cx={x(p.version)} cy={y(p.value)} r={5}>
+            <circle cx={x(p.version)} cy={y(p.value)} r={6}>
               <title>
                 v{p.version}: {p.value}
               </title>
             </circle>
-            <text x={x(p.version)} y={H - PAD.bottom + 18} text-anchor="middle">
+            <text x={x(p.version)} y={H - PAD.bottom + 22} text-anchor="middle">
               v{p.version}
             </text>
           </g>

@@ -68,7 +68,7 @@ function Repository({ project, repo }: { project: string; repo: string }) {
         <>
           <label class="inline">
             Plot field
-            <select value={field} onChange={(e) => setField(e.currentTarget.value)}>
+            <select aria-label="Plot field" value={field} onChange={(e) => setField(e.currentTarget.value)}>
               {fields.map((f) => (
                 <option key={f} value={f}>
                   {f}
@@ -93,7 +93,12 @@ function Repository({ project, repo }: { project: string; repo: string }) {
           </label>
           <label>
             Version
-            <select required value={version} onChange={(e) => setVersion(e.currentTarget.value)}>
+            <select
+              aria-label="Version"
+              required
+              value={version}
+              onChange={(e) => setVersion(e.currentTarget.value)}
+            >
               <option value="">choose</option>
               {list.map((v) => (
                 <option key={v.version} value={String(v.version)}>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, projectPath, send } from '../api';
 import { DeployProgress } from '../components/deploy-progress';
 import type { Deploy, Release } from '../types';
@@ -10,6 +10,9 @@ export function Releases({ project }: { project: string }) {
   const [confirm, setConfirm] = useState<number | undefined>(undefined);
   const [rollback, setRollback] = useState<Deploy | undefined>(undefined);
   const action = useAction();
+  // The confirmation takes the focus, so a keyboard user confirms with Enter or leaves with Tab.
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => confirmButton.current?.focus(), [confirm]);
   const start = (version: number) =>
     action.run(async () => {
       const { deploy } = await send<{ deploy: Deploy }>('POST', projectPath(project, '/rollbacks'), {
@@ -36,7 +39,7 @@ export function Releases({ project }: { project: string }) {
             class="danger"
             disabled={action.busy}
             onClick={() => start(confirm)}
-            autoFocus
+            ref={confirmButton}
           >
             Confirm rollback to v{confirm}
           </button>
