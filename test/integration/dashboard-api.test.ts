@@ -62,7 +62,7 @@ test('writes with the session cookie need the CSRF header; sign-out revokes the 
   assert.equal(after.body.error.message, 'Invalid or revoked API token.');
 });
 
-test('a wrong password is refused like `roro login`, and counts for the same throttle', async () => {
+test('a wrong password is refused like `roro login`, with no cookie; an oversized password is refused naming the field', async () => {
   const user = await newUser();
   const res = await api('POST', '/v1/sessions', { body: { email: user.email, password: 'wrong' } });
   assert.equal(res.status, 401);
