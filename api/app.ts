@@ -7,6 +7,8 @@ import { requestLog } from './request-log.js';
 import { openApiDocument } from './openapi.js';
 import { metaRoutes } from './routes/meta.js';
 import { authRoutes } from './routes/auth.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { LoginThrottle } from './login-throttle.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/users.js';
 import { deployRoutes } from './routes/deploys.js';
@@ -34,14 +36,17 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.requestLog) app.use(requestLog(() => mounts, deps.requestLog));
   // Project uploads are raw gzip streams; every other body is JSON. Account routes take small
   // bodies (the first parser that matches a request reads it; the others skip it).
-  app.use(['/v1/auth', '/v1/users'], express.json({ limit: SMALL_JSON_LIMIT }));
+  app.use(['/v1/auth', '/v1/sessions', '/v1/users'], express.json({ limit: SMALL_JSON_LIMIT }));
   app.use(express.json({ limit: '1mb' }));
   app.use(rejectNulBytes);
   // Each router is mounted and documented from the same list (api/openapi.ts).
   let document: unknown;
+  // One throttle for both ways of signing in (the CLI's token, the dashboard's session).
+  const throttle = new LoginThrottle();
   const mounts: [string, Router][] = [
     ['/v1', metaRoutes(deps, () => (document ??= openApiDocument(mounts, API_VERSION)))],
-    ['/v1/auth', authRoutes(deps)],
+    ['/v1/auth', authRoutes(deps, throttle)],
+    ['/v1/sessions', sessionRoutes(deps, throttle)],
     ['/v1/users', userRoutes(deps)],
     ['/v1/projects/:name', deployRoutes(deps)],
     ['/v1/projects/:name', volumeRoutes(deps)],

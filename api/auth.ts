@@ -4,6 +4,7 @@ import { AuthError, ForbiddenError } from '../core/errors.js';
 import { toUser, type User } from './accounts.js';
 import { hashToken, newToken, verifyPassword } from '../domain/passwords.js';
 import { checkScopedPath, checkTokenContainer } from './scoped-tokens.js';
+import { checkCsrf, readCookie, SESSION_COOKIE } from './session-cookie.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -16,15 +17,29 @@ declare module 'express-serve-static-core' {
 
 const AUTH_RE = /^(?:Bearer|Token)\s+(\S+)$/i;
 
+/**
+ * The request's token: the Authorization header (the CLI, scripts) or else the dashboard's session
+ * cookie, whose writes must pass the CSRF check.
+ */
+function requestToken(req: Request): string {
+  const header = req.get('authorization');
+  if (!header) {
+    const session = readCookie(req, SESSION_COOKIE);
+    if (!session) throw new AuthError('Missing API token: send `Authorization: Bearer <token>`.');
+    checkCsrf(req);
+    return session;
+  }
+  const m = AUTH_RE.exec(header);
+  if (!m?.[1]) throw new AuthError('Malformed Authorization header: expected `Bearer <token>`.');
+  return m[1];
+}
+
 /** Rejects requests without a valid, unrevoked token with 401 JSON. */
 export function requireAuth(db: Pool) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     // Several routers share /v1/projects/:name: the first one checks, the others reuse its answer.
     if (req.user) return next();
-    const header = req.get('authorization');
-    if (!header) throw new AuthError('Missing API token: send `Authorization: Bearer <token>`.');
-    const m = AUTH_RE.exec(header);
-    if (!m?.[1]) throw new AuthError('Malformed Authorization header: expected `Bearer <token>`.');
+    const token = requestToken(req);
     const res = await db.query(
       `UPDATE api_tokens t SET last_used_at = now()
        FROM users u
@@ -32,7 +47,7 @@ export function requireAuth(db: Pool) {
        RETURNING t.id AS token_id, t.project_id AS scope_id, t.container_id, t.container_label,
          (SELECT name FROM projects WHERE id = t.project_id) AS scope_name,
          u.id, u.email, u.is_admin, u.created_at`,
-      [hashToken(m[1])],
+      [hashToken(token)],
     );
     const row = res.rows[0];
     if (!row) throw new AuthError('Invalid or revoked API token.');

@@ -20,6 +20,12 @@ export interface NginxConfigInput {
   connectionsPerClient?: number;
   /** `host:port` of the platform API, served under `/api/` of the bare host. */
   apiUpstream?: string;
+  /**
+   * The web dashboard on the bare domain: `/` serves its page, `/_roro/assets/` its files from `dir`
+   * (index.html and assets/, readable by nginx's workers), `/_roro/api/` the platform API at `api`
+   * (`host:port`). `_` can start no project label, so these paths never hide a project's route.
+   */
+  dashboard?: { dir: string; api: string };
   /** Extra plain HTTP listener that serves the same routes, for benchmarks and debugging. */
   plainHttpPort?: number;
   /** nginx worker processes; 1 measured best on 2 shared cores (see bench/gateway). */

@@ -245,6 +245,12 @@ function httpSettings(input: NginxConfigInput): string[] {
   ];
 }
 
+/** The platform API's upstream, for `/api/` (RORO_GATEWAY_API) and for the dashboard's `/_roro/api/`. */
+function platformApiUpstream(input: NginxConfigInput): string[] {
+  const api = input.apiUpstream ?? input.dashboard?.api;
+  return api ? upstreamBlock('roro-platform-api', [api]) : [];
+}
+
 /** Renders the whole nginx configuration (routes excluded, see renderRouteTable); pure, so it is unit-tested. */
 export type { NginxConfigInput };
 
@@ -258,6 +264,10 @@ export function renderNginxConfig(input: NginxConfigInput): string {
   checkPort('httpPort', input.httpPort);
   checkPort('plainHttpPort', input.plainHttpPort);
   if (input.apiUpstream !== undefined) checkAddress(input.apiUpstream);
+  if (input.dashboard !== undefined) {
+    checkAddress(input.dashboard.api);
+    quotePath(input.dashboard.dir);
+  }
   if (input.generation !== undefined && !GENERATION_RE.test(input.generation)) {
     throw new ValidationError(
       `Config generation ${JSON.stringify(input.generation)} is invalid: use [a-z0-9-].`,
@@ -275,7 +285,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
   const http = [
     ...httpSettings(input),
     ...servicesUpstream(),
-    ...(input.apiUpstream ? upstreamBlock('roro-platform-api', [input.apiUpstream]) : []),
+    ...platformApiUpstream(input),
     ...redirectServer(ctx),
     ...catchAllServer(ctx),
     ...bareServer(ctx),

@@ -1,5 +1,6 @@
 import type { NginxConfigInput } from './config-input.js';
 import { adminSocket } from './nginx-lua.js';
+import { dashboardLocations } from './nginx-dashboard.js';
 
 /** What the server renderers need: the validated input plus the shared error-page lines. */
 export interface ServerContext extends NginxConfigInput {
@@ -143,6 +144,7 @@ export function bareServer(ctx: ServerContext): string[] {
       `no service at $roro_where: the path must start with /<project>/ or /<project>--<service>/; ${HINT}`,
     ),
     ...api,
+    ...(ctx.dashboard ? dashboardLocations(ctx.dashboard) : []),
     'location / { rewrite_by_lua_block { roro.route_prefix() } proxy_pass http://roro_services; }',
   ]);
 }

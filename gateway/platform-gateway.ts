@@ -2,6 +2,7 @@ import { homePaths, logPath, type PlatformEnv } from '../core/config.js';
 import { Gateway } from './gateway.js';
 import { ensureTls } from './tls.js';
 import { DEFAULT_CONNECTIONS_PER_CLIENT } from './nginx-config.js';
+import { installDashboard } from './dashboard-files.js';
 
 /** RORO_GATEWAY_CONNECTIONS_PER_CLIENT: requests one client address may have in progress at the gateway. */
 export function connectionsPerClient(env: NodeJS.ProcessEnv = process.env): number {
@@ -39,6 +40,10 @@ export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
     connectionsPerClient: connectionsPerClient(),
     errorLog: logPath(env.home, 'gateway'),
     ...gatewayApiOption(env),
+    // The web dashboard at / (and the API it calls under /_roro/api/), once the build has made it.
+    ...(installDashboard(`${p.gateway}-web`)
+      ? { dashboard: { dir: `${p.gateway}-web`, api: `127.0.0.1:${env.ports.api}` } }
+      : {}),
     // On a single-label domain (localhost) the leaf must name each service host: no wildcard is accepted there.
     ...(tls.userSupplied ? {} : { tlsDir: p.tls }),
   });

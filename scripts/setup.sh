@@ -61,7 +61,7 @@ fi
 scripts/temporal-test-server/install.sh
 
 say "Building"
-npx tsc -p tsconfig.json
+npm run build
 
 if [ ! -e /usr/local/bin/roro ] || [ "$(readlink -f /usr/local/bin/roro)" != "$REPO/bin/roro" ]; then
   ln -sf "$REPO/bin/roro" /usr/local/bin/roro

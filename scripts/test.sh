@@ -5,7 +5,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
 
-npx tsc -p tsconfig.json
+npm run build
 
 # The function server's protocol suite runs on the host's Python, in a venv of its own.
 PYVENV=runtimes/python/.venv-test

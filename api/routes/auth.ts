@@ -1,17 +1,48 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
 import { currentUser, login, requireAuth, revokeToken } from '../auth.js';
 import { AuthError, RoroError } from '../../core/errors.js';
-import { LoginThrottle } from '../login-throttle.js';
+import type { LoginThrottle } from '../login-throttle.js';
 import { route } from '../route.js';
 import { Ok, User } from './shapes.js';
 
 const Login = z.object({ email: z.string(), password: z.string() });
 
-export function authRoutes(deps: AppDeps): Router {
+/** Checks email and password under the login throttle (shared by the CLI's login and the dashboard's session). */
+export async function throttledLogin(
+  deps: AppDeps,
+  throttle: LoginThrottle,
+  req: Request,
+  res: Response,
+  email: string,
+  password: string,
+  description = req.get('user-agent') ?? '',
+) {
+  // Behind the gateway the API sees X-Forwarded-For from loopback (`trust proxy`), set by nginx.
+  const address = req.ip ?? '';
+  const wait = throttle.waitMs(email, address);
+  if (wait > 0) {
+    const seconds = Math.ceil(wait / 1000);
+    res.set('retry-after', String(seconds));
+    throw new RoroError('Too many failed logins for this account or from this address.', {
+      status: 429,
+      code: 'too_many_attempts',
+      hint: `Wait ${seconds} s (Retry-After) and try again with the right password.`,
+    });
+  }
+  try {
+    const result = await login(deps.db, email, password, description);
+    throttle.succeeded(email);
+    return result;
+  } catch (err) {
+    if (err instanceof AuthError) throttle.failed(email, address);
+    throw err;
+  }
+}
+
+export function authRoutes(deps: AppDeps, throttle: LoginThrottle): Router {
   const r = Router();
-  const throttle = new LoginThrottle();
   route(
     r,
     {
@@ -28,26 +59,7 @@ export function authRoutes(deps: AppDeps): Router {
       },
     },
     async (req, res, { body: { email, password } }) => {
-      // Behind the gateway the API sees X-Forwarded-For from loopback (`trust proxy`), set by nginx.
-      const address = req.ip ?? '';
-      const wait = throttle.waitMs(email, address);
-      if (wait > 0) {
-        const seconds = Math.ceil(wait / 1000);
-        res.set('retry-after', String(seconds));
-        throw new RoroError('Too many failed logins for this account or from this address.', {
-          status: 429,
-          code: 'too_many_attempts',
-          hint: `Wait ${seconds} s (Retry-After) and try again with the right password.`,
-        });
-      }
-      const ua = req.get('user-agent') ?? '';
-      try {
-        res.json(await login(deps.db, email, password, ua));
-        throttle.succeeded(email);
-      } catch (err) {
-        if (err instanceof AuthError) throttle.failed(email, address);
-        throw err;
-      }
+      res.json(await throttledLogin(deps, throttle, req, res, email, password));
     },
   );
   route(

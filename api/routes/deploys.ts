@@ -15,13 +15,28 @@ import { Deploy, ProjectPath, StartedDeploy } from './shapes.js';
 import { latestRelease } from '../../db/releases.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+const DEPLOY_COLUMNS = 'id, kind, status, version, error, service, created_at, finished_at';
+
 async function getDeploy(deps: AppDeps, projectId: string, id: string) {
-  const res = await deps.db.query(
-    `SELECT id, kind, status, version, error, service, created_at, finished_at FROM deploys WHERE project_id = $1 AND id = $2`,
-    [projectId, id],
-  );
+  const res = await deps.db.query(`SELECT ${DEPLOY_COLUMNS} FROM deploys WHERE project_id = $1 AND id = $2`, [
+    projectId,
+    id,
+  ]);
   const d = res.rows[0];
   if (!d) throw new NotFoundError(`Deploy ${id} not found.`);
+  return toDeploy(d);
+}
+
+async function listDeploys(deps: AppDeps, projectId: string, limit: number) {
+  const res = await deps.db.query(
+    `SELECT ${DEPLOY_COLUMNS} FROM deploys WHERE project_id = $1 ORDER BY created_at DESC LIMIT $2`,
+    [projectId, limit],
+  );
+  return res.rows.map(toDeploy);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a row of DEPLOY_COLUMNS
+function toDeploy(d: any) {
   return {
     id: d.id,
     kind: d.kind,
@@ -116,6 +131,22 @@ export function deployRoutes(deps: AppDeps): Router {
         headers['x-roro-sha256'],
       );
       res.status(202).json({ deploy });
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/deploys',
+      summary: "The project's latest deploys, rollbacks and service actions, newest first",
+      access: 'user',
+      params: ProjectPath,
+      query: z.object({ limit: intQuery({ min: 1, max: 100, fallback: 20 }).describe('At most this many.') }),
+      responses: { 200: { description: 'The deploys.', schema: z.object({ deploys: z.array(Deploy) }) } },
+    },
+    async (req, res, { query }) => {
+      const p = await project(req);
+      res.json({ deploys: await listDeploys(deps, p.id, query.limit) });
     },
   );
   route(

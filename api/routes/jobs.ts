@@ -19,6 +19,7 @@ import {
 } from '../jobs.js';
 import { workflowDeps } from '../workflow-resources.js';
 import { lazyDriver } from '../container-driver.js';
+import { streamJobLogs } from '../job-log-stream.js';
 
 const JobPath = ProjectPath.extend({ id: z.string().describe('The job id.') });
 const Task = z.looseObject({ name: z.string() });
@@ -93,6 +94,27 @@ export function jobRoutes(deps: AppDeps): Router {
     async (req, res, { params, query }) => {
       const p = await project(req);
       res.json(await jobLogs(deps.db, p.id, params.id, query.after, query.limit));
+    },
+  );
+  route(
+    r,
+    {
+      method: 'get',
+      path: '/jobs/:id/logs/stream',
+      summary: "Follow a job's log lines as Server-Sent Events until it ends (the dashboard)",
+      access: 'user',
+      params: JobPath,
+      query: z.object({ after: intQuery({ fallback: 0 }).describe('Send only lines after this seq.') }),
+      responses: {
+        200: {
+          description: 'A `line` event per line (id: its seq), then an `end` event with the job.',
+          contentType: 'text/event-stream',
+        },
+      },
+    },
+    async (req, res, { params, query }) => {
+      const p = await project(req);
+      await streamJobLogs(deps.db, req, res, p.id, params.id, query.after);
     },
   );
   route(

@@ -239,3 +239,38 @@ test('the Lua block has balanced braces, which nginx needs to find its end', () 
   const code = lua.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/--[^\n]*/g, '');
   assert.equal(code.split('{').length, code.split('}').length);
 });
+
+const dashboard = { dir: '/srv/roro/gateway-web', api: '127.0.0.1:7400' };
+
+test('the dashboard takes / and /_roro/ on the bare domain; every other path still goes to the route table', () => {
+  const conf = serverBlock(renderNginxConfig(input({ dashboard })), 'server_name localhost 127.0.0.1;');
+  assert.match(conf, /location = \/ \{ root "\/srv\/roro\/gateway-web"; rewrite \^ \/index\.html break;/);
+  assert.match(conf, /location \^~ \/_roro\/assets\/ \{ alias "\/srv\/roro\/gateway-web\/assets\/";/);
+  assert.match(
+    conf,
+    /location \^~ \/_roro\/api\/v1\/ \{ set \$roro_prefix \/_roro\/api; proxy_pass http:\/\/roro-platform-api\/v1\/; proxy_buffering off; \}/,
+  );
+  assert.match(conf, /location \^~ \/_roro\/ \{ return 404/);
+  assert.match(conf, /location \/ \{ rewrite_by_lua_block \{ roro\.route_prefix\(\) \}/);
+  // `_` starts no project label (core/names.ts), so no project's /<label>/ can be hidden.
+  assert.match(
+    renderNginxConfig(input({ dashboard })),
+    /upstream roro-platform-api \{\n\s+server 127\.0\.0\.1:7400 /,
+  );
+});
+
+test('without a built dashboard the gateway serves no page and no API path', () => {
+  const conf = renderNginxConfig(input());
+  assert.doesNotMatch(conf, /_roro|location = \/ |roro-platform-api/);
+});
+
+test('a dashboard directory that nginx could misread is refused', () => {
+  assert.throws(
+    () => renderNginxConfig(input({ dashboard: { dir: '/srv/a;b', api: '127.0.0.1:7400' } })),
+    ValidationError,
+  );
+  assert.throws(
+    () => renderNginxConfig(input({ dashboard: { dir: '/srv/web', api: 'x:y' } })),
+    ValidationError,
+  );
+});

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { installDashboard } from '../../gateway/dashboard-files.js';
+
+test('the built dashboard is copied world-readable, and copied again only when the build changed', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-dashboard-'));
+  try {
+    const src = path.join(tmp, 'build');
+    fs.mkdirSync(path.join(src, 'assets'), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(src, 'index.html'), '<p>one</p>', { mode: 0o600 });
+    fs.writeFileSync(path.join(src, 'assets', 'a.js'), 'x', { mode: 0o600 });
+    const dest = path.join(tmp, 'gateway-web');
+    assert.equal(installDashboard(dest, src), true);
+    assert.equal(fs.statSync(path.join(dest, 'assets')).mode & 0o777, 0o755);
+    assert.equal(fs.statSync(path.join(dest, 'assets', 'a.js')).mode & 0o777, 0o644);
+    fs.writeFileSync(path.join(dest, 'assets', 'marker'), '');
+    assert.equal(installDashboard(dest, src), true);
+    assert.ok(fs.existsSync(path.join(dest, 'assets', 'marker')), 'the same build is left in place');
+    fs.writeFileSync(path.join(src, 'index.html'), '<p>two</p>');
+    installDashboard(dest, src);
+    assert.equal(fs.readFileSync(path.join(dest, 'index.html'), 'utf8'), '<p>two</p>');
+    assert.ok(!fs.existsSync(path.join(dest, 'assets', 'marker')), 'a new build replaces the old one');
+    assert.equal(installDashboard(path.join(tmp, 'other'), path.join(tmp, 'missing')), false);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
