@@ -1,26 +1,26 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { homePaths } from '../../core/config.js';
-import { testEnv } from './platform.js';
+import { roro } from './platform.js';
 
 /** Debian's Chromium (Playwright's own browser download is not used). */
 export const CHROMIUM = process.env.RORO_TEST_CHROMIUM || '/usr/bin/chromium';
 
+/** `roro server trust` or `untrust` for the user whose HOME is `home`. */
+async function setTrust(action: 'trust' | 'untrust', home: string): Promise<void> {
+  const res = await roro(['server', action], { env: { HOME: home } });
+  if (res.code !== 0) throw new Error(`roro server ${action} failed: ${res.stderr}`);
+}
+
 /**
- * A headless Chromium that trusts roro's CA the way a user's browser would once the CA is installed:
- * in the NSS database of its HOME (`certutil` from libnss3-tools), never by ignoring certificate
- * errors. The HOME is a fresh temporary one, removed by close().
+ * A headless Chromium that trusts roro's CA the way a user's does after `roro server trust`, which
+ * puts it in the NSS database of the user's HOME (and the system store), never by ignoring
+ * certificate errors. The HOME is a fresh temporary one; close() untrusts and removes it.
  */
 export async function trustedChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-browser-'));
-  const nssdb = path.join(home, '.pki', 'nssdb');
-  fs.mkdirSync(nssdb, { recursive: true });
-  const ca = path.join(homePaths(testEnv().home).tls, 'ca.crt');
-  execFileSync('certutil', ['-d', `sql:${nssdb}`, '-N', '--empty-password']);
-  execFileSync('certutil', ['-d', `sql:${nssdb}`, '-A', '-t', 'C,,', '-n', 'roro test CA', '-i', ca]);
+  await setTrust('trust', home);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -31,6 +31,7 @@ export async function trustedChromium(): Promise<{ browser: Browser; close: () =
     browser,
     close: async () => {
       await browser.close();
+      await setTrust('untrust', home);
       fs.rmSync(home, { recursive: true, force: true });
     },
   };
