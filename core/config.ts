@@ -23,6 +23,8 @@ export interface PlatformEnv {
   /** Address of the Temporal frontend; when TEMPORAL_ADDRESS is set the platform starts no server of its own. */
   temporalAddress: string;
   temporalExternal: boolean;
+  /** RORO_DATABASE_URL: an external PostgreSQL database; the platform then starts no cluster of its own. */
+  externalDatabaseUrl?: string;
   temporalNamespace: string;
   taskQueue: string;
   dockerSocket: string;
@@ -60,6 +62,32 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+/** TEMPORAL_ADDRESS is host:port, as the Temporal SDK wants it (no scheme). */
+function hostPort(name: string, raw: string): void {
+  const m = /^([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d+)$/.exec(raw);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new Error(
+      `${name}=${raw} is not host:port: set it to the Temporal frontend's address, e.g. temporal.internal:7233 (no scheme).`,
+    );
+  }
+}
+
+/** RORO_DATABASE_URL must be a postgres:// URL naming a host and a database. */
+function databaseUrlSetting(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^postgres(ql)?:$/.test(url.protocol) || !url.hostname || url.pathname.length < 2) {
+    throw new Error(
+      'RORO_DATABASE_URL is not a PostgreSQL URL: set it to postgres://USER:PASSWORD@HOST:PORT/DATABASE.',
+    );
+  }
+  return raw;
+}
+
 export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): PlatformEnv {
   const home = path.resolve(env.RORO_HOME ?? defaultHome());
   const base = port(env, 'RORO_PORT_BASE', 7400);
@@ -73,12 +101,15 @@ export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): Platform
   };
   const domain = env.RORO_DOMAIN ?? 'localhost';
   const temporalExternal = Boolean(env.TEMPORAL_ADDRESS);
+  if (temporalExternal) hostPort('TEMPORAL_ADDRESS', env.TEMPORAL_ADDRESS!);
+  const externalDatabaseUrl = env.RORO_DATABASE_URL ? databaseUrlSetting(env.RORO_DATABASE_URL) : undefined;
   return {
     home,
     domain,
     ports,
     temporalAddress: env.TEMPORAL_ADDRESS || `127.0.0.1:${ports.temporal}`,
     temporalExternal,
+    ...(externalDatabaseUrl ? { externalDatabaseUrl } : {}),
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.RORO_TASK_QUEUE || 'roro',
     dockerSocket: env.DOCKER_SOCKET || '/var/run/docker.sock',

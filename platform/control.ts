@@ -58,6 +58,9 @@ export async function serverUp(
   const deadline = startedAt + timeoutMs;
   const seen = new Map<string, string>();
   for (;;) {
+    // Whether the supervisor is gone is read before its state: one that wrote its failure and exited
+    // between the two reads must be reported by that failure, not as a silent exit.
+    const exited = !supervisorRunning(env) && Date.now() - startedAt > 3000;
     const state = readState(env.home);
     for (const c of state?.components ?? []) {
       if (seen.get(c.name) !== c.status) {
@@ -81,7 +84,7 @@ export async function serverUp(
         hint: `See ${logPath(env.home, 'supervisor')} and the component logs in ${homePaths(env.home).logs}.`,
       });
     }
-    if (!supervisorRunning(env) && Date.now() - startedAt > 3000) {
+    if (exited) {
       const log = logPath(env.home, 'supervisor');
       throw new RoroError('The platform supervisor exited during start.', {
         code: 'component_failed',
