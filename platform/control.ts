@@ -36,6 +36,9 @@ export async function serverUp(
   timeoutMs = 300_000,
 ): Promise<SupervisorState> {
   const running = supervisorRunning(env);
+  // The supervisor we start is watched through its process, not its pid file: on a loaded machine
+  // it may take longer than the grace below to write that file.
+  let childExited = false;
   if (running) {
     const state = readState(env.home);
     if (state?.status === 'up') return { ...state, admin: undefined };
@@ -51,6 +54,7 @@ export async function serverUp(
       env: process.env,
       cwd: '/',
     });
+    child.once('exit', () => (childExited = true));
     child.unref();
     fs.closeSync(out);
   }
@@ -60,7 +64,7 @@ export async function serverUp(
   for (;;) {
     // Whether the supervisor is gone is read before its state: one that wrote its failure and exited
     // between the two reads must be reported by that failure, not as a silent exit.
-    const exited = !supervisorRunning(env) && Date.now() - startedAt > 3000;
+    const exited = running ? !supervisorRunning(env) && Date.now() - startedAt > 3000 : childExited;
     const state = readState(env.home);
     for (const c of state?.components ?? []) {
       if (seen.get(c.name) !== c.status) {
