@@ -17,6 +17,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { notebookRoutes } from './routes/notebooks.js';
 import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { nodeRoutes } from './routes/nodes.js';
 
 /** The version of the /v1 API contract (the OpenAPI document's info.version). */
 export const API_VERSION = '1.0.0';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
     ['/v1', metaRoutes(deps, () => (document ??= openApiDocument(mounts, API_VERSION)))],
     ['/v1/auth', authRoutes(deps)],
     ['/v1/users', userRoutes(deps)],
+    ['/v1/nodes', nodeRoutes(deps)],
     ['/v1/projects/:name', deployRoutes(deps)],
     ['/v1/projects/:name', volumeRoutes(deps)],
     ['/v1/projects/:name', configRoutes(deps)],

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseLogLimits, type LogLimits } from './log-limits.js';
+import { readClusterSetting } from './cluster-setting.js';
 
 /** The repository root (this file compiles to dist/core/config.js). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,7 +28,12 @@ export interface PlatformEnv {
   externalDatabaseUrl?: string;
   temporalNamespace: string;
   taskQueue: string;
+  /** The engine's Unix socket: DOCKER_SOCKET, else DOCKER_HOST=unix://..., else /var/run/docker.sock. */
   dockerSocket: string;
+  /** Cluster mode: Docker Swarm on that engine (RORO_CLUSTER=1, or remembered in RORO_HOME). */
+  cluster: boolean;
+  /** RORO_CLUSTER_ADVERTISE_ADDR: the address other nodes reach this manager at (Swarm's --advertise-addr). */
+  clusterAdvertiseAddr?: string;
   /** Public base URL of the gateway, e.g. https://localhost:7443 */
   gatewayUrl: string;
   apiUrl: string;
@@ -72,6 +78,17 @@ function hostPort(name: string, raw: string): void {
   }
 }
 
+/** The platform talks to its engine over a Unix socket; DOCKER_HOST is honoured when it names one. */
+function dockerSocket(env: NodeJS.ProcessEnv): string {
+  if (env.DOCKER_SOCKET) return env.DOCKER_SOCKET;
+  const host = env.DOCKER_HOST;
+  if (!host) return '/var/run/docker.sock';
+  if (host.startsWith('unix://') && host.length > 'unix://'.length) return host.slice('unix://'.length);
+  throw new Error(
+    `DOCKER_HOST=${host} is not a Unix socket: roro talks to its Docker engine over one; set DOCKER_HOST=unix:///path/to/docker.sock (or DOCKER_SOCKET=/path/to/docker.sock).`,
+  );
+}
+
 /** RORO_DATABASE_URL must be a postgres:// URL naming a host and a database. */
 function databaseUrlSetting(raw: string): string {
   let url: URL | undefined;
@@ -112,7 +129,9 @@ export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): Platform
     ...(externalDatabaseUrl ? { externalDatabaseUrl } : {}),
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.RORO_TASK_QUEUE || 'roro',
-    dockerSocket: env.DOCKER_SOCKET || '/var/run/docker.sock',
+    dockerSocket: dockerSocket(env),
+    cluster: env.RORO_CLUSTER ? flag(env, 'RORO_CLUSTER') : readClusterSetting(home) !== undefined,
+    ...(env.RORO_CLUSTER_ADVERTISE_ADDR ? { clusterAdvertiseAddr: env.RORO_CLUSTER_ADVERTISE_ADDR } : {}),
     gatewayUrl: `https://${domain}:${ports.gatewayHttps}`,
     apiUrl: `http://127.0.0.1:${ports.api}`,
     venv: env.RORO_VENV || path.join(REPO_ROOT, '.venv'),

@@ -9,6 +9,7 @@ import { portAnswers } from './proc.js';
 import { readState } from './state.js';
 import { readHealerReport } from './heal/healer.js';
 import { CANARY_PATH, CANARY_REPLY } from './heal/canary.js';
+import { clusterStatus } from './cluster.js';
 
 export interface ComponentReport {
   name: string;
@@ -136,6 +137,16 @@ async function apiHealthy(env: PlatformEnv): Promise<boolean> {
   throw new Error(`answered ${res.status}${body.error?.message ? `: ${body.error.message}` : ''}`);
 }
 
+/** In cluster mode: the swarm's nodes, as the platform's engine (a manager) sees them. */
+async function clusterRow(env: PlatformEnv): Promise<ComponentReport> {
+  try {
+    const c = await clusterStatus(env);
+    return { name: 'cluster', status: c.ok ? 'up' : 'down', url: c.url, detail: c.detail };
+  } catch (err) {
+    return { name: 'cluster', status: 'down', url: 'swarm', detail: (err as Error).message };
+  }
+}
+
 /** The settings that make a component external: the platform then uses it and starts none of its own. */
 const EXTERNAL_SETTING: Record<string, string> = {
   postgres: 'RORO_DATABASE_URL',
@@ -194,5 +205,5 @@ export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[
       ...(isExternal(env, name) || managed?.status === 'external' ? { external: true } : {}),
     };
   });
-  return [...reports, ...(await serviceChecks(env))];
+  return [...reports, ...(env.cluster ? [await clusterRow(env)] : []), ...(await serviceChecks(env))];
 }

@@ -2,39 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { Connection, WorkflowClient } from '@temporalio/client';
-import { parsePlatformEnv, REPO_ROOT } from '../../core/config.js';
-import { databaseUrl } from '../../db/pool.js';
-import { platformTag } from '../../activities/project-network.js';
 import { waitFor } from '../../platform/proc.js';
-import { api, login, roro, testEnv, unique } from '../helpers/platform.js';
+import { REPO_ROOT } from '../../core/config.js';
+import { api, login, testEnv, unique } from '../helpers/platform.js';
+import { secondPlatform } from '../helpers/second-platform.js';
 import { followDeploy, projectCopy, startDeploy } from '../helpers/deploy.js';
 import { testDocker } from '../helpers/docker.js';
-
-/**
- * A second platform whose state lives outside its RORO_HOME: its database in the test platform's
- * PostgreSQL (RORO_DATABASE_URL) and its workflows on the test platform's Temporal
- * (TEMPORAL_ADDRESS), on a task queue of its own. It shares the test platform's Docker engine.
- */
-function externalEnv(home: string, database: string, queue: string): NodeJS.ProcessEnv {
-  const a = testEnv();
-  const base = a.ports.api + 50;
-  const environ: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(environ)) if (/^RORO_.*_PORT$/.test(name)) delete environ[name];
-  return {
-    ...environ,
-    RORO_HOME: home,
-    RORO_PORT_BASE: String(base),
-    RORO_DATABASE_URL: database,
-    TEMPORAL_ADDRESS: a.temporalAddress,
-    RORO_TASK_QUEUE: queue,
-    RORO_URL: `http://127.0.0.1:${base}`,
-    XDG_CONFIG_HOME: path.join(home, 'cli-config'),
-  };
-}
 
 /** Starts one more platform process (a worker or an API) in `environ`; resolves once it says `ready`. */
 async function extraProcess(
@@ -71,71 +47,39 @@ async function activityWorkers(client: WorkflowClient, workflowId: string, runId
   );
 }
 
-async function removeFromEngine(project: string, home: string): Promise<void> {
-  const docker = testDocker();
-  const tag = platformTag(home);
-  for (const label of [`roro.project=${project}`, `roro.platform=${tag}`]) {
-    for (const c of await docker.listContainers({ all: true, filters: { label: [label] } }))
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-  }
-  for (const n of await docker.listNetworks({ filters: { label: [`roro.platform=${tag}`] } }))
-    await docker
-      .getNetwork(n.Id)
-      .remove()
-      .catch(() => undefined);
-  for (const image of await docker.listImages({ filters: { label: [`roro.project=${project}`] } }))
-    await docker
-      .getImage(image.Id)
-      .remove({ force: true })
-      .catch(() => undefined);
-}
-
 test(
   'external PostgreSQL and Temporal: nothing of them is started, status says external, and two workers and two APIs deploy each release exactly once',
   { timeout: 900_000 },
   async (t) => {
     const a = testEnv();
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-external-'));
-    const dbName = unique('roro_ext').replace('-', '_');
-    const admin = new pg.Client({ connectionString: databaseUrl(a) });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = new URL(databaseUrl(a));
-    url.pathname = `/${dbName}`;
-    const environ = externalEnv(home, url.toString(), unique('roro-ext'));
-    const b = parsePlatformEnv(environ);
+    const second = await secondPlatform(50);
+    const { home, environ, env: b } = second;
+    const url = second.database;
     const project = unique('ext');
     const extra: ChildProcess[] = [];
     t.after(async () => {
       for (const child of extra) await stopProcess(child);
-      await roro(['server', 'down'], { env: environ, timeoutMs: 180_000 });
-      await removeFromEngine(project, home);
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-      fs.rmSync(home, { recursive: true, force: true });
+      await second.remove([project]);
     });
 
-    const up = await roro(['server', 'up'], { env: environ, timeoutMs: 300_000 });
+    const up = await second.cli(['server', 'up']);
     assert.equal(up.code, 0, up.stderr);
     const password = decodeURIComponent(url.password);
     assert.ok(
       !up.stdout.includes(password) && !up.stderr.includes(password),
       'the database password is not printed',
     );
-    const status = await roro(['server', 'status', '--json'], { env: environ });
+    const status = await second.cli(['server', 'status', '--json']);
     assert.equal(status.code, 0, status.stderr);
     assert.ok(!status.stdout.includes(password));
     const rows = JSON.parse(status.stdout).components as { name: string; url: string; external?: boolean }[];
     const row = (name: string) => rows.find((r) => r.name === name);
-    assert.equal(row('postgres')?.url, `postgres://${url.username}@${url.host}/${dbName}`);
+    assert.equal(row('postgres')?.url, `postgres://${url.username}@${url.host}${url.pathname}`);
     assert.equal(row('postgres')?.external, true);
     assert.equal(row('temporal')?.url, a.temporalAddress);
     assert.equal(row('temporal')?.external, true);
     assert.equal(row('temporal-ui'), undefined, 'no Temporal UI of its own');
-    const human = await roro(['server', 'status'], { env: environ });
+    const human = await second.cli(['server', 'status']);
     assert.match(human.stdout, /^postgres .* up .*external \(RORO_DATABASE_URL\), not started by roro$/m);
     assert.match(human.stdout, /^temporal .* up .*external \(TEMPORAL_ADDRESS\), not started by roro$/m);
     assert.ok(!fs.existsSync(path.join(home, 'postgres')), 'no PostgreSQL cluster in RORO_HOME');

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parsePlatformEnv } from '../../core/config.js';
+import { rememberCluster } from '../../core/cluster-setting.js';
 import { databaseHostPort, databaseLabel, databaseUrl } from '../../db/pool.js';
 
 const env = (extra: NodeJS.ProcessEnv) => parsePlatformEnv({ RORO_HOME: '/srv/roro', ...extra });
@@ -39,4 +43,34 @@ test('a malformed RORO_DATABASE_URL or TEMPORAL_ADDRESS is refused with the form
   const ok = env({ TEMPORAL_ADDRESS: 'temporal.internal:7233' });
   assert.equal(ok.temporalAddress, 'temporal.internal:7233');
   assert.equal(ok.temporalExternal, true);
+});
+
+test('DOCKER_HOST names the engine when it is a Unix socket; DOCKER_SOCKET wins; tcp:// is refused', () => {
+  assert.equal(env({}).dockerSocket, '/var/run/docker.sock');
+  assert.equal(
+    env({ DOCKER_HOST: 'unix:///srv/engine/docker.sock' }).dockerSocket,
+    '/srv/engine/docker.sock',
+  );
+  assert.equal(env({ DOCKER_HOST: 'unix:///a.sock', DOCKER_SOCKET: '/b.sock' }).dockerSocket, '/b.sock');
+  assert.throws(
+    () => env({ DOCKER_HOST: 'tcp://10.0.0.2:2375' }),
+    /DOCKER_HOST=tcp:\/\/10\.0\.0\.2:2375 is not a Unix socket: .*set DOCKER_HOST=unix:\/\//,
+  );
+});
+
+test('cluster mode: RORO_CLUSTER, else what RORO_HOME remembers', () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-cluster-setting-'));
+  try {
+    assert.equal(env({ RORO_HOME: home }).cluster, false);
+    assert.equal(env({ RORO_HOME: home, RORO_CLUSTER: '1' }).cluster, true);
+    rememberCluster(home);
+    assert.equal(env({ RORO_HOME: home }).cluster, true);
+    assert.equal(env({ RORO_HOME: home, RORO_CLUSTER: '0' }).cluster, false);
+    assert.throws(
+      () => env({ RORO_HOME: home, RORO_CLUSTER: 'yes' }),
+      /RORO_CLUSTER=yes is not an on\/off setting/,
+    );
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { adminLogin, api, login } from '../helpers/platform.js';
+import { startSecondEngine } from '../helpers/second-engine.js';
+import { secondPlatform } from '../helpers/second-platform.js';
+
+/**
+ * Cluster mode runs on an engine of the test's own (scripts/second-engine.sh), never on the
+ * engine other platforms share: Swarm mode there would change every platform's networking. The
+ * platform keeps its state in the test platform's PostgreSQL and Temporal, so it starts quickly.
+ */
+test(
+  'roro server up --cluster turns Swarm mode on and remembers it; nodes, nodes:join, nodes:drain and nodes:activate, admin only, with errors naming the fix',
+  { timeout: 900_000 },
+  async (t) => {
+    const engine = await startSecondEngine(0);
+    const second = await secondPlatform(150, { DOCKER_HOST: engine.dockerHost }).catch(async (err) => {
+      await engine.down();
+      throw err;
+    });
+    t.after(async () => {
+      await second.remove();
+      await engine.down();
+    });
+    const cli = second.cli;
+
+    const up = await cli(['server', 'up', '--cluster']);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stderr, /cluster mode: Docker Swarm/);
+    const info = await engine.docker.info();
+    assert.equal(info.Swarm.LocalNodeState, 'active');
+    assert.equal(info.Swarm.ControlAvailable, true);
+    assert.ok(
+      fs.existsSync(path.join(second.home, 'cluster.json')),
+      'cluster mode is remembered in RORO_HOME',
+    );
+    const log = fs.readFileSync(path.join(second.home, 'logs', 'supervisor.log'), 'utf8');
+    assert.match(log, /cluster mode: initialised Swarm mode on the engine/);
+
+    const base = second.env.apiUrl;
+    const password = process.env.RORO_ADMIN_PASSWORD!;
+    const admin = await login(process.env.RORO_ADMIN_EMAIL!, password, base);
+    const as = (token: string) => ({ RORO_TOKEN: token });
+
+    const listed = await cli(['nodes', '--json'], as(admin));
+    assert.equal(listed.code, 0, listed.stderr);
+    const nodes = JSON.parse(listed.stdout).nodes;
+    assert.equal(nodes.length, 1);
+    const [node] = nodes;
+    assert.equal(node.id, info.Swarm.NodeID);
+    assert.deepEqual(
+      [node.role, node.state, node.availability, node.leader, node.self, node.containers],
+      ['manager', 'ready', 'active', true, true, 0],
+    );
+    assert.ok(node.cpus > 0 && node.memoryBytes > 0, JSON.stringify(node));
+    const table = await cli(['nodes'], as(admin));
+    assert.match(table.stdout, /^ID +HOSTNAME +ROLE +STATE +AVAILABILITY +CPUS +MEMORY +CONTAINERS$/m);
+    assert.match(table.stdout, /manager \(leader\) +ready +active/);
+
+    const join = await cli(['nodes:join'], as(admin));
+    assert.equal(join.code, 0, join.stderr);
+    assert.match(
+      join.stdout,
+      new RegExp(
+        `^docker swarm join --token SWMTKN-1-\\S+ ${engine.nodeIp.replace(/\./g, '\\.')}:2377$`,
+        'm',
+      ),
+    );
+
+    // Only admins see or change the cluster; the join token is a secret.
+    const user = (await newUserOn(base)).token;
+    for (const args of [['nodes'], ['nodes:join'], ['nodes:drain', node.hostname]]) {
+      const refused = await cli(args, as(user));
+      assert.equal(refused.code, 1, `${args.join(' ')}: ${refused.stderr}`);
+      assert.match(refused.stderr, /admin/i);
+    }
+
+    const alone = await cli(['nodes:drain', node.hostname], as(admin));
+    assert.equal(alone.code, 1);
+    assert.match(alone.stderr, /is the only active node: drained, its services would have nowhere to run\./);
+    assert.match(alone.stderr, /roro nodes:join.*--force/);
+    const unknown = await cli(['nodes:drain', 'no-such-node'], as(admin));
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No node no-such-node in the cluster\.\nRun `roro nodes`/);
+    const drained = await cli(['nodes:drain', node.id.slice(0, 8), '--force'], as(admin));
+    assert.equal(drained.code, 0, drained.stderr);
+    assert.equal((await engine.docker.getNode(node.id).inspect()).Spec.Availability, 'drain');
+    const active = await cli(['nodes:activate', node.hostname], as(admin));
+    assert.equal(active.code, 0, active.stderr);
+    assert.equal((await engine.docker.getNode(node.id).inspect()).Spec.Availability, 'active');
+
+    // Remembered: a start without --cluster is in cluster mode, on the same swarm.
+    assert.equal((await cli(['server', 'down'])).code, 0);
+    const again = await cli(['server', 'up', '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const rows = JSON.parse(again.stdout).components as { name: string; status: string; url: string }[];
+    assert.deepEqual(
+      rows.filter((r) => r.name === 'cluster').map((r) => [r.status, r.url]),
+      [['up', 'swarm of 1 node']],
+    );
+    assert.match(
+      fs.readFileSync(path.join(second.home, 'logs', 'supervisor.log'), 'utf8'),
+      /cluster mode: using the swarm this engine manages/,
+    );
+
+    // An engine taken out of Swarm mode behind the platform's back: the error says how to fix it.
+    await engine.docker.swarmLeave({ force: true });
+    const out = await cli(['nodes'], as(admin));
+    assert.equal(out.code, 1);
+    assert.match(
+      out.stderr,
+      /is not in Swarm mode \(inactive\)\.\nStart the platform with `roro server up --cluster`/,
+    );
+  },
+);
+
+test('a platform not in cluster mode answers /v1/nodes with 409 naming --cluster', async () => {
+  const admin = await adminLogin();
+  const res = await api('GET', '/v1/nodes', { token: admin });
+  assert.equal(res.status, 409);
+  assert.equal(res.body.error.code, 'conflict');
+  assert.match(res.body.error.message, /does not run in cluster mode/);
+  assert.match(res.body.error.hint, /roro server up --cluster/);
+});
+
+/** A fresh non-admin user of the second platform. */
+async function newUserOn(base: string): Promise<{ token: string }> {
+  const admin = await login(process.env.RORO_ADMIN_EMAIL!, process.env.RORO_ADMIN_PASSWORD!, base);
+  const email = `nodes-${Date.now()}@example.com`;
+  const res = await api('POST', '/v1/users', {
+    token: admin,
+    body: { email, password: 'Another-pass-123' },
+    baseUrl: base,
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return { token: await login(email, 'Another-pass-123', base) };
+}
