@@ -8,6 +8,8 @@
 #                                            DOCKER_HOST=unix://DIR/docker.sock and NODE_IP=10.254.INDEX.2
 #   scripts/second-engine.sh down DIR        stop it and remove everything it made, DIR included
 #   scripts/second-engine.sh load DIR IMAGE  copy an image from the host's engine (read only there)
+#   scripts/second-engine.sh link DIR OTHER  a direct link between two engines' namespaces, so each
+#                                            reaches the other's NODE_IP (Swarm between them)
 #
 # Needs root, iproute2 and Debian's docker.io (dockerd 20.10).
 set -eu
@@ -17,7 +19,7 @@ die() {
   exit 1
 }
 
-[ $# -ge 2 ] || die "usage: $0 up DIR INDEX | down DIR | load DIR IMAGE"
+[ $# -ge 2 ] || die "usage: $0 up DIR INDEX | down DIR | load DIR IMAGE | link DIR OTHER"
 action=$1
 dir=$(realpath -m "$2")
 state="$dir/engine.env"
@@ -102,9 +104,29 @@ load() {
   echo "loaded $1"
 }
 
+# A veth pair straight from one namespace to the other, with a route to each NODE_IP: the host's
+# own forwarding and firewall are not involved. It goes away with either namespace.
+link() {
+  other=$(realpath -m "$1")
+  [ -e "$state" ] && [ -e "$other/engine.env" ] || die "both $dir and $other must hold an engine."
+  a_ns=$(sed -n 's/^NETNS=//p' "$state")
+  a_ip=$(sed -n 's/^NODE_IP=//p' "$state")
+  b_ns=$(sed -n 's/^NETNS=//p' "$other/engine.env")
+  b_ip=$(sed -n 's/^NODE_IP=//p' "$other/engine.env")
+  a_if="rorolk${a_ns#roro-engine-}x${b_ns#roro-engine-}"
+  b_if="${a_if}p"
+  ip link add "$a_if" netns "$a_ns" type veth peer name "$b_if" netns "$b_ns"
+  ip -n "$a_ns" link set "$a_if" up
+  ip -n "$b_ns" link set "$b_if" up
+  ip -n "$a_ns" route add "$b_ip/32" dev "$a_if"
+  ip -n "$b_ns" route add "$a_ip/32" dev "$b_if"
+  echo "linked $a_ip <-> $b_ip"
+}
+
 case $action in
 up) up "${3:-}" ;;
 down) down ;;
 load) load "${3:?IMAGE}" ;;
+link) link "${3:?OTHER}" ;;
 *) die "unknown action '$action': use up, down or load." ;;
 esac

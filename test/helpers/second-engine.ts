@@ -20,6 +20,8 @@ export interface SecondEngine {
   docker: Docker;
   /** Copies an image from the host's engine (read only there). */
   load(image: string): Promise<void>;
+  /** Links its network namespace straight to another engine's, so each reaches the other's nodeIp. */
+  link(other: SecondEngine): Promise<void>;
   /** Stops the engine and removes everything it made. */
   down(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function startSecondEngine(slot = 0): Promise<SecondEngine> {
     nodeIp: value('NODE_IP'),
     docker: new Docker({ socketPath: socket }),
     load: async (image) => void (await run(SCRIPT, ['load', dir, image], { timeout: 300_000 })),
+    link: async (other) => void (await run(SCRIPT, ['link', dir, other.dir], { timeout: 30_000 })),
     down,
   };
 }

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { waitFor } from '../../platform/proc.js';
 import { adminLogin, api, login } from '../helpers/platform.js';
 import { startSecondEngine } from '../helpers/second-engine.js';
 import { secondPlatform } from '../helpers/second-platform.js';
@@ -12,7 +15,7 @@ import { secondPlatform } from '../helpers/second-platform.js';
  * platform keeps its state in the test platform's PostgreSQL and Temporal, so it starts quickly.
  */
 test(
-  'roro server up --cluster turns Swarm mode on and remembers it; nodes, nodes:join, nodes:drain and nodes:activate, admin only, with errors naming the fix',
+  'roro server up --cluster turns Swarm mode on and remembers it; a second engine joins with the nodes:join command; nodes, nodes:drain and nodes:activate, admin only, with errors naming the fix',
   { timeout: 900_000 },
   async (t) => {
     const engine = await startSecondEngine(0);
@@ -91,6 +94,53 @@ test(
     assert.equal(active.code, 0, active.stderr);
     assert.equal((await engine.docker.getNode(node.id).inspect()).Spec.Availability, 'active');
 
+    // A second engine joins with the printed command, as a worker.
+    const engine2 = await startSecondEngine(1);
+    t.after(() => engine2.down());
+    await engine.link(engine2);
+    const command = join.stdout.split('\n').find((l) => l.startsWith('docker swarm join '))!;
+    await exec('sh', ['-c', command], {
+      env: { ...process.env, DOCKER_HOST: engine2.dockerHost },
+      timeout: 60_000,
+    });
+    let two: { id: string; role: string; state: string; self: boolean; availability: string }[] = [];
+    await waitFor(
+      async () => {
+        two = JSON.parse((await cli(['nodes', '--json'], as(admin))).stdout).nodes;
+        return two.length === 2 && two.every((n) => n.state === 'ready');
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    const worker = two.find((n) => !n.self)!;
+    assert.deepEqual([worker.role, worker.availability], ['worker', 'active']);
+    // Both engines run on this machine under one hostname: a hostname that names two nodes is refused.
+    const ambiguous = await cli(['nodes:drain', node.hostname], as(admin));
+    assert.equal(ambiguous.code, 1);
+    assert.match(ambiguous.stderr, /names 2 nodes .*\nGive the node id from `roro nodes` instead\./);
+    const drainWorker = await cli(['nodes:drain', worker.id.slice(0, 10)], as(admin));
+    assert.equal(drainWorker.code, 0, drainWorker.stderr);
+    assert.equal((await engine.docker.getNode(worker.id).inspect()).Spec.Availability, 'drain');
+    const status = await cli(['server', 'status', '--json']);
+    const cluster = JSON.parse(status.stdout).components.find((c: { name: string }) => c.name === 'cluster');
+    assert.equal(cluster.url, 'swarm of 2 nodes');
+    assert.match(cluster.detail, /2 ready; not taking work: .* \(ready, drain\)/);
+    assert.equal((await cli(['nodes:activate', worker.id], as(admin))).code, 0);
+
+    // A platform started in cluster mode on the worker's engine is refused, with the fix.
+    const third = await secondPlatform(170, { DOCKER_HOST: engine2.dockerHost });
+    try {
+      const refused = await third.cli(['server', 'up', '--cluster']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /is already a worker node of another swarm; roro must run on a manager\./);
+      assert.match(refused.stderr, /docker swarm leave/);
+      assert.ok(
+        !fs.existsSync(path.join(third.home, 'cluster.json')),
+        'a refused start does not remember cluster mode',
+      );
+    } finally {
+      await third.remove();
+    }
+
     // Remembered: a start without --cluster is in cluster mode, on the same swarm.
     assert.equal((await cli(['server', 'down'])).code, 0);
     const again = await cli(['server', 'up', '--json']);
@@ -98,7 +148,7 @@ test(
     const rows = JSON.parse(again.stdout).components as { name: string; status: string; url: string }[];
     assert.deepEqual(
       rows.filter((r) => r.name === 'cluster').map((r) => [r.status, r.url]),
-      [['up', 'swarm of 1 node']],
+      [['up', 'swarm of 2 nodes']],
     );
     assert.match(
       fs.readFileSync(path.join(second.home, 'logs', 'supervisor.log'), 'utf8'),
@@ -124,6 +174,8 @@ test('a platform not in cluster mode answers /v1/nodes with 409 naming --cluster
   assert.match(res.body.error.message, /does not run in cluster mode/);
   assert.match(res.body.error.hint, /roro server up --cluster/);
 });
+
+const exec = promisify(execFile);
 
 /** A fresh non-admin user of the second platform. */
 async function newUserOn(base: string): Promise<{ token: string }> {
