@@ -14,6 +14,8 @@ export interface Ports {
   postgres: number;
   temporal: number;
   temporalUi: number;
+  /** The image registry every node pulls from, in cluster mode (on all addresses: the nodes reach it). */
+  registry: number;
 }
 
 /** Server-side settings, parsed once from the environment at start. */
@@ -34,6 +36,8 @@ export interface PlatformEnv {
   cluster: boolean;
   /** RORO_CLUSTER_ADVERTISE_ADDR: the address other nodes reach this manager at (Swarm's --advertise-addr). */
   clusterAdvertiseAddr?: string;
+  /** RORO_REGISTRY_ADDR: the address the nodes reach the registry at (default: this node's Swarm address). */
+  registryAddr?: string;
   /** Public base URL of the gateway, e.g. https://localhost:7443 */
   gatewayUrl: string;
   apiUrl: string;
@@ -115,6 +119,7 @@ export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): Platform
     postgres: port(env, 'RORO_POSTGRES_PORT', base + 32),
     temporal: port(env, 'RORO_TEMPORAL_PORT', base + 33),
     temporalUi: port(env, 'RORO_TEMPORAL_UI_PORT', base + 34),
+    registry: port(env, 'RORO_REGISTRY_PORT', base + 50),
   };
   const domain = env.RORO_DOMAIN ?? 'localhost';
   const temporalExternal = Boolean(env.TEMPORAL_ADDRESS);
@@ -132,6 +137,7 @@ export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): Platform
     dockerSocket: dockerSocket(env),
     cluster: env.RORO_CLUSTER ? flag(env, 'RORO_CLUSTER') : readClusterSetting(home) !== undefined,
     ...(env.RORO_CLUSTER_ADVERTISE_ADDR ? { clusterAdvertiseAddr: env.RORO_CLUSTER_ADVERTISE_ADDR } : {}),
+    ...(env.RORO_REGISTRY_ADDR ? { registryAddr: env.RORO_REGISTRY_ADDR } : {}),
     gatewayUrl: `https://${domain}:${ports.gatewayHttps}`,
     apiUrl: `http://127.0.0.1:${ports.api}`,
     venv: env.RORO_VENV || path.join(REPO_ROOT, '.venv'),

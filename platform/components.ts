@@ -3,6 +3,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { homePaths, REPO_ROOT, type PlatformEnv } from '../core/config.js';
 import type { Component } from './component.js';
+import { registryComponent } from './registry.js';
 import { ensureDatabase, initCluster, postgresArgs, postgresBinDir, postgresOwner } from './postgres.js';
 import { portAnswers } from './proc.js';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes.js';
@@ -120,6 +121,7 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 30_000,
     },
+    ...(env.cluster ? [registryComponent(env)] : []),
     {
       name: 'api',
       url: env.apiUrl,

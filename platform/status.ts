@@ -10,6 +10,8 @@ import { readState } from './state.js';
 import { readHealerReport } from './heal/healer.js';
 import { CANARY_PATH, CANARY_REPLY } from './heal/canary.js';
 import { clusterStatus } from './cluster.js';
+import { registryAnswers } from './registry.js';
+import { registryPaths } from '../core/cluster-setting.js';
 
 export interface ComponentReport {
   name: string;
@@ -137,6 +139,13 @@ async function apiHealthy(env: PlatformEnv): Promise<boolean> {
   throw new Error(`answered ${res.status}${body.error?.message ? `: ${body.error.message}` : ''}`);
 }
 
+function registryUrl(env: PlatformEnv): string {
+  const file = registryPaths(env.home).address;
+  return fs.existsSync(file)
+    ? `https://${fs.readFileSync(file, 'utf8').trim()}`
+    : `port ${env.ports.registry}`;
+}
+
 /** In cluster mode: the swarm's nodes, as the platform's engine (a manager) sees them. */
 async function clusterRow(env: PlatformEnv): Promise<ComponentReport> {
   try {
@@ -184,6 +193,7 @@ export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[
     ['worker', `task queue ${env.taskQueue}`, () => pingWorker(env, 8000)],
   ];
   if (env.temporalExternal) checks.splice(2, 1);
+  if (env.cluster) checks.push(['registry', registryUrl(env), () => registryAnswers(env)]);
   const results = await Promise.all(
     checks.map(async ([name, url, fn]) => ({ name, url, ...(await guard(fn)) })),
   );

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Router } from 'express';
 import Docker from 'dockerode';
 import { z } from 'zod';
@@ -5,6 +6,7 @@ import type { AppDeps } from '../app.js';
 import { requireAdmin, requireAuth } from '../auth.js';
 import { route } from '../route.js';
 import { ConflictError } from '../../core/errors.js';
+import { REGISTRY_USER, registryPaths } from '../../core/cluster-setting.js';
 import { listClusterNodes, setNodeAvailability, workerJoinCommand } from '../../containers/swarm-cluster.js';
 
 const Node = z.object({
@@ -21,6 +23,21 @@ const Node = z.object({
   engine: z.string(),
   containers: z.number().describe('roro containers running on the node.'),
 });
+
+/** What a node needs to pull from the registry, once the supervisor has made it. */
+function registryLogin(home: string) {
+  const p = registryPaths(home);
+  if (![p.address, p.password, p.caCert].every((f) => fs.existsSync(f))) return {};
+  const read = (f: string) => fs.readFileSync(f, 'utf8').trim();
+  return {
+    registry: {
+      address: read(p.address),
+      user: REGISTRY_USER,
+      password: read(p.password),
+      caCert: read(p.caCert),
+    },
+  };
+}
 
 const NodePath = z.object({ node: z.string().min(1).max(128).describe('Node id, id prefix or hostname.') });
 
@@ -62,13 +79,25 @@ export function nodeRoutes(deps: AppDeps): Router {
       responses: {
         200: {
           description: "Swarm's join command, with a secret token: pass it on only to the new host.",
-          schema: z.object({ command: z.string(), manager: z.string() }),
+          schema: z.object({
+            command: z.string(),
+            manager: z.string(),
+            registry: z
+              .object({ address: z.string(), user: z.string(), password: z.string(), caCert: z.string() })
+              .optional()
+              .describe(
+                "The platform's image registry: its CA for the node's engine to trust, and the nodes' login.",
+              ),
+          }),
         },
       },
     },
     async (_req, res) => {
       res.setHeader('cache-control', 'no-store');
-      res.json(await workerJoinCommand(engine(), deps.env.dockerSocket));
+      res.json({
+        ...(await workerJoinCommand(engine(), deps.env.dockerSocket)),
+        ...registryLogin(deps.env.home),
+      });
     },
   );
   for (const [action, availability] of [

@@ -23,13 +23,23 @@ export async function nodesCommand(opts: { json?: boolean; url?: string }) {
 }
 
 export async function nodesJoinCommand(opts: { json?: boolean; url?: string }) {
-  const join = await ApiClient.forCli(opts.url).request<{ command: string; manager: string }>(
-    '/v1/nodes/join',
-  );
+  const join = await ApiClient.forCli(opts.url).request<{
+    command: string;
+    manager: string;
+    registry?: { address: string; user: string; password: string; caCert: string };
+  }>('/v1/nodes/join');
   if (opts.json) return printJson(join);
   info('On the new host (Docker installed, TCP 2377 and 7946, UDP 7946 and 4789 open to this one), run:');
   out(join.command);
-  info('The token in it lets any host join: pass it on only to the new host.');
+  const r = join.registry;
+  if (r) {
+    info(`Then make its engine trust roro's registry at ${r.address} and sign in to it:`);
+    out(`mkdir -p /etc/docker/certs.d/${r.address} && cat > /etc/docker/certs.d/${r.address}/ca.crt <<'EOF'`);
+    out(r.caCert);
+    out('EOF');
+    out(`echo '${r.password}' | docker login ${r.address} --username ${r.user} --password-stdin`);
+  }
+  info('The token and password in these lines let a host join and pull: pass them on only to the new host.');
 }
 
 async function setAvailability(

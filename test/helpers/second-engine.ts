@@ -17,6 +17,8 @@ export interface SecondEngine {
   socket: string;
   /** The engine's address as the host (and other engines) reach it. */
   nodeIp: string;
+  /** The host's address on the engine's link: every engine started here reaches the host at it. */
+  hostIp: string;
   docker: Docker;
   /** Copies an image from the host's engine (read only there). */
   load(image: string): Promise<void>;
@@ -57,6 +59,7 @@ export async function startSecondEngine(slot = 0): Promise<SecondEngine> {
     dockerHost,
     socket,
     nodeIp: value('NODE_IP'),
+    hostIp: value('NODE_IP').replace(/\.2$/, '.1'),
     docker: new Docker({ socketPath: socket }),
     load: async (image) => void (await run(SCRIPT, ['load', dir, image], { timeout: 300_000 })),
     link: async (other) => void (await run(SCRIPT, ['link', dir, other.dir], { timeout: 30_000 })),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -19,7 +20,11 @@ test(
   { timeout: 900_000 },
   async (t) => {
     const engine = await startSecondEngine(0);
-    const second = await secondPlatform(150, { DOCKER_HOST: engine.dockerHost }).catch(async (err) => {
+    // The registry runs on the host, which both test engines reach at the first one's link address.
+    const second = await secondPlatform(150, {
+      DOCKER_HOST: engine.dockerHost,
+      RORO_REGISTRY_ADDR: engine.hostIp,
+    }).catch(async (err) => {
       await engine.down();
       throw err;
     });
@@ -64,6 +69,20 @@ test(
 
     const join = await cli(['nodes:join'], as(admin));
     assert.equal(join.code, 0, join.stderr);
+    const registryUrl = `https://${engine.hostIp}:${second.env.ports.registry}`;
+    assert.match(
+      join.stdout,
+      new RegExp(`^mkdir -p /etc/docker/certs\\.d/${engine.hostIp.replace(/\./g, '\\.')}:\\d+ `, 'm'),
+    );
+    assert.match(join.stdout, /^-----BEGIN CERTIFICATE-----$/m);
+    assert.match(join.stdout, /docker login \S+ --username roro-node --password-stdin$/m);
+    const rows0 = JSON.parse((await cli(['server', 'status', '--json'])).stdout).components;
+    assert.deepEqual(
+      rows0
+        .filter((r: { name: string }) => r.name === 'registry')
+        .map((r: { status: string; url: string }) => [r.status, r.url]),
+      [['up', registryUrl]],
+    );
     assert.match(
       join.stdout,
       new RegExp(
@@ -96,13 +115,32 @@ test(
 
     // A second engine joins with the printed command, as a worker.
     const engine2 = await startSecondEngine(1);
-    t.after(() => engine2.down());
-    await engine.link(engine2);
-    const command = join.stdout.split('\n').find((l) => l.startsWith('docker swarm join '))!;
-    await exec('sh', ['-c', command], {
-      env: { ...process.env, DOCKER_HOST: engine2.dockerHost },
-      timeout: 60_000,
+    const registry = `${engine.hostIp}:${second.env.ports.registry}`;
+    t.after(async () => {
+      await engine2.down();
+      fs.rmSync(`/etc/docker/certs.d/${registry}`, { recursive: true, force: true });
     });
+    await engine.link(engine2);
+    // Everything nodes:join printed, run on the new host: the swarm join, the registry's CA, the login.
+    // The new host's docker CLI keeps its login in a config of its own, not in this machine's.
+    const dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-node2-cli-'));
+    t.after(() => fs.rmSync(dockerConfig, { recursive: true, force: true }));
+    const onNode2 = {
+      env: { ...process.env, DOCKER_HOST: engine2.dockerHost, DOCKER_CONFIG: dockerConfig },
+      timeout: 60_000,
+    };
+    const joined = await exec('sh', ['-c', join.stdout], onNode2);
+    assert.match(joined.stdout, /This node joined a swarm as a worker\./);
+    assert.match(joined.stdout, /Login Succeeded/);
+    const wrong = await exec(
+      'sh',
+      ['-c', `echo wrong | docker login ${registry} --username roro-node --password-stdin`],
+      onNode2,
+    ).then(
+      () => 'accepted',
+      (err: Error & { stderr?: string }) => err.stderr ?? err.message,
+    );
+    assert.match(wrong, /unauthorized|401/i);
     let two: { id: string; role: string; state: string; self: boolean; availability: string }[] = [];
     await waitFor(
       async () => {
