@@ -18,6 +18,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { notebookRoutes } from './routes/notebooks.js';
 import { modelRoutes } from './routes/models.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { nodeRoutes } from './routes/nodes.js';
 
 /** The version of the /v1 API contract (the OpenAPI document's info.version). */
 const API_VERSION = '1.0.0';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
     ['/v1/auth', authRoutes(deps, throttle)],
     ['/v1/sessions', sessionRoutes(deps, throttle)],
     ['/v1/users', userRoutes(deps)],
+    ['/v1/nodes', nodeRoutes(deps)],
     ['/v1/projects/:name', deployRoutes(deps)],
     ['/v1/projects/:name', volumeRoutes(deps)],
     ['/v1/projects/:name', configRoutes(deps)],

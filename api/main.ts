@@ -30,10 +30,14 @@ async function main(): Promise<void> {
     logger.fatal(`api: cannot listen on ${apiSocketPath(env.home)}: ${err.message}`);
     process.exit(1);
   });
-  log(`api listening on ${apiSocketPath(env.home)} (for containers)`);
+  log(
+    sock
+      ? `api listening on ${apiSocketPath(env.home)} (for containers)`
+      : `another api serves ${apiSocketPath(env.home)} (for containers); this one serves 127.0.0.1:${env.ports.api} only`,
+  );
   const stop = () => {
     log('api stopping');
-    sock.close();
+    sock?.close();
     server.close(() => void db.end().then(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -4,6 +4,7 @@ import { ConfigError, RoroError } from '../core/errors.js';
 import { info } from './output.js';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth.js';
 import { usersAddCommand, usersCommand, usersRemoveCommand } from './commands/users.js';
+import { nodesActivateCommand, nodesCommand, nodesDrainCommand, nodesJoinCommand } from './commands/nodes.js';
 import { createCommand, projectsCommand, projectsDeleteCommand } from './commands/projects.js';
 import { deployCommand } from './commands/deploy.js';
 import { releasesCommand, rollbackCommand } from './commands/releases.js';
@@ -121,6 +122,10 @@ cli
   .option('-n, --lines <n>', 'Lines of log to show, across rotated files (logs)', { default: 100 })
   .option('--force', 'Replace an existing FILE (backup) or the state in RORO_HOME (restore)')
   .option('--no-start', 'Leave the platform stopped after a restore')
+  .option(
+    '--cluster',
+    'Cluster mode (up): turn Docker Swarm mode on, or use the swarm the engine manages; remembered',
+  )
   // Loaded only for `roro server`: the platform's code (Temporal, PostgreSQL, Docker clients) costs
   // every other command most of its start-up time, which 100 `roro run`s at once pay 100 times.
   .action(
@@ -128,6 +133,18 @@ cli
       (await import('./commands/server.js')).serverCommand(...args),
     ),
   );
+
+const nodeCommands = [
+  ['nodes', "The cluster's nodes (admin, cluster mode)", nodesCommand],
+  ['nodes:join', 'Print what a new host runs to join the cluster as a worker (admin)', nodesJoinCommand],
+  ['nodes:drain <node>', 'Move the work off a node and send it no more (admin)', nodesDrainCommand],
+  ['nodes:activate <node>', 'Let a drained node take work again (admin)', nodesActivateCommand],
+] as const;
+for (const [name, what, action] of nodeCommands) {
+  const command = cli.command(name, what).option('--json', 'JSON output');
+  if (name.startsWith('nodes:drain')) command.option('--force', 'Drain even the last active node');
+  command.action(run(action));
+}
 
 projectCommand('quotas', "The project's quotas and what it uses of them")
   .option(...JSON_OUTPUT)

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseLogLimits, type LogLimits } from './log-limits.js';
+import { readClusterSetting } from './cluster-setting.js';
 
 /** The repository root (this file compiles to dist/core/config.js). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -13,6 +14,8 @@ export interface Ports {
   postgres: number;
   temporal: number;
   temporalUi: number;
+  /** The image registry every node pulls from, in cluster mode (on all addresses: the nodes reach it). */
+  registry: number;
 }
 
 /** Server-side settings, parsed once from the environment at start. */
@@ -23,9 +26,18 @@ export interface PlatformEnv {
   /** Address of the Temporal frontend; when TEMPORAL_ADDRESS is set the platform starts no server of its own. */
   temporalAddress: string;
   temporalExternal: boolean;
+  /** RORO_DATABASE_URL: an external PostgreSQL database; the platform then starts no cluster of its own. */
+  externalDatabaseUrl?: string;
   temporalNamespace: string;
   taskQueue: string;
+  /** The engine's Unix socket: DOCKER_SOCKET, else DOCKER_HOST=unix://..., else /var/run/docker.sock. */
   dockerSocket: string;
+  /** Cluster mode: Docker Swarm on that engine (RORO_CLUSTER=1, or remembered in RORO_HOME). */
+  cluster: boolean;
+  /** RORO_CLUSTER_ADVERTISE_ADDR: the address other nodes reach this manager at (Swarm's --advertise-addr). */
+  clusterAdvertiseAddr?: string;
+  /** RORO_REGISTRY_ADDR: the address the nodes reach the registry at (default: this node's Swarm address). */
+  registryAddr?: string;
   /** Public base URL of the gateway, e.g. https://localhost:7443 */
   gatewayUrl: string;
   apiUrl: string;
@@ -60,6 +72,43 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+/** TEMPORAL_ADDRESS is host:port, as the Temporal SDK wants it (no scheme). */
+function hostPort(name: string, raw: string): void {
+  const m = /^([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d+)$/.exec(raw);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new Error(
+      `${name}=${raw} is not host:port: set it to the Temporal frontend's address, e.g. temporal.internal:7233 (no scheme).`,
+    );
+  }
+}
+
+/** The platform talks to its engine over a Unix socket; DOCKER_HOST is honoured when it names one. */
+function dockerSocket(env: NodeJS.ProcessEnv): string {
+  if (env.DOCKER_SOCKET) return env.DOCKER_SOCKET;
+  const host = env.DOCKER_HOST;
+  if (!host) return '/var/run/docker.sock';
+  if (host.startsWith('unix://') && host.length > 'unix://'.length) return host.slice('unix://'.length);
+  throw new Error(
+    `DOCKER_HOST=${host} is not a Unix socket: roro talks to its Docker engine over one; set DOCKER_HOST=unix:///path/to/docker.sock (or DOCKER_SOCKET=/path/to/docker.sock).`,
+  );
+}
+
+/** RORO_DATABASE_URL must be a postgres:// URL naming a host and a database. */
+function databaseUrlSetting(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^postgres(ql)?:$/.test(url.protocol) || !url.hostname || url.pathname.length < 2) {
+    throw new Error(
+      'RORO_DATABASE_URL is not a PostgreSQL URL: set it to postgres://USER:PASSWORD@HOST:PORT/DATABASE.',
+    );
+  }
+  return raw;
+}
+
 export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): PlatformEnv {
   const home = path.resolve(env.RORO_HOME ?? defaultHome());
   const base = port(env, 'RORO_PORT_BASE', 7400);
@@ -70,18 +119,25 @@ export function parsePlatformEnv(env: NodeJS.ProcessEnv = process.env): Platform
     postgres: port(env, 'RORO_POSTGRES_PORT', base + 32),
     temporal: port(env, 'RORO_TEMPORAL_PORT', base + 33),
     temporalUi: port(env, 'RORO_TEMPORAL_UI_PORT', base + 34),
+    registry: port(env, 'RORO_REGISTRY_PORT', base + 50),
   };
   const domain = env.RORO_DOMAIN ?? 'localhost';
   const temporalExternal = Boolean(env.TEMPORAL_ADDRESS);
+  if (temporalExternal) hostPort('TEMPORAL_ADDRESS', env.TEMPORAL_ADDRESS!);
+  const externalDatabaseUrl = env.RORO_DATABASE_URL ? databaseUrlSetting(env.RORO_DATABASE_URL) : undefined;
   return {
     home,
     domain,
     ports,
     temporalAddress: env.TEMPORAL_ADDRESS || `127.0.0.1:${ports.temporal}`,
     temporalExternal,
+    ...(externalDatabaseUrl ? { externalDatabaseUrl } : {}),
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.RORO_TASK_QUEUE || 'roro',
-    dockerSocket: env.DOCKER_SOCKET || '/var/run/docker.sock',
+    dockerSocket: dockerSocket(env),
+    cluster: env.RORO_CLUSTER ? flag(env, 'RORO_CLUSTER') : readClusterSetting(home) !== undefined,
+    ...(env.RORO_CLUSTER_ADVERTISE_ADDR ? { clusterAdvertiseAddr: env.RORO_CLUSTER_ADVERTISE_ADDR } : {}),
+    ...(env.RORO_REGISTRY_ADDR ? { registryAddr: env.RORO_REGISTRY_ADDR } : {}),
     gatewayUrl: `https://${domain}:${ports.gatewayHttps}`,
     apiUrl: `http://127.0.0.1:${ports.api}`,
     venv: env.RORO_VENV || path.join(REPO_ROOT, '.venv'),

@@ -11,10 +11,37 @@ export function postgresPasswordFile(home: string): string {
 }
 
 /** RORO_DATABASE_URL wins; otherwise the embedded cluster with the password kept in RORO_HOME/secrets. */
-export function databaseUrl(env: PlatformEnv, environ: NodeJS.ProcessEnv = process.env): string {
-  if (environ.RORO_DATABASE_URL) return environ.RORO_DATABASE_URL;
+export function databaseUrl(env: PlatformEnv): string {
+  if (env.externalDatabaseUrl) return env.externalDatabaseUrl;
   const password = fs.readFileSync(postgresPasswordFile(env.home), 'utf8').trim();
   return `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${env.ports.postgres}/${DB_NAME}`;
+}
+
+/** The database's address without its password, for status and logs. */
+export function databaseLabel(env: PlatformEnv): string {
+  if (!env.externalDatabaseUrl) return `postgres://127.0.0.1:${env.ports.postgres}/${DB_NAME}`;
+  const url = new URL(env.externalDatabaseUrl);
+  return `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`;
+}
+
+/** Host and port the database listens on (5432 when the URL names none). */
+export function databaseHostPort(env: PlatformEnv): { host: string; port: number } {
+  if (!env.externalDatabaseUrl) return { host: '127.0.0.1', port: env.ports.postgres };
+  const url = new URL(env.externalDatabaseUrl);
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 5432) };
+}
+
+/** Connects once and runs `SELECT 1`; throws the driver's reason when the database does not answer. */
+export async function databaseAnswers(env: PlatformEnv, timeoutMs = 3000): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl(env), connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 export function createPool(env: PlatformEnv, max = 10): pg.Pool {

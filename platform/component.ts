@@ -7,6 +7,8 @@ export interface Component {
   port?: number;
   /** True when something outside the platform already provides it (a Docker socket, TEMPORAL_ADDRESS). */
   external?: () => Promise<boolean>;
+  /** For an external one: answers once it can be used, and what to check when it does not. */
+  externalReady?: { probe: () => Promise<boolean>; hint: string };
   /** One-time preparation before the first spawn (initdb, TLS, config files). */
   prepare?: () => Promise<void>;
   /** Log that takes the component's stdout instead of its own log (the gateway's access log). */

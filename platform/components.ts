@@ -3,12 +3,13 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { homePaths, REPO_ROOT, type PlatformEnv } from '../core/config.js';
 import type { Component } from './component.js';
+import { registryComponent } from './registry.js';
 import { ensureDatabase, initCluster, postgresArgs, postgresBinDir, postgresOwner } from './postgres.js';
 import { portAnswers } from './proc.js';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes.js';
 import { gatewayComponent } from './gateway-component.js';
 import { pingWorker } from './ping.js';
-import { createPool } from '../db/pool.js';
+import { createPool, databaseAnswers, databaseLabel } from '../db/pool.js';
 import { loadRoutes } from '../activities/routes.js';
 import { healerReportPath, readHealerReport } from './heal/healer.js';
 
@@ -29,15 +30,28 @@ async function dockerAnswers(env: PlatformEnv): Promise<boolean> {
   return true;
 }
 
+/** The frontend accepts TCP connections at TEMPORAL_ADDRESS (or the embedded server's port). */
+export function temporalAnswers(env: PlatformEnv, timeoutMs = 2000): Promise<boolean> {
+  const at = env.temporalAddress.lastIndexOf(':');
+  const host = env.temporalAddress.slice(0, at).replace(/^\[|\]$/g, '');
+  return portAnswers(Number(env.temporalAddress.slice(at + 1)), host, timeoutMs);
+}
+
 export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
   const paths = homePaths(env.home);
-  const owner = await postgresOwner();
+  // A host using RORO_DATABASE_URL need not have PostgreSQL's server (nor its `postgres` user).
+  const owner = env.externalDatabaseUrl ? undefined : await postgresOwner();
   const temporalBin = path.join(env.venv, 'bin', 'temporal');
   return [
     {
       name: 'postgres',
-      url: `postgres://127.0.0.1:${env.ports.postgres}`,
+      url: databaseLabel(env),
       port: env.ports.postgres,
+      external: async () => env.externalDatabaseUrl !== undefined,
+      externalReady: {
+        probe: () => databaseAnswers(env),
+        hint: 'check RORO_DATABASE_URL (host, port, user, password, database) and that this host may connect to it.',
+      },
       prepare: async () => void (await initCluster(env)),
       command: () => ({
         cmd: path.join(postgresBinDir(), 'postgres'),
@@ -55,6 +69,10 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
       url: env.temporalAddress,
       port: env.ports.temporal,
       external: async () => env.temporalExternal,
+      externalReady: {
+        probe: () => temporalAnswers(env),
+        hint: 'check TEMPORAL_ADDRESS (host:port of the frontend) and that this host may connect to it.',
+      },
       prepare: async () => {
         if (!fs.existsSync(temporalBin)) {
           throw new Error(
@@ -103,6 +121,7 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 30_000,
     },
+    ...(env.cluster ? [registryComponent(env)] : []),
     {
       name: 'api',
       url: env.apiUrl,

@@ -62,6 +62,9 @@ export async function serverUp(
   const seen = new Map<string, string>();
   return waitFor(
     async () => {
+      // Whether the supervisor is gone is read before its state: one that wrote its failure and
+      // exited between the two reads is reported by that failure, not as a silent exit.
+      const gone = running === undefined || !pidAlive(running);
       const state = readState(env.home);
       for (const c of state?.components ?? []) {
         if (seen.get(c.name) !== c.status) {
@@ -77,7 +80,7 @@ export async function serverUp(
           hint: `See its log ${f.log}:\n${indentedTail(f.log)}`,
         });
       }
-      if (running === undefined || !pidAlive(running)) {
+      if (gone) {
         const log = logPath(env.home, 'supervisor');
         throw new RoroError('The platform supervisor exited during start.', {
           code: 'component_failed',

@@ -2,12 +2,16 @@ import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { homePaths, type PlatformEnv } from '../core/config.js';
-import { dockerClient } from './components.js';
+import { dockerClient, temporalAnswers } from './components.js';
+import { databaseHostPort, databaseLabel } from '../db/pool.js';
 import { pingWorker } from './ping.js';
 import { portAnswers } from './proc.js';
 import { readState } from './state.js';
 import { readHealerReport } from './heal/healer.js';
 import { CANARY_PATH, CANARY_REPLY } from './heal/canary.js';
+import { clusterStatus } from './cluster.js';
+import { registryAnswers } from './registry.js';
+import { registryPaths } from '../core/cluster-setting.js';
 
 export interface ComponentReport {
   name: string;
@@ -15,6 +19,8 @@ export interface ComponentReport {
   status: 'up' | 'down' | 'degraded';
   url: string;
   detail?: string;
+  /** Provided outside the platform (RORO_DATABASE_URL, TEMPORAL_ADDRESS, a running Docker engine). */
+  external?: boolean;
 }
 
 const guard = async (fn: () => Promise<boolean>): Promise<{ ok: boolean; detail?: string }> => {
@@ -133,19 +139,47 @@ async function apiHealthy(env: PlatformEnv): Promise<boolean> {
   throw new Error(`answered ${res.status}${body.error?.message ? `: ${body.error.message}` : ''}`);
 }
 
+function registryUrl(env: PlatformEnv): string {
+  const file = registryPaths(env.home).address;
+  return fs.existsSync(file)
+    ? `https://${fs.readFileSync(file, 'utf8').trim()}`
+    : `port ${env.ports.registry}`;
+}
+
+/** In cluster mode: the swarm's nodes, as the platform's engine (a manager) sees them. */
+async function clusterRow(env: PlatformEnv): Promise<ComponentReport> {
+  try {
+    const c = await clusterStatus(env);
+    return { name: 'cluster', status: c.ok ? 'up' : 'down', url: c.url, detail: c.detail };
+  } catch (err) {
+    return { name: 'cluster', status: 'down', url: 'swarm', detail: (err as Error).message };
+  }
+}
+
+/** The settings that make a component external: the platform then uses it and starts none of its own. */
+const EXTERNAL_SETTING: Record<string, string> = {
+  postgres: 'RORO_DATABASE_URL',
+  temporal: 'TEMPORAL_ADDRESS',
+};
+
+function isExternal(env: PlatformEnv, name: string): boolean {
+  if (name === 'postgres') return env.externalDatabaseUrl !== undefined;
+  if (name === 'temporal') return env.temporalExternal;
+  return false;
+}
+
 /** Probes every component directly; the worker is proven by running the `ping` workflow. */
 export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[]> {
   const state = readState(env.home);
   const checks: [string, string, () => Promise<boolean>][] = [
-    [
-      'postgres',
-      `postgres://127.0.0.1:${env.ports.postgres}/roro`,
-      () => listening(env.ports.postgres, '127.0.0.1'),
-    ],
+    ['postgres', databaseLabel(env), () => listening(databaseHostPort(env).port, databaseHostPort(env).host)],
     [
       'temporal',
       env.temporalAddress,
-      () => listening(Number(env.temporalAddress.split(':').pop()), env.temporalAddress.split(':')[0]!),
+      async () => {
+        if (await temporalAnswers(env, 3000)) return true;
+        throw new Error(`nothing accepts connections on ${env.temporalAddress}`);
+      },
     ],
     [
       'temporal-ui',
@@ -159,18 +193,27 @@ export async function platformStatus(env: PlatformEnv): Promise<ComponentReport[
     ['worker', `task queue ${env.taskQueue}`, () => pingWorker(env, 8000)],
   ];
   if (env.temporalExternal) checks.splice(2, 1);
+  if (env.cluster) checks.push(['registry', registryUrl(env), () => registryAnswers(env)]);
   const results = await Promise.all(
     checks.map(async ([name, url, fn]) => ({ name, url, ...(await guard(fn)) })),
   );
   const reports: ComponentReport[] = results.map(({ name, url, ok, detail }) => {
     const managed = state?.components.find((c) => c.name === name);
     const note =
-      managed?.status === 'external'
-        ? 'not started by roro'
-        : managed?.status === 'restarting'
-          ? 'restarting'
-          : undefined;
-    return { name, status: ok ? 'up' : 'down', url, ...(detail || note ? { detail: detail ?? note } : {}) };
+      EXTERNAL_SETTING[name] && isExternal(env, name)
+        ? `external (${EXTERNAL_SETTING[name]}), not started by roro`
+        : managed?.status === 'external'
+          ? 'not started by roro'
+          : managed?.status === 'restarting'
+            ? 'restarting'
+            : undefined;
+    return {
+      name,
+      status: ok ? 'up' : 'down',
+      url,
+      ...(detail || note ? { detail: detail ?? note } : {}),
+      ...(isExternal(env, name) || managed?.status === 'external' ? { external: true } : {}),
+    };
   });
-  return [...reports, ...(await serviceChecks(env))];
+  return [...reports, ...(env.cluster ? [await clusterRow(env)] : []), ...(await serviceChecks(env))];
 }

@@ -9,6 +9,7 @@ import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js'
 import { supervisorPidPath } from './state.js';
 import { RotatingLog } from './rotating-log.js';
 import { captureOwnOutput } from './own-output.js';
+import { startCluster } from './cluster.js';
 
 let ownLog: RotatingLog | undefined;
 const logger = createLogger('supervisor');
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
         await applyPendingRestore(env, log);
         return { admin: await bootstrapDatabase(env, log) };
       }
+      if (name === 'docker' && env.cluster) await startCluster(env, log);
       if (name === 'temporal' && env.temporalExternal) {
         // The embedded server gets them as start flags; an external cluster gets them here.
         const added = await ensureSearchAttributes(env).catch((err: Error) => {

@@ -27,6 +27,8 @@ interface Running {
 
 /** How long a dead child's output may take to arrive: a grandchild holding the pipe open must not stall the supervisor. */
 const OUTPUT_GRACE_MS = 2000;
+/** How long an external component (RORO_DATABASE_URL, TEMPORAL_ADDRESS) may take to answer at start. */
+const EXTERNAL_WAIT_MS = 30_000;
 
 /**
  * Starts the components in order, waits until each is ready, restarts any that crash, and
@@ -126,6 +128,7 @@ export class Supervisor {
   private async bringUp(r: Running): Promise<void> {
     const c = r.component;
     if (await c.external?.()) {
+      if (c.externalReady) await this.waitExternal(c, c.externalReady);
       r.status = 'external';
       this.log(c.name, 'external', `${c.name}: using the one already running at ${c.url}`);
       return;
@@ -146,6 +149,28 @@ export class Supervisor {
     r.status = 'up';
     r.upSince = Date.now();
     this.log(c.name, 'up', `${c.name} up at ${c.url}`);
+  }
+
+  /** An external component is not started, but the platform cannot start without it either. */
+  private async waitExternal(c: Component, check: NonNullable<Component['externalReady']>): Promise<void> {
+    let last = '';
+    try {
+      await waitFor(
+        async () => {
+          try {
+            return await check.probe();
+          } catch (err) {
+            last = (err as Error).message;
+            return false;
+          }
+        },
+        { timeoutMs: EXTERNAL_WAIT_MS, intervalMs: 500 },
+      );
+    } catch {
+      throw new Error(
+        `the external ${c.name} at ${c.url} did not answer in ${EXTERNAL_WAIT_MS / 1000} s${last ? ` (${last})` : ''}: ${check.hint}`,
+      );
+    }
   }
 
   private spawn(r: Running): void {

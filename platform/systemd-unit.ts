@@ -9,6 +9,7 @@ export const DEFAULT_SYSTEMD_DIR = '/etc/systemd/system';
 const CLI_ONLY = new Set(['RORO_URL', 'RORO_PROJECT', 'RORO_SYSTEMD_DIR']);
 /** Never written into a world-readable unit file. */
 const SECRET = /PASSWORD|PASSWD|TOKEN|SECRET|API_KEY|CREDENTIAL/i;
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:[^/@]+@/i;
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
@@ -24,7 +25,16 @@ export function unitEnvironment(
   const carried: Record<string, string> = {};
   for (const [name, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
     if (value === undefined || value === '' || CLI_ONLY.has(name) || SECRET.test(name)) continue;
-    if (/^(RORO|TEMPORAL)_/.test(name) || name === 'DOCKER_SOCKET') carried[name] = value;
+    if (!/^(RORO|TEMPORAL)_/.test(name) && !['DOCKER_SOCKET', 'DOCKER_HOST', 'PGPASSFILE'].includes(name))
+      continue;
+    // A URL with a password in it (RORO_DATABASE_URL) is a secret too; left out, the platform would
+    // start at boot on an empty database of its own, so it is refused instead.
+    if (URL_WITH_PASSWORD.test(value))
+      throw new ConfigError(
+        `${name} holds a password, which the unit file (readable by every user) would show.`,
+        `Give ${name} without its password and put the password in root's ~/.pgpass (or a file named by PGPASSFILE), which PostgreSQL clients read; then run \`roro server enable\` again.`,
+      );
+    carried[name] = value;
   }
   const nodeDir = path.dirname(nodeBin);
   const PATH = SYSTEM_PATH.split(':').includes(nodeDir) ? SYSTEM_PATH : `${nodeDir}:${SYSTEM_PATH}`;

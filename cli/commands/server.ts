@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { homePaths, parsePlatformEnv, type PlatformEnv } from '../../core/config.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, ConflictError } from '../../core/errors.js';
 import { serverDown, serverUp, supervisorRunning } from '../../platform/control.js';
 import { platformStatus } from '../../platform/status.js';
 import { trustCommand } from '../../gateway/tls.js';
@@ -12,8 +12,18 @@ import { serverLogs } from './server-logs.js';
 import { serverDisable, serverEnable } from './server-boot.js';
 import { serverTrust } from './server-trust.js';
 
-async function up(env: PlatformEnv, opts: { json?: boolean }) {
-  step(`Starting the roro platform in ${env.home}`);
+async function up(env: PlatformEnv, opts: { json?: boolean; cluster?: boolean }) {
+  if (opts.cluster) {
+    if (supervisorRunning(env) && !env.cluster)
+      throw new ConflictError(
+        `The platform in ${env.home} already runs, without cluster mode.`,
+        'Stop it with `roro server down`, then `roro server up --cluster`.',
+      );
+    // The supervisor turns Swarm mode on and remembers the mode in RORO_HOME once it has.
+    process.env.RORO_CLUSTER = '1';
+    env = parsePlatformEnv();
+  }
+  step(`Starting the roro platform in ${env.home}${env.cluster ? ' (cluster mode: Docker Swarm)' : ''}`);
   const state = await serverUp(env, (line) => detail(line));
   if (state.admin?.created) {
     step(`Created the first admin ${state.admin.email}`);
@@ -48,7 +58,14 @@ async function status(env: PlatformEnv, opts: { json?: boolean }) {
 export async function serverCommand(
   action: string,
   arg: string | undefined,
-  opts: { json?: boolean; follow?: boolean; lines?: unknown; force?: boolean; start?: boolean },
+  opts: {
+    json?: boolean;
+    follow?: boolean;
+    lines?: unknown;
+    force?: boolean;
+    start?: boolean;
+    cluster?: boolean;
+  },
 ) {
   const env = parsePlatformEnv();
   switch (action) {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { homePaths, REPO_ROOT, type PlatformEnv } from '../../core/config.js';
 import { ConfigError, ConflictError, RoroError } from '../../core/errors.js';
-import { createPool } from '../../db/pool.js';
+import { createPool, databaseHostPort } from '../../db/pool.js';
 import { supervisorRunning } from '../control.js';
 import { portAnswers } from '../proc.js';
 import { readState } from '../state.js';
@@ -47,7 +47,7 @@ function checkTarget(env: PlatformEnv, file: string, force: boolean): void {
 
 async function checkRunning(env: PlatformEnv): Promise<void> {
   const up = supervisorRunning(env) !== undefined && readState(env.home)?.status === 'up';
-  if (!up || !(await portAnswers(env.ports.postgres)))
+  if (!up || !(await portAnswers(databaseHostPort(env).port, databaseHostPort(env).host)))
     throw new RoroError(
       `The platform in ${env.home} is not running; a backup is taken from the running platform.`,
       {

@@ -18,8 +18,14 @@ export function projectCopy(fixture: string, project: string, edit?: (dir: strin
   return dir;
 }
 
-export async function uploadArchive(token: string, project: string, file: string, sha: string) {
-  const res = await fetch(`${apiUrl()}/v1/projects/${project}/deploys`, {
+export async function uploadArchive(
+  token: string,
+  project: string,
+  file: string,
+  sha: string,
+  baseUrl = apiUrl(),
+) {
+  const res = await fetch(`${baseUrl}/v1/projects/${project}/deploys`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip', 'x-roro-sha256': sha },
     body: fs.readFileSync(file),
@@ -27,10 +33,10 @@ export async function uploadArchive(token: string, project: string, file: string
   return { status: res.status, body: (await res.json()) as any };
 }
 
-export async function startDeploy(token: string, project: string, dir: string) {
+export async function startDeploy(token: string, project: string, dir: string, baseUrl = apiUrl()) {
   const packed = await packProject(dir);
   try {
-    return await uploadArchive(token, project, packed.file, packed.sha256);
+    return await uploadArchive(token, project, packed.file, packed.sha256, baseUrl);
   } finally {
     fs.rmSync(packed.file, { force: true });
   }
@@ -49,11 +55,12 @@ export async function followDeploy(
   project: string,
   id: string,
   onEvent?: (e: DeployEvent) => void,
+  baseUrl = apiUrl(),
 ): Promise<DeployEvent[]> {
   const events: DeployEvent[] = [];
   for (let round = 0; round < 20; round++) {
     const after = events.at(-1)?.seq ?? 0;
-    const res = await fetch(`${apiUrl()}/v1/projects/${project}/deploys/${id}/events?after=${after}`, {
+    const res = await fetch(`${baseUrl}/v1/projects/${project}/deploys/${id}/events?after=${after}`, {
       headers: { authorization: `Bearer ${token}` },
     });
     const text = await res.text();
@@ -63,17 +70,17 @@ export async function followDeploy(
       onEvent?.(e);
     }
     if (events.some((e) => e.kind === 'done' || e.kind === 'failed')) return events;
-    const st = await api('GET', `/v1/projects/${project}/deploys/${id}`, { token });
+    const st = await api('GET', `/v1/projects/${project}/deploys/${id}`, { token, baseUrl });
     if (st.body.deploy?.status !== 'running' && text === '') return events;
   }
   return events;
 }
 
-export async function deployAndWait(token: string, project: string, dir: string) {
-  const started = await startDeploy(token, project, dir);
+export async function deployAndWait(token: string, project: string, dir: string, baseUrl = apiUrl()) {
+  const started = await startDeploy(token, project, dir, baseUrl);
   if (started.status !== 202)
     throw new Error(`deploy refused: ${started.status} ${JSON.stringify(started.body)}`);
-  const events = await followDeploy(token, project, started.body.deploy.id);
+  const events = await followDeploy(token, project, started.body.deploy.id, undefined, baseUrl);
   return { id: started.body.deploy.id as string, events, final: events.at(-1)! };
 }
 

@@ -23,12 +23,12 @@ export interface ApiResponse<T = any> {
 export async function api<T = any>(
   method: string,
   urlPath: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; baseUrl?: string } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${apiUrl()}${urlPath}`, {
+  const res = await fetch(`${opts.baseUrl ?? apiUrl()}${urlPath}`, {
     method,
     headers,
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
@@ -43,8 +43,11 @@ export async function api<T = any>(
   return { status: res.status, body: body as T, headers: res.headers };
 }
 
-export async function login(email: string, password: string): Promise<string> {
-  const res = await api('POST', '/v1/auth/login', { body: { email, password } });
+export async function login(email: string, password: string, baseUrl?: string): Promise<string> {
+  const res = await api('POST', '/v1/auth/login', {
+    body: { email, password },
+    ...(baseUrl ? { baseUrl } : {}),
+  });
   if (res.status !== 200) throw new Error(`login ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token as string;
 }

@@ -59,3 +59,27 @@ test('a value on several lines is refused; the boot command line quotes for the 
     `env RORO_HOME=/h 'RORO_DOMAIN=a b' '/opt/it'\\''s/bin/roro' server up`,
   );
 });
+
+test('a database URL with a password is refused from the unit, naming ~/.pgpass; without one it is carried', () => {
+  const base = { RORO_HOME: '/srv/roro', HTTP_PROXY: 'http://user:pw@proxy:3128' };
+  assert.throws(
+    () =>
+      unitEnvironment(
+        { ...base, RORO_DATABASE_URL: 'postgres://roro:s3cret@db:5432/roro' },
+        '/srv/roro',
+        '/usr/bin/node',
+      ),
+    (err: ConfigError) =>
+      /RORO_DATABASE_URL holds a password/.test(err.message) &&
+      /~\/\.pgpass/.test(err.hint ?? '') &&
+      !err.message.includes('s3cret'),
+  );
+  const environment = unitEnvironment(
+    { ...base, RORO_DATABASE_URL: 'postgres://roro@db:5432/roro', PGPASSFILE: '/root/.pgpass' },
+    '/srv/roro',
+    '/usr/bin/node',
+  );
+  assert.equal(environment.RORO_DATABASE_URL, 'postgres://roro@db:5432/roro');
+  assert.equal(environment.PGPASSFILE, '/root/.pgpass');
+  assert.equal(environment.HTTP_PROXY, undefined);
+});

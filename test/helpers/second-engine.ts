@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+import { REPO_ROOT } from '../../core/config.js';
+
+const run = promisify(execFile);
+const SCRIPT = path.join(REPO_ROOT, 'scripts', 'second-engine.sh');
+
+/** A Docker engine of the test's own, in its own network namespace (scripts/second-engine.sh). */
+export interface SecondEngine {
+  dir: string;
+  /** unix://... for DOCKER_HOST */
+  dockerHost: string;
+  socket: string;
+  /** The engine's address as the host (and other engines) reach it. */
+  nodeIp: string;
+  /** The host's address on the engine's link: every engine started here reaches the host at it. */
+  hostIp: string;
+  docker: Docker;
+  /** Copies an image from the host's engine (read only there). */
+  load(image: string): Promise<void>;
+  /** Links its network namespace straight to another engine's, so each reaches the other's nodeIp. */
+  link(other: SecondEngine): Promise<void>;
+  /** Stops the engine and removes everything it made. */
+  down(): Promise<void>;
+}
+
+/**
+ * Picks the engine's addresses from the platform's port base, so test runs of different platforms
+ * on one machine do not collide; `slot` tells apart the engines of one run (0, 1, ...).
+ */
+export function engineIndex(slot = 0): number {
+  const base = Number(process.env.RORO_PORT_BASE || 7400);
+  return ((Math.floor(base / 100) * 2 + slot) % 200) + 1;
+}
+
+export async function startSecondEngine(slot = 0): Promise<SecondEngine> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-engine-'));
+  const down = async () => void (await run(SCRIPT, ['down', dir], { timeout: 120_000 }));
+  let out: string;
+  try {
+    out = (await run(SCRIPT, ['up', dir, String(engineIndex(slot))], { timeout: 120_000 })).stdout;
+  } catch (err) {
+    await down().catch(() => undefined);
+    throw err;
+  }
+  const value = (name: string) => {
+    const m = new RegExp(`^${name}=(.*)$`, 'm').exec(out);
+    if (!m?.[1]) throw new Error(`second-engine.sh printed no ${name}: ${out}`);
+    return m[1];
+  };
+  const dockerHost = value('DOCKER_HOST');
+  const socket = dockerHost.slice('unix://'.length);
+  return {
+    dir,
+    dockerHost,
+    socket,
+    nodeIp: value('NODE_IP'),
+    hostIp: value('NODE_IP').replace(/\.2$/, '.1'),
+    docker: new Docker({ socketPath: socket }),
+    load: async (image) => void (await run(SCRIPT, ['load', dir, image], { timeout: 300_000 })),
+    link: async (other) => void (await run(SCRIPT, ['link', dir, other.dir], { timeout: 30_000 })),
+    down,
+  };
+}
