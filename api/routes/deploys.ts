@@ -11,6 +11,7 @@ import { loadServiceHealth } from '../../domain/service-health.js';
 import { lazyDriver } from '../container-driver.js';
 import { intBody, intQuery, nameField } from '../input.js';
 import { route } from '../route.js';
+import { followRoute } from './follow-route.js';
 import { Deploy, ProjectPath, StartedDeploy } from './shapes.js';
 import { latestRelease } from '../../db/releases.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -164,25 +165,19 @@ export function deployRoutes(deps: AppDeps): Router {
       res.json({ deploy: await getDeploy(deps, p.id, params.id) });
     },
   );
-  route(
+  followRoute(
     r,
     {
-      method: 'get',
       path: '/deploys/:id/events',
       summary: "Follow a deploy's events until it ends",
-      access: 'user',
       params: DeployPath,
-      query: z.object({ after: intQuery({ fallback: 0 }).describe('Send only events after this seq.') }),
-      responses: {
-        200: {
-          description: 'One JSON event a line ({seq, at, kind, message, data}) until the deploy has ended.',
-          contentType: 'application/x-ndjson',
-        },
-      },
+      what: 'events',
+      description: 'One JSON event a line ({seq, at, kind, message, data}) until the deploy has ended.',
+      contentType: 'application/x-ndjson',
     },
-    async (req, res, { params, query }) => {
+    async (req, res, params, after) => {
       const p = await project(req);
-      await streamEvents(deps, req, res, p.id, params.id, query.after);
+      await streamEvents(deps, req, res, p.id, params.id, after);
     },
   );
   route(

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { intQuery, nameField } from '../input.js';
 import { route } from '../route.js';
+import { followRoute } from './follow-route.js';
 import { Job, ProjectPath } from './shapes.js';
 import type { AppDeps } from '../deps.js';
 import { projectRouter } from './project-router.js';
@@ -96,25 +97,19 @@ export function jobRoutes(deps: AppDeps): Router {
       res.json(await jobLogs(deps.db, p.id, params.id, query.after, query.limit));
     },
   );
-  route(
+  followRoute(
     r,
     {
-      method: 'get',
       path: '/jobs/:id/logs/stream',
       summary: "Follow a job's log lines as Server-Sent Events until it ends (the dashboard)",
-      access: 'user',
       params: JobPath,
-      query: z.object({ after: intQuery({ fallback: 0 }).describe('Send only lines after this seq.') }),
-      responses: {
-        200: {
-          description: 'A `line` event per line (id: its seq), then an `end` event with the job.',
-          contentType: 'text/event-stream',
-        },
-      },
+      what: 'lines',
+      description: 'A `line` event per line (id: its seq), then an `end` event with the job.',
+      contentType: 'text/event-stream',
     },
-    async (req, res, { params, query }) => {
+    async (req, res, params, after) => {
       const p = await project(req);
-      await streamJobLogs(deps.db, req, res, p.id, params.id, query.after);
+      await streamJobLogs(deps.db, req, res, p.id, params.id, after);
     },
   );
   route(

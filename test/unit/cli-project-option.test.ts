@@ -9,7 +9,7 @@ const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'index.js');
 const PROJECT_LINE =
   /^ {2}--project <name> +Project \(default: RORO_PROJECT, or project: in \.\/roro\.yml\) *$/m;
 
-/** The commands that act on no project: accounts, the project list, and the platform itself. */
+/** The commands that act on no project: accounts, the project list, the platform and its nodes. */
 const WITHOUT_PROJECT = new Set([
   'login',
   'logout',
@@ -21,6 +21,10 @@ const WITHOUT_PROJECT = new Set([
   'create',
   'projects:delete',
   'server',
+  'nodes',
+  'nodes:join',
+  'nodes:drain',
+  'nodes:activate',
 ]);
 
 const help = async (...args: string[]) =>
