@@ -12,7 +12,7 @@ import { userFailure } from './deploys.js';
 import { inspectOrGone } from '../containers/inspect-or-gone.js';
 import { lastLogLines } from '../containers/last-lines.js';
 import { probe } from '../containers/probe.js';
-import { waitFor } from '../core/wait.js';
+import { waitContainerReady } from './container-readiness.js';
 
 /** SIGTERM, then SIGKILL: Jupyter saves nothing on shutdown, but kernels get a moment to exit. */
 export const NOTEBOOK_STOP_GRACE_SECONDS = 10;
@@ -150,44 +150,29 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
       const token = openToken(home, ref.notebookId, row.token_sealed);
       const base = notebookBase(ref.project, ref.notebookId);
       const lastLines = () => lastLogLines(driver, name, { mask: token });
-      let restarted = false;
-      await waitFor(
-        async () => {
-          Context.current().heartbeat();
-          const st = await inspectOrGone(driver, name);
-          // As for services: an engine restart stops every container, so a stopped Jupyter gets one more start.
-          if (st?.state === 'exited' && !st.oomKilled && !restarted) {
-            restarted = true;
-            await driver.start(st.id);
-            return false;
-          }
-          if (!st || (st.state !== 'running' && st.state !== 'created')) {
-            const why = !st
-              ? 'disappeared'
-              : st.oomKilled
-                ? 'was killed for using more memory than its size allows'
-                : `exited with code ${st.exitCode}`;
-            throw ApplicationFailure.nonRetryable(
-              `Jupyter ${why} before it answered. Last lines:\n${(await lastLines()).join('\n')}`,
-              'notebook_crashed',
-            );
-          }
-          // 200 means Jupyter is up and takes the token.
-          return probe(ref.hostPort, `${base}api/status`, {
+      await waitContainerReady(driver, {
+        container: name,
+        timeoutMs: NOTEBOOK_START_TIMEOUT_SECONDS * 1000,
+        intervalMs: 500,
+        // 200 means Jupyter is up and takes the token.
+        answers: () =>
+          probe(ref.hostPort, `${base}api/status`, {
             headers: { authorization: `token ${token}` },
             ready: (status) => status === 200,
-          });
-        },
-        {
-          timeoutMs: NOTEBOOK_START_TIMEOUT_SECONDS * 1000,
-          intervalMs: 500,
-          timeoutError: async () =>
-            ApplicationFailure.nonRetryable(
-              `Jupyter did not answer within ${NOTEBOOK_START_TIMEOUT_SECONDS} s. Last lines:\n${(await lastLines()).join('\n')}`,
-              'notebook_not_ready',
-            ),
-        },
-      );
+          }),
+        crashed: async (why) =>
+          ApplicationFailure.nonRetryable(
+            `Jupyter ${why} before it answered. Last lines:\n${(await lastLines()).join('\n')}`,
+            'notebook_crashed',
+          ),
+        timedOut: async (engineError) =>
+          ApplicationFailure.nonRetryable(
+            engineError
+              ? `Jupyter could not be checked within ${NOTEBOOK_START_TIMEOUT_SECONDS} s: ${engineError}.`
+              : `Jupyter did not answer within ${NOTEBOOK_START_TIMEOUT_SECONDS} s. Last lines:\n${(await lastLines()).join('\n')}`,
+            'notebook_not_ready',
+          ),
+      });
     },
 
     /**

@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import type { ContainerDriver } from '../containers/driver.js';
 import type { ServicePlan } from './plan.js';
@@ -8,7 +8,7 @@ import { projectNetworkLabels } from '../domain/project-network.js';
 import { lastLogLines } from '../containers/last-lines.js';
 import { withHeartbeat } from './heartbeat.js';
 import { probe } from '../containers/probe.js';
-import { waitFor } from '../core/wait.js';
+import { waitContainerReady } from './container-readiness.js';
 import { loadServiceHealth, servingSummary } from '../domain/service-health.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -80,40 +80,27 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       const deadline = Date.now() + svc.startTimeoutSeconds * 1000;
       for (const inst of input.instances) {
         const lastLines = () => lastLogLines(driver, inst.id);
-        let restarted = false;
-        await waitFor(
-          async () => {
-            Context.current().heartbeat();
-            const st = await driver.inspect(inst.id);
-            // A Docker engine that restarts stops every container: an instance that stopped is started
-            // once more, and only one that stops again (a real crash) fails the deploy.
-            if (st.state === 'exited' && !st.oomKilled && !restarted) {
-              restarted = true;
-              await driver.start(inst.id);
-              return false;
-            }
-            if (st.state !== 'running' && st.state !== 'created') {
-              const why = st.oomKilled
-                ? 'was killed for using more memory than its size allows'
-                : `exited with code ${st.exitCode}`;
-              throw ApplicationFailure.nonRetryable(
-                `Service ${svc.name} ${why} before it became ready.`,
-                'service_crashed',
-                { logs: await lastLines() },
-              );
-            }
-            return probe(inst.hostPort, svc.healthPath);
-          },
-          {
-            timeoutMs: deadline - Date.now(),
-            timeoutError: async () =>
-              ApplicationFailure.nonRetryable(
-                `Service ${svc.name} did not become ready within ${svc.startTimeoutSeconds} s.`,
-                'service_not_ready',
-                { logs: await lastLines() },
-              ),
-          },
-        );
+        await waitContainerReady(driver, {
+          container: inst.id,
+          timeoutMs: deadline - Date.now(),
+          answers: () => probe(inst.hostPort, svc.healthPath),
+          crashed: async (why) =>
+            ApplicationFailure.nonRetryable(
+              `Service ${svc.name} ${why} before it became ready.`,
+              'service_crashed',
+              {
+                logs: await lastLines(),
+              },
+            ),
+          timedOut: async (engineError) =>
+            ApplicationFailure.nonRetryable(
+              engineError
+                ? `Service ${svc.name} could not be checked within ${svc.startTimeoutSeconds} s: ${engineError}.`
+                : `Service ${svc.name} did not become ready within ${svc.startTimeoutSeconds} s.`,
+              'service_not_ready',
+              { logs: await lastLines() },
+            ),
+        });
       }
       await emitEvent(
         deps.db,
