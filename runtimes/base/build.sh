@@ -18,7 +18,30 @@ SELF="$(readlink -f "${BASH_SOURCE[0]}")"
 # intercepting proxy, pip inside `docker build` needs the same roots as pip on the host.
 HOST_CA="${RORO_HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 [[ -f "$HOST_CA" ]] || HOST_CA=/dev/null
-RECIPE="$(cat "$SELF" "$HOST_CA" | sha256sum | cut -c1-16)"
+# roro's own CA, which `roro server trust` adds to the host's store, is left out: images have no
+# use for it, and trusting or untrusting it must not change the recipe (and rebuild every image).
+TRUST_DIR="${RORO_TRUST_SYSTEM_DIR:-/usr/local/share/ca-certificates}"
+ROOTS="$(mktemp /tmp/roro-base-roots.XXXXXX)"
+trap 'rm -f "$ROOTS"' EXIT
+shopt -s nullglob
+OWN_CAS=("$TRUST_DIR"/roro-*.crt)
+shopt -u nullglob
+# Certificates of the bundle (last file) whose body is not one of roro's; text between them is dropped.
+awk -v own="${#OWN_CAS[@]}" '
+  FNR == 1 { file++ }
+  /-----BEGIN CERTIFICATE-----/ { inside = 1; body = ""; block = ""; }
+  inside {
+    block = block $0 "\n"
+    if (/-----END CERTIFICATE-----/) {
+      inside = 0
+      if (file <= own) mine[body] = 1
+      else if (!(body in mine)) printf "%s", block
+    } else if (!/-----BEGIN/) {
+      gsub(/[ \t\r]/, ""); body = body $0
+    }
+  }
+' "${OWN_CAS[@]}" "$HOST_CA" >"$ROOTS"
+RECIPE="$(cat "$SELF" "$ROOTS" | sha256sum | cut -c1-16)"
 if [[ "${1:-}" == --print-recipe ]]; then
   echo "$RECIPE"
   exit 0
@@ -29,6 +52,12 @@ if [[ "$existing" == "$RECIPE" ]]; then
   echo "-----> $IMAGE is up to date (recipe $RECIPE)"
   exit 0
 fi
+# An image of this recipe was built before (the host's roots changed and changed back): reuse it.
+if docker image inspect "roro/base:recipe-$RECIPE" >/dev/null 2>&1; then
+  docker tag "roro/base:recipe-$RECIPE" "$IMAGE"
+  echo "-----> $IMAGE is roro/base:recipe-$RECIPE again"
+  exit 0
+fi
 
 if [[ "$(id -u)" != 0 ]]; then
   echo " !     building $IMAGE needs root for debootstrap: run this script with sudo." >&2
@@ -37,7 +66,7 @@ fi
 
 WORK="$(mktemp -d /tmp/roro-base.XXXXXX)"
 # The root filesystem is 300+ MB: never leave it behind, whatever happens.
-trap 'rm -rf --one-file-system "$WORK"' EXIT
+trap 'rm -rf --one-file-system "$WORK"; rm -f "$ROOTS"' EXIT
 ROOTFS="$WORK/rootfs"
 
 echo "-----> debootstrap $SUITE ($PACKAGES) from $MIRROR"
@@ -50,8 +79,8 @@ debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOTFS" "$MIRROR"
 # Slim the image: package lists and caches are of no use inside a container.
 rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* "$ROOTFS"/usr/share/doc/* \
   "$ROOTFS"/usr/share/man/* "$ROOTFS"/usr/share/locale/*
-if [[ "$HOST_CA" != /dev/null ]]; then
-  cp "$HOST_CA" "$ROOTFS/usr/local/share/ca-certificates/roro-host.crt"
+if [[ -s "$ROOTS" ]]; then
+  cp "$ROOTS" "$ROOTFS/usr/local/share/ca-certificates/roro-host.crt"
   chroot "$ROOTFS" update-ca-certificates >/dev/null 2>&1
 fi
 cat >"$ROOTFS/etc/apt/sources.list" <<EOF
