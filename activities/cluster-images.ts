@@ -6,6 +6,7 @@ import { RoroError } from '../core/errors.js';
 import {
   pushImage,
   pushError,
+  registryAuth,
   splitTag,
   type PushEvent,
   type RegistryLogin,
@@ -56,8 +57,7 @@ export async function releaseImageAvailable(deps: ActivityDeps, ref: string): Pr
   const login = deps.env.cluster ? readRegistryLogin(deps.env.home) : undefined;
   if (!login || !ref.startsWith(`${login.address}/`)) return false;
   try {
-    const auth = { username: login.user, password: login.password, serveraddress: login.address };
-    const stream = (await deps.docker.pull(ref, { authconfig: auth })) as Readable;
+    const stream = (await deps.docker.pull(ref, { authconfig: registryAuth(login) })) as Readable;
     const events = await new Promise<PushEvent[]>((resolve, reject) =>
       deps.docker.modem.followProgress(stream, (err: Error | null, out: PushEvent[]) =>
         err ? reject(err) : resolve(out ?? []),

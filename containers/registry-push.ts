@@ -22,6 +22,11 @@ export interface PushEvent {
   aux?: { Tag?: string; Digest?: string; Size?: number };
 }
 
+/** The login as Docker's API takes it (X-Registry-Auth): for a push, a pull, or a Swarm service's nodes. */
+export function registryAuth(login: RegistryLogin) {
+  return { username: login.user, password: login.password, serveraddress: login.address };
+}
+
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /**
@@ -110,7 +115,7 @@ export async function pushImage(
 ): Promise<string> {
   const remote = `${login.address}/${target.repository}`;
   await docker.getImage(localRef).tag({ repo: remote, tag: target.tag });
-  const auth = { username: login.user, password: login.password, serveraddress: login.address };
+  const auth = registryAuth(login);
   let events: PushEvent[];
   try {
     const stream = (await docker

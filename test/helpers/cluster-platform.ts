@@ -8,12 +8,14 @@ import { secondPlatform, type SecondPlatform } from './second-platform.js';
  */
 export async function platformOnOwnEngine(
   offset: number,
+  extra: NodeJS.ProcessEnv = {},
 ): Promise<{ engine: SecondEngine; second: SecondPlatform }> {
   const engine = await startSecondEngine(0);
   try {
     const second = await secondPlatform(offset, {
       DOCKER_HOST: engine.dockerHost,
       RORO_REGISTRY_ADDR: engine.hostIp,
+      ...extra,
     });
     return { engine, second };
   } catch (err) {

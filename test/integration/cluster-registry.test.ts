@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { BASE_IMAGE, ensureRuntimeImage } from '../../activities/images.js';
+import { BASE_IMAGE, ensureBaseImage, ensureRuntimeImage } from '../../activities/images.js';
 import { engineTrustPath, registryPaths, REGISTRY_USER } from '../../core/cluster-setting.js';
 import { api, login, testEnv, unique } from '../helpers/platform.js';
 import { deployAndWait, followDeploy } from '../helpers/deploy.js';
@@ -54,10 +54,20 @@ test(
   'in cluster mode a deploy pushes its images to the registry and records the release by digest; a joined worker pulls it; a rollback re-uses the digest',
   { timeout: 1_200_000 },
   async (t) => {
-    // The engine starts empty: it gets the base and runtime images the host's engine has (or builds).
+    // The engine starts empty: it gets the base and runtime images of the host's engine (built there
+    // when missing). The base image's recipe hashes the host's CA bundle, which other work on this
+    // machine may change (`roro server trust`): a copy keeps it, and the images, fixed for the test.
+    const bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'roro-reg-ca-')), 'ca.crt');
+    fs.copyFileSync('/etc/ssl/certs/ca-certificates.crt', bundle);
+    t.after(() => {
+      delete process.env.RORO_HOST_CA_BUNDLE;
+      fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
+    });
+    process.env.RORO_HOST_CA_BUNDLE = bundle;
     const hostDocker = new Docker({ socketPath: testEnv().dockerSocket });
+    const baseId = (await ensureBaseImage(hostDocker)).imageId;
     const runtime = (await ensureRuntimeImage(hostDocker, 'python3')).image;
-    const { engine, second } = await platformOnOwnEngine(150);
+    const { engine, second } = await platformOnOwnEngine(150, { RORO_HOST_CA_BUNDLE: bundle });
     const project = unique('reg').toLowerCase();
     const registry = `${engine.hostIp}:${second.env.ports.registry}`;
     t.after(async () => {
@@ -73,7 +83,11 @@ test(
     assert.ok(fs.readFileSync(engineTrustPath(registry)).equals(ca), 'the CA is in certs.d on the manager');
     // Only now: with the base image there, the platform's canary would run in the engine's own network
     // namespace, which this host's gateway does not reach (placing containers is the Swarm driver's work).
-    await engine.load(BASE_IMAGE);
+    // By the recipe's own tag: the shared `roro/base:bookworm` tag may move meanwhile.
+    const recipe = (await hostDocker.getImage(baseId).inspect()).Config.Labels['roro.recipe'];
+    await engine.load(`roro/base:recipe-${recipe}`);
+    const [repo = '', tag = ''] = BASE_IMAGE.split(':');
+    await engine.docker.getImage(`roro/base:recipe-${recipe}`).tag({ repo, tag });
     await engine.load(runtime);
 
     const base = second.env.apiUrl;
@@ -87,7 +101,9 @@ test(
       201,
     );
 
+    let started = Date.now();
     const first = await deployAndWait(admin, project, dir, base);
+    t.diagnostic(`first deploy (base, runtime and project images pushed): ${Date.now() - started} ms`);
     assert.equal(first.final.kind, 'done', JSON.stringify(first.events.slice(-5)));
     assert.ok(
       first.events.some((e) => e.message.includes(`Pushing roro/app-${project}:`)),
@@ -149,7 +165,9 @@ test(
     assert.match(joined.stdout, /This node joined a swarm as a worker\./);
     assert.match(joined.stdout, /Login Succeeded/);
     assert.equal((await engine2.docker.info()).Swarm.ControlAvailable, false, 'the puller is a worker');
+    started = Date.now();
     await exec('docker', ['pull', r1!.image], onNode2(dockerConfig));
+    t.diagnostic(`the worker's pull of release 1 by digest: ${Date.now() - started} ms`);
     const pulled = await engine2.docker.getImage(r1!.image).inspect();
     assert.ok(pulled.RepoDigests.includes(r1!.image), JSON.stringify(pulled.RepoDigests));
     const local = await engine.docker.getImage(r1!.image).inspect();
@@ -157,7 +175,9 @@ test(
 
     // A new release has a new digest; a rollback serves release 1's digest again, without a build.
     fs.writeFileSync(path.join(dir, 'work.py'), 'print("two")\n');
+    started = Date.now();
     const second2 = await deployAndWait(admin, project, dir, base);
+    t.diagnostic(`second deploy (only the code layer is new): ${Date.now() - started} ms`);
     assert.equal(second2.final.kind, 'done', JSON.stringify(second2.events.slice(-5)));
     const back = await api('POST', `/v1/projects/${project}/rollbacks`, {
       token: admin,
