@@ -5,6 +5,7 @@ import { buildProjectImage, ensureRuntimeImage } from './images.js';
 import { logBuffer } from './events.js';
 import { RoroError } from '../core/errors.js';
 import { rebuildLatestIfMissing } from './release-image.js';
+import { publishBuild } from './cluster-images.js';
 
 const BUILD_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -19,6 +20,8 @@ function buildFailure(err: unknown): never {
       'invalid_runtime',
       'release_code_missing',
       'release_code_damaged',
+      'registry_untrusted',
+      'registry_login_refused',
     ].includes(err.code)
   ) {
     throw ApplicationFailure.nonRetryable(err.message + (err.hint ? ` ${err.hint}` : ''), err.code);
@@ -30,7 +33,8 @@ export function createBuildActivities(deps: ActivityDeps) {
   return {
     /**
      * Builds the runtime (cached by content) and the project image, streaming output to the deploy's
-     * events. Re-running after a crash is cheap: Docker's layer cache has every finished step.
+     * events; in cluster mode pushes them to the registry and returns the image's digest reference.
+     * Re-running after a crash is cheap: Docker's layer cache has every finished step.
      */
     async buildImage(plan: DeployPlan): Promise<string> {
       if (!plan.build) throw ApplicationFailure.nonRetryable('nothing to build', 'internal');
@@ -53,8 +57,10 @@ export function createBuildActivities(deps: ActivityDeps) {
           signal: ctx.cancellationSignal,
           timeoutMs: BUILD_TIMEOUT_MS,
         });
-        log.info('image built', { project: plan.project, image });
-        return image;
+        // In cluster mode the release records the image by digest, as pushed to the registry.
+        const ref = await publishBuild(deps, { runtimeImage: runtime.image, image }, onLog);
+        log.info('image built', { project: plan.project, image: ref });
+        return ref;
       } catch (err) {
         return buildFailure(err);
       } finally {

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps.js';
 import type { DeployPlan, DeployRow } from './deploys.js';
-import { buildProjectImage, ensureRuntimeImage, imageExists } from './images.js';
+import { buildProjectImage, ensureRuntimeImage } from './images.js';
+import { publishBuild, releaseImageAvailable } from './cluster-images.js';
 import { emitEvent } from './events.js';
 import { RoroError } from '../core/errors.js';
 import { parseRoroYml } from '../core/roro-yml.js';
@@ -32,7 +33,8 @@ async function extractForRebuild(deps: ActivityDeps, projectId: string, src: Rel
 }
 
 /**
- * When a release's image is gone from Docker (a machine restored from a backup, a pruned engine),
+ * When a release's image is gone from Docker (a machine restored from a backup, a pruned engine)
+ * and, in cluster mode, cannot be pulled back from the registry,
  * a deploy operation plans a build of it from the release's kept code, under the same tag.
  * Undefined when the image is there.
  */
@@ -42,7 +44,7 @@ export async function rebuildIfMissing(
   src: ReleaseSource,
   runtime: string,
 ): Promise<DeployPlan['build'] | undefined> {
-  if (await imageExists(deps.docker, src.image)) return undefined;
+  if (await releaseImageAvailable(deps, src.image)) return undefined;
   const codeDir = await extractForRebuild(deps, String(d.project_id), src, d.id);
   // Recorded so recordRelease and failDeploy remove the extracted code, as after an upload.
   await deps.db.query('UPDATE deploys SET code_dir = $2 WHERE id = $1', [d.id, codeDir]);
@@ -65,7 +67,7 @@ export async function rebuildLatestIfMissing(
   opts: { signal?: AbortSignal; timeoutMs?: number },
 ): Promise<string | undefined> {
   const rel = await latestRelease(deps.db, input.projectId);
-  if (!rel || (await imageExists(deps.docker, rel.image))) return undefined;
+  if (!rel || (await releaseImageAvailable(deps, rel.image))) return undefined;
   const src = { image: rel.image, release: rel.version, codeSha256: rel.code_sha256 };
   const codeDir = await extractForRebuild(deps, input.projectId, src, input.workId);
   try {
@@ -79,7 +81,7 @@ export async function rebuildLatestIfMissing(
       codeDir,
       ...opts,
     });
-    return image;
+    return await publishBuild(deps, { runtimeImage: base.image, image });
   } finally {
     await removeUpload(deps.env.home, input.workId);
   }

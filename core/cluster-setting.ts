@@ -52,3 +52,26 @@ export function registryPaths(home: string) {
     address: path.join(dir, 'address'),
   };
 }
+
+/** The registry's address, the nodes' login and its CA, once the supervisor has made them; else undefined. */
+export function readRegistryLogin(
+  home: string,
+): { address: string; user: string; password: string; caCert: string } | undefined {
+  const p = registryPaths(home);
+  try {
+    const read = (f: string) => fs.readFileSync(f, 'utf8').trim();
+    return {
+      address: read(p.address),
+      user: REGISTRY_USER,
+      password: read(p.password),
+      caCert: read(p.caCert),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a Docker engine looks for the CA of a registry at host:port (Docker's own certs.d layout). */
+export function engineTrustPath(address: string): string {
+  return path.join('/etc/docker/certs.d', address, 'ca.crt');
+}

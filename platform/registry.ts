@@ -5,7 +5,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PlatformEnv } from '../core/config.js';
-import { REGISTRY_USER, registryPaths } from '../core/cluster-setting.js';
+import { engineTrustPath, REGISTRY_USER, registryPaths } from '../core/cluster-setting.js';
 import { swarmState } from '../containers/swarm-cluster.js';
 import { dockerClient } from './components.js';
 import type { Component } from './component.js';
@@ -117,6 +117,25 @@ async function ensureRegistryTls(env: PlatformEnv, host: string): Promise<void> 
   fs.writeFileSync(stamp, host);
 }
 
+/**
+ * The manager's engine pushes every image, so it trusts the registry's CA the way any node does:
+ * Docker reads /etc/docker/certs.d/<host:port>/ca.crt at each connection, no restart needed.
+ */
+function trustOnThisEngine(address: string, caCert: string): void {
+  const target = engineTrustPath(address);
+  const ca = fs.readFileSync(caCert);
+  if (fs.existsSync(target) && fs.readFileSync(target).equals(ca)) return;
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, ca, { mode: 0o644 });
+  } catch (err) {
+    throw new Error(
+      `cluster mode: the engine must trust the registry's CA, but ${target} cannot be written (${(err as Error).message}). Copy ${caCert} there as root, then start again.`,
+      { cause: err },
+    );
+  }
+}
+
 /** The nodes' password (kept in RORO_HOME/secrets) and its bcrypt line for the registry. */
 async function ensureCredentials(env: PlatformEnv): Promise<void> {
   const p = registryPaths(env.home);
@@ -141,6 +160,7 @@ async function prepareRegistry(env: PlatformEnv): Promise<void> {
   const address = await registryAddress(env);
   fs.writeFileSync(p.address, address);
   await ensureRegistryTls(env, address.slice(0, address.lastIndexOf(':')));
+  trustOnThisEngine(address, p.caCert);
   await ensureCredentials(env);
   const secret = crypto.randomBytes(24).toString('base64url');
   fs.writeFileSync(

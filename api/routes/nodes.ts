@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Router } from 'express';
 import Docker from 'dockerode';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import type { AppDeps } from '../app.js';
 import { requireAdmin, requireAuth } from '../auth.js';
 import { route } from '../route.js';
 import { ConflictError } from '../../core/errors.js';
-import { REGISTRY_USER, registryPaths } from '../../core/cluster-setting.js';
+import { readRegistryLogin } from '../../core/cluster-setting.js';
 import { listClusterNodes, setNodeAvailability, workerJoinCommand } from '../../containers/swarm-cluster.js';
 
 const Node = z.object({
@@ -26,17 +25,8 @@ const Node = z.object({
 
 /** What a node needs to pull from the registry, once the supervisor has made it. */
 function registryLogin(home: string) {
-  const p = registryPaths(home);
-  if (![p.address, p.password, p.caCert].every((f) => fs.existsSync(f))) return {};
-  const read = (f: string) => fs.readFileSync(f, 'utf8').trim();
-  return {
-    registry: {
-      address: read(p.address),
-      user: REGISTRY_USER,
-      password: read(p.password),
-      caCert: read(p.caCert),
-    },
-  };
+  const registry = readRegistryLogin(home);
+  return registry ? { registry } : {};
 }
 
 const NodePath = z.object({ node: z.string().min(1).max(128).describe('Node id, id prefix or hostname.') });

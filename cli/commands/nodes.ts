@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { ApiClient } from '../client.js';
+import { engineTrustPath } from '../../core/cluster-setting.js';
 import { info, out, printJson, table } from '../output.js';
 import type { ClusterNode } from '../../containers/swarm-cluster.js';
 
@@ -34,7 +36,8 @@ export async function nodesJoinCommand(opts: { json?: boolean; url?: string }) {
   const r = join.registry;
   if (r) {
     info(`Then make its engine trust roro's registry at ${r.address} and sign in to it:`);
-    out(`mkdir -p /etc/docker/certs.d/${r.address} && cat > /etc/docker/certs.d/${r.address}/ca.crt <<'EOF'`);
+    const ca = engineTrustPath(r.address);
+    out(`mkdir -p ${path.posix.dirname(ca)} && cat > ${ca} <<'EOF'`);
     out(r.caCert);
     out('EOF');
     out(`echo '${r.password}' | docker login ${r.address} --username ${r.user} --password-stdin`);

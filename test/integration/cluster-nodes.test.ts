@@ -6,9 +6,11 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { waitFor } from '../../core/wait.js';
+import { engineTrustPath } from '../../core/cluster-setting.js';
 import { adminLogin, api, login } from '../helpers/platform.js';
 import { startSecondEngine } from '../helpers/second-engine.js';
 import { secondPlatform } from '../helpers/second-platform.js';
+import { platformOnOwnEngine } from '../helpers/cluster-platform.js';
 
 /**
  * Cluster mode runs on an engine of the test's own (scripts/second-engine.sh), never on the
@@ -19,18 +21,15 @@ test(
   'roro server up --cluster turns Swarm mode on and remembers it; a second engine joins with the nodes:join command; nodes, nodes:drain and nodes:activate, admin only, with errors naming the fix',
   { timeout: 900_000 },
   async (t) => {
-    const engine = await startSecondEngine(0);
-    // The registry runs on the host, which both test engines reach at the first one's link address.
-    const second = await secondPlatform(150, {
-      DOCKER_HOST: engine.dockerHost,
-      RORO_REGISTRY_ADDR: engine.hostIp,
-    }).catch(async (err) => {
-      await engine.down();
-      throw err;
-    });
+    const { engine, second } = await platformOnOwnEngine(150);
     t.after(async () => {
       await second.remove();
       await engine.down();
+      // The manager's engine was made to trust the registry there, by `server up --cluster`.
+      fs.rmSync(path.dirname(engineTrustPath(`${engine.hostIp}:${second.env.ports.registry}`)), {
+        recursive: true,
+        force: true,
+      });
     });
     const cli = second.cli;
 
@@ -116,10 +115,7 @@ test(
     // A second engine joins with the printed command, as a worker.
     const engine2 = await startSecondEngine(1);
     const registry = `${engine.hostIp}:${second.env.ports.registry}`;
-    t.after(async () => {
-      await engine2.down();
-      fs.rmSync(`/etc/docker/certs.d/${registry}`, { recursive: true, force: true });
-    });
+    t.after(() => engine2.down());
     await engine.link(engine2);
     // Everything nodes:join printed, run on the new host: the swarm join, the registry's CA, the login.
     // The new host's docker CLI keeps its login in a config of its own, not in this machine's.
