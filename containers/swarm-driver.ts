@@ -15,6 +15,7 @@ import { LocalDockerDriver } from './local-driver.js';
 import { ensureNetwork } from './local-networks.js';
 import { demuxLines, fixedNanos, once, sinceParam } from './logs.js';
 import { refuseEngineSocket } from './mount-guard.js';
+import { routingMeshAvailable } from './routing-mesh.js';
 import { swarmServiceOptions } from './swarm-service-options.js';
 import {
   newestTask,
@@ -27,6 +28,8 @@ import {
 
 /** How long a new service may wait for a node to run it (placement, image, start) before it is given up. */
 const RUN_TIMEOUT_MS = 180_000;
+/** Swarm's reasons for a task whose image no node has. */
+const NO_IMAGE = /no such image|not found|pull access denied|repository does not exist/i;
 /** How often a task's state and a followed log are read again. */
 const POLL_MS = 500;
 
@@ -83,6 +86,7 @@ export class SwarmDriver implements ContainerDriver {
   async run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number }> {
     refuseEngineSocket(spec);
     const managerNodeId = await this.manager();
+    const routingMesh = routingMeshAvailable();
     if (spec.network) await ensureNetwork(this.docker, spec.network, 'overlay');
     const publishes = spec.port !== undefined;
     const taken = publishes ? await this.takenPorts() : new Set<number>();
@@ -96,7 +100,7 @@ export class SwarmDriver implements ContainerDriver {
       let id: string;
       try {
         const created = (await this.docker.createService(
-          swarmServiceOptions(spec, hostPort, { managerNodeId }),
+          swarmServiceOptions(spec, hostPort, { managerNodeId, routingMesh }),
         )) as unknown as { id?: string; ID?: string };
         id = created.id ?? created.ID ?? spec.name;
       } catch (err) {
@@ -104,7 +108,7 @@ export class SwarmDriver implements ContainerDriver {
         taken.add(hostPort!);
         continue;
       }
-      await this.untilRan(id, spec.name);
+      await this.untilRan(id, spec.name, spec.restart === 'unless-stopped');
       return hostPort === undefined ? { id } : { id, hostPort };
     }
   }
@@ -121,7 +125,7 @@ export class SwarmDriver implements ContainerDriver {
   }
 
   /** Resolves once the service's task runs (or ran); a task Swarm cannot place or start is an error. */
-  private async untilRan(id: string, name: string): Promise<void> {
+  private async untilRan(id: string, name: string, restarts: boolean): Promise<void> {
     const deadline = Date.now() + RUN_TIMEOUT_MS;
     let last: SwarmTask | undefined;
     while (Date.now() < deadline) {
@@ -129,13 +133,16 @@ export class SwarmDriver implements ContainerDriver {
       if (tasks.some(taskRan)) return;
       last = newestTask(tasks);
       const refused = last && taskRefused(last);
-      // Swarm tries a refused task again on another node; one that no node can take stays refused.
-      if (refused && tasks.length >= 3) {
+      // Swarm tries a refused task of a restarting service again, maybe on another node; a
+      // one-shot task is not tried again.
+      if (refused && (!restarts || tasks.length >= 3)) {
         await this.remove(id);
-        throw new RoroError(`Swarm could not start ${name}: ${refused}.`, {
+        const err = new RoroError(`Swarm could not start ${name}: ${refused}.`, {
           code: 'container_not_started',
           hint: 'See `roro nodes` (a node may lack the image or the room); the platform log has the details.',
         });
+        // As the local driver's engine answers for an image it does not have.
+        throw NO_IMAGE.test(refused) ? Object.assign(err, { statusCode: 404 }) : err;
       }
       await sleep(POLL_MS);
     }
@@ -358,7 +365,8 @@ export class SwarmDriver implements ContainerDriver {
       svc = await this.service(svc.ID);
     }
     await this.scale(svc, 1);
-    await this.untilRan(svc.ID, svc.Spec.Name ?? id);
+    const policy = (svc.Spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.RestartPolicy;
+    await this.untilRan(svc.ID, svc.Spec.Name ?? id, policy?.Condition === 'any');
   }
 
   /**

@@ -12,15 +12,23 @@ const RUNTIME_USER = '1000:1000';
  */
 export const RESERVED_SHARE = 0.25;
 
-/** Where the container's files live: the manager, whose RORO_HOME holds every volume. */
 export interface SwarmPlacement {
-  /** The Swarm node id of the manager the platform runs on. */
+  /** The Swarm node id of the manager the platform runs on, whose RORO_HOME holds every volume. */
   managerNodeId: string;
+  /**
+   * Whether Swarm's routing mesh works: it needs IPVS in the kernel. Without it a published port
+   * is bound on the task's own node (host mode), and the task is kept on the manager, where the
+   * gateway reaches it on 127.0.0.1.
+   */
+  routingMesh: boolean;
 }
 
-/** True when the container mounts files that live on one node only: it must run on that node. */
-export function pinnedToManager(spec: ContainerSpec): boolean {
-  return (spec.mounts ?? []).some((m) => m.optional !== true);
+/**
+ * True when the container must run on the manager: it mounts files that live there only, or it
+ * publishes a port without the routing mesh.
+ */
+export function pinnedToManager(spec: ContainerSpec, routingMesh: boolean): boolean {
+  return (spec.mounts ?? []).some((m) => m.optional !== true) || (!routingMesh && spec.port !== undefined);
 }
 
 /**
@@ -29,7 +37,9 @@ export function pinnedToManager(spec: ContainerSpec): boolean {
  * capabilities, bounded logs) and with the roro labels on the service and on its task containers.
  *
  * - The roro-picked host port is published in ingress mode: the routing mesh answers on that port
- *   on every node, so the gateway's `127.0.0.1:<port>` reaches the task wherever it runs.
+ *   on every node, so the gateway's `127.0.0.1:<port>` reaches the task wherever it runs. Without
+ *   the mesh (no IPVS) it is published in host mode, names resolve by DNS round robin, and the
+ *   task runs on the manager.
  * - Sizes become limits, and reservations of RESERVED_SHARE of them.
  * - restart `unless-stopped` becomes condition `any`; `no` (jobs, notebooks) becomes `none`.
  * - A container with bind mounts of roro volumes is pinned to the manager, which holds their files;
@@ -46,7 +56,7 @@ export function swarmServiceOptions(
     ...spec.labels,
     ...(hostPort ? { [HOST_PORT_LABEL]: String(hostPort) } : {}),
   };
-  const pinned = pinnedToManager(spec);
+  const pinned = pinnedToManager(spec, placement.routingMesh);
   const mounts = (spec.mounts ?? []).filter((m) => pinned || m.optional !== true);
   const cpus = Math.round(spec.limits.cpus * 1e9);
   const memory = spec.limits.memoryBytes;
@@ -88,14 +98,21 @@ export function swarmServiceOptions(
       LogDriver: { Name: 'json-file', Options: { 'max-size': '20m', 'max-file': '3' } },
     },
     Mode: { Replicated: { Replicas: 1 } },
-    EndpointSpec:
-      spec.port === undefined
-        ? { Mode: 'vip' }
+    EndpointSpec: {
+      // Virtual IPs are IPVS's too: without it a service's name resolves to its task's address.
+      Mode: placement.routingMesh ? 'vip' : 'dnsrr',
+      ...(spec.port === undefined
+        ? {}
         : {
-            Mode: 'vip',
             Ports: [
-              { Protocol: 'tcp', TargetPort: spec.port, PublishedPort: hostPort, PublishMode: 'ingress' },
+              {
+                Protocol: 'tcp' as const,
+                TargetPort: spec.port,
+                PublishedPort: hostPort,
+                PublishMode: placement.routingMesh ? ('ingress' as const) : ('host' as const),
+              },
             ],
-          },
+          }),
+    },
   };
 }

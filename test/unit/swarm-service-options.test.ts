@@ -12,7 +12,7 @@ import {
 } from '../../containers/swarm-tasks.js';
 
 const GiB = 1024 ** 3;
-const manager = { managerNodeId: 'mgr123' };
+const manager = { managerNodeId: 'mgr123', routingMesh: true };
 
 const service: ContainerSpec = {
   image: 'roro/credit-risk:abc',
@@ -65,6 +65,22 @@ test('the roro-picked host port is published in ingress mode, so every node answ
   const job = swarmServiceOptions({ ...service, port: undefined }, undefined, manager);
   assert.deepEqual(job.EndpointSpec, { Mode: 'vip' });
   assert.equal(job.Labels?.['roro.host-port'], undefined);
+});
+
+test('without the routing mesh (no IPVS) a port is published on the task’s node, and the task kept on the manager', () => {
+  const noMesh = { managerNodeId: 'mgr123', routingMesh: false };
+  const opts = swarmServiceOptions(service, 23456, noMesh);
+  assert.deepEqual(opts.EndpointSpec, {
+    Mode: 'dnsrr',
+    Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 23456, PublishMode: 'host' }],
+  });
+  const t = opts.TaskTemplate as Docker.ContainerTaskSpec;
+  assert.deepEqual(t.Placement, { Constraints: ['node.id==mgr123'] });
+  // Pinned, it keeps the platform's mounts.
+  assert.equal(t.ContainerSpec!.Mounts!.length, 1);
+  const job = swarmServiceOptions({ ...service, port: undefined, mounts: [] }, undefined, noMesh);
+  assert.deepEqual(job.EndpointSpec, { Mode: 'dnsrr' });
+  assert.deepEqual((job.TaskTemplate as Docker.ContainerTaskSpec).Placement, {});
 });
 
 test('sizes become limits, and reservations of a share of them', () => {
