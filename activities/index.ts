@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { LocalDockerDriver } from '../containers/local-driver.js';
+import { platformDriver } from '../containers/engine-driver.js';
 import type { ActivityDeps } from './deps.js';
 import { createDeployActivities } from './deploys.js';
 import { createDeployEndActivities } from './deploy-end.js';
@@ -14,7 +14,7 @@ export type { ActivityDeps } from './deps.js';
 
 /** Builds every activity from injected clients, so tests can pass their own. */
 export function createActivities(deps: ActivityDeps) {
-  const driver = deps.driver ?? new LocalDockerDriver(deps.docker);
+  const driver = deps.driver ?? platformDriver(deps.docker, deps.env);
   return {
     async ping(nonce: string): Promise<string> {
       await deps.db.query('SELECT 1');

@@ -3,12 +3,14 @@ import type { Pool } from 'pg';
 import { parsePlatformEnv } from '../core/config.js';
 import { AuthError, ForbiddenError, NotFoundError } from '../core/errors.js';
 import { TOKEN_LABEL } from '../core/labels.js';
+import type { ContainerDriver } from '../containers/driver.js';
+import { platformDriver } from '../containers/engine-driver.js';
 
 /** The endpoints a container's token may call, below /v1/projects/<its project>/. */
 const SCOPED_AREAS = ['models', 'jobs'];
 const ALIVE_CACHE_MS = 5000;
 
-let docker: Docker | undefined;
+let driver: ContainerDriver | undefined;
 const alive = new Map<string, number>();
 
 /** A scoped token reaches only its own project's model and job endpoints. */
@@ -47,9 +49,12 @@ type Life = 'running' | 'stopped' | 'gone';
 export async function checkTokenContainer(db: Pool, token: ContainerToken): Promise<void> {
   const until = alive.get(token.id);
   if (until && until > Date.now()) return;
-  docker ??= new Docker({ socketPath: parsePlatformEnv().dockerSocket });
+  if (!driver) {
+    const env = parsePlatformEnv();
+    driver = platformDriver(new Docker({ socketPath: env.dockerSocket }), env);
+  }
   const life = token.containerId
-    ? await containerLife(docker, token.containerId)
+    ? await containerLife(driver, token.containerId)
     : await bindByLabel(db, token);
   if (life === 'running') {
     if (alive.size > 10_000) alive.clear();
@@ -64,13 +69,11 @@ export async function checkTokenContainer(db: Pool, token: ContainerToken): Prom
   );
 }
 
-async function containerLife(engine: Docker, id: string): Promise<Life> {
+async function containerLife(engine: ContainerDriver, id: string): Promise<Life> {
   try {
-    const info = await engine.getContainer(id).inspect();
-    return info.State.Status === 'running' ? 'running' : 'stopped';
+    return (await engine.inspect(id)).state === 'running' ? 'running' : 'stopped';
   } catch (err) {
-    if (typeof err === 'object' && err !== null && 'statusCode' in err && err.statusCode === 404)
-      return 'gone';
+    if (err instanceof NotFoundError) return 'gone';
     throw err;
   }
 }
@@ -81,14 +84,13 @@ async function containerLife(engine: Docker, id: string): Promise<Life> {
  * of tokens made before labels were random) are refused rather than guessed between.
  */
 async function bindByLabel(db: Pool, token: ContainerToken): Promise<Life> {
-  const label = `${TOKEN_LABEL}=${token.containerLabel ?? token.id}`;
-  const list = await docker!.listContainers({ all: true, filters: { label: [label] } });
-  const running = list.filter((c) => c.State === 'running');
+  const list = await driver!.list({ [TOKEN_LABEL]: token.containerLabel ?? token.id });
+  const running = list.filter((c) => c.state === 'running');
   if (running.length !== 1) return list.length ? 'stopped' : 'gone';
   const res = await db.query<{ container_id: string }>(
     `UPDATE api_tokens SET container_id = COALESCE(container_id, $2) WHERE id = $1 RETURNING container_id`,
-    [token.id, running[0]!.Id],
+    [token.id, running[0]!.id],
   );
-  const bound = res.rows[0]?.container_id ?? running[0]!.Id;
-  return bound === running[0]!.Id ? 'running' : containerLife(docker!, bound);
+  const bound = res.rows[0]?.container_id ?? running[0]!.id;
+  return bound === running[0]!.id ? 'running' : containerLife(driver!, bound);
 }

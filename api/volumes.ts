@@ -15,6 +15,8 @@ import { volumeDir } from '../core/config.js';
 export interface Volume {
   name: string;
   createdAt: string;
+  /** Cluster mode: the node that holds the volume's files, where every container mounting it runs. */
+  node?: { id: string; hostname: string };
 }
 
 /** `data:models/x.pkl` as users write it, for error messages. */

@@ -10,6 +10,11 @@ export interface MountSpec {
   /** Absolute path in the container, e.g. /volumes/data. */
   target: string;
   readOnly?: boolean;
+  /**
+   * A platform file the container can do without (the API's socket), not user data: a cluster
+   * driver leaves it out where the container may run on a node that does not hold it.
+   */
+  optional?: boolean;
 }
 
 /**

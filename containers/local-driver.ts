@@ -11,6 +11,7 @@ import type {
   LogOptions,
 } from './driver.js';
 import { demuxLines, once } from './logs.js';
+import { refuseEngineSocket } from './mount-guard.js';
 import { ensureNetwork, removeNetworks } from './local-networks.js';
 import { dockerCreateOptions } from './local-create-options.js';
 import { HOST_PORT_MAX, HOST_PORT_MIN, pickHostPort, portInUse, takenHostPorts } from './host-ports.js';
@@ -27,13 +28,7 @@ export class LocalDockerDriver implements ContainerDriver {
   constructor(private readonly docker: Docker) {}
 
   async run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number }> {
-    for (const m of spec.mounts ?? []) {
-      if (/docker\.sock$/.test(m.source) || m.source === '/var/run' || m.source === '/run') {
-        throw new Error(
-          `Refusing to mount ${m.source} into a container: the Docker socket is never given to user code.`,
-        );
-      }
-    }
+    refuseEngineSocket(spec);
     if (spec.network) await ensureNetwork(this.docker, spec.network);
     const create = (hostPort: number | undefined) =>
       this.docker.createContainer(dockerCreateOptions(spec, hostPort));

@@ -15,17 +15,22 @@ const creating = new Map<string, Promise<void>>();
 /**
  * Creates the network unless it exists. Subnets are chosen by us, not by Docker: its default pools
  * hold about 30 networks, too few for one per project. A subnet taken by another network is
- * skipped; concurrent starts of one project wait for the same creation.
+ * skipped; concurrent starts of one project wait for the same creation. A bridge joins containers
+ * of this engine; an overlay (cluster mode) joins Swarm tasks on every node, and no other network.
  */
-export async function ensureNetwork(docker: Docker, spec: NetworkSpec): Promise<void> {
+export async function ensureNetwork(
+  docker: Docker,
+  spec: NetworkSpec,
+  kind: 'bridge' | 'overlay' = 'bridge',
+): Promise<void> {
   const pending = creating.get(spec.name);
   if (pending) return pending;
-  const done = create(docker, spec).finally(() => creating.delete(spec.name));
+  const done = create(docker, spec, kind).finally(() => creating.delete(spec.name));
   creating.set(spec.name, done);
   return done;
 }
 
-async function create(docker: Docker, spec: NetworkSpec): Promise<void> {
+async function create(docker: Docker, spec: NetworkSpec, kind: 'bridge' | 'overlay'): Promise<void> {
   if (await exists(docker, spec.name)) return;
   const routes = await hostRoutes();
   for (const subnet of spec.subnets) {
@@ -33,11 +38,11 @@ async function create(docker: Docker, spec: NetworkSpec): Promise<void> {
     try {
       await docker.createNetwork({
         Name: spec.name,
-        Driver: 'bridge',
+        Driver: kind,
         CheckDuplicate: true,
         Labels: { 'roro.managed': 'true', ...spec.labels },
         IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
-        Options: { 'com.docker.network.bridge.enable_icc': 'true' },
+        Options: kind === 'bridge' ? { 'com.docker.network.bridge.enable_icc': 'true' } : {},
       });
       return;
     } catch (err) {

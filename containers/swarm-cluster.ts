@@ -223,3 +223,13 @@ export async function workerJoinCommand(
     throw new RoroError('The swarm gave no worker join token.', { hint: 'See the Docker engine log.' });
   return { command: `docker swarm join --token ${token} ${manager}`, manager };
 }
+
+/**
+ * The node that holds the volumes in cluster mode: the manager the platform runs on, whose
+ * RORO_HOME keeps their files. Containers that mount them are pinned to it (swarmServiceOptions).
+ */
+export async function volumeNode(docker: Docker, socket: string): Promise<{ id: string; hostname: string }> {
+  const id = await requireManager(docker, socket);
+  const info = (await docker.info()) as { Name?: string };
+  return { id, hostname: info.Name ?? '' };
+}

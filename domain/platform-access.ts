@@ -47,7 +47,9 @@ export async function platformAccess(
       RORO_API_TOKEN: token,
       RORO_PROJECT: input.project,
     },
-    mounts: [{ source: apiSocketDir(deps.env.home), target: CONTAINER_API_DIR, readOnly: true }],
+    mounts: [
+      { source: apiSocketDir(deps.env.home), target: CONTAINER_API_DIR, readOnly: true, optional: true },
+    ],
     labels: { [TOKEN_LABEL]: label },
     tokenId: String(row.id),
   };

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import Docker from 'dockerode';
+import { volumeNode } from '../../containers/swarm-cluster.js';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
 import { currentUser, requireAuth } from '../auth.js';
@@ -89,7 +91,11 @@ export function projectRoutes(deps: AppDeps): Router {
     },
     async (req, res, { params }) => {
       const project = await getProject(deps.db, currentUser(req).id, params.name);
-      res.json({ volumes: await listVolumes(deps.db, project.id) });
+      const volumes = await listVolumes(deps.db, project.id);
+      if (!deps.env.cluster) return void res.json({ volumes });
+      // In cluster mode every volume lives on the manager, and what mounts it runs there.
+      const node = await volumeNode(new Docker({ socketPath: deps.env.dockerSocket }), deps.env.dockerSocket);
+      res.json({ volumes: volumes.map((v) => ({ ...v, node })) });
     },
   );
   route(

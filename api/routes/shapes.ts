@@ -21,7 +21,14 @@ export const Project = z.looseObject({
   createdAt: z.string(),
 });
 
-export const Volume = z.looseObject({ name: z.string(), createdAt: z.string() });
+export const Volume = z.looseObject({
+  name: z.string(),
+  createdAt: z.string(),
+  node: z
+    .object({ id: z.string(), hostname: z.string() })
+    .optional()
+    .describe('Cluster mode: the node that holds the files; what mounts the volume runs there.'),
+});
 
 export const Deploy = z.looseObject({
   id: z.string(),

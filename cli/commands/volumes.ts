@@ -21,6 +21,18 @@ export async function volumesCommand(opts: Opts): Promise<void> {
   const { volumes } = await ApiClient.forCli(opts.url).request<{ volumes: Volume[] }>(volumesPath(project));
   if (opts.json) return printJson({ volumes });
   if (!volumes.length) return void info(`${project} has no volumes. Add one with: roro volumes:add NAME`);
+  if (volumes.some((v) => v.node)) {
+    // Cluster mode: a volume lives on one node, and containers that mount it run there.
+    return table(
+      ['NAME', 'MOUNTED AT', 'NODE', 'CREATED'],
+      volumes.map((v) => [
+        v.name,
+        `/volumes/${v.name}`,
+        v.node ? `${v.node.hostname} (${v.node.id.slice(0, 12)})` : '',
+        ago(v.createdAt),
+      ]),
+    );
+  }
   table(
     ['NAME', 'MOUNTED AT', 'CREATED'],
     volumes.map((v) => [v.name, `/volumes/${v.name}`, ago(v.createdAt)]),

@@ -3,7 +3,7 @@ import { parsePlatformEnv } from '../../core/config.js';
 import { createLogger, lineLogger } from '../../core/logger.js';
 import { createPool } from '../../db/pool.js';
 import { connectTemporal } from '../../temporal/connection.js';
-import { LocalDockerDriver } from '../../containers/local-driver.js';
+import { platformDriver } from '../../containers/engine-driver.js';
 import { platformGateway } from '../../gateway/platform-gateway.js';
 import { Healer } from './healer.js';
 import { runOrphanSweeps } from './orphans.js';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const log = lineLogger(logger);
   const db = createPool(env, 4);
   const { client, connection } = await connectTemporal(env);
-  const driver = new LocalDockerDriver(new Docker({ socketPath: env.dockerSocket }));
+  const driver = platformDriver(new Docker({ socketPath: env.dockerSocket }), env);
   const gateway = await platformGateway(env);
   const healer = new Healer({ env, db, driver, gateway, temporal: client, log });
   const stop = new AbortController();
