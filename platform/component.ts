@@ -18,6 +18,8 @@ export interface Component {
   /** Runs once after the first successful readiness (create database, bootstrap admin). */
   afterReady?: () => Promise<void>;
   readyTimeoutMs: number;
+  /** Runs once it has stopped at `roro server down` (never after a crash): removes what it leaves. */
+  afterStop?: () => Promise<void>;
   /** Signal that asks for a fast clean shutdown. */
   stopSignal?: NodeJS.Signals;
   stopTimeoutMs?: number;

@@ -270,6 +270,11 @@ export class Supervisor {
       await Promise.race([r.output, sleep(OUTPUT_GRACE_MS)]);
       r.status = 'stopped';
       this.log(c.name, 'stopped', `${c.name} stopped`);
+      await c
+        .afterStop?.()
+        .catch((err: Error) =>
+          this.log(c.name, 'cleanup-failed', `${c.name}: cleaning up after it failed: ${err.message}`),
+        );
       this.save();
     }
     await Promise.all([...this.logs.values()].map((log) => log.close()));
