@@ -196,8 +196,8 @@ export class Supervisor {
       if (stderr) fs.closeSync(stderr.fd);
     }
     r.output = Promise.all([
-      copyLines(stdout.stream, this.logFor(c.stdoutLog ?? c.name)),
-      copyLines(stderr.stream, this.logFor(c.name)),
+      copyLines(stdout.stream, this.logFor(c.stdoutLog ?? c.name), c.redact),
+      copyLines(stderr.stream, this.logFor(c.name), c.redact),
     ]).then(() => undefined);
     r.child = child;
     this.log(c.name, 'start', `${c.name} started (pid ${child.pid})`, { pid: child.pid });
