@@ -9,13 +9,18 @@ import { createBuildActivities } from './build.js';
 import { createJobActivities } from './jobs.js';
 import { createScheduleActivities } from './schedules.js';
 import { createNotebookActivities } from './notebooks.js';
+import { heartbeating } from './heartbeat.js';
 
 export type { ActivityDeps } from './deps.js';
 
-/** Builds every activity from injected clients, so tests can pass their own. */
+/**
+ * Builds every activity from injected clients, so tests can pass their own. Each heartbeats every
+ * second while it runs (activities/heartbeat.ts), so a dead worker is noticed within a profile's
+ * heartbeat timeout.
+ */
 export function createActivities(deps: ActivityDeps) {
   const driver = deps.driver ?? platformDriver(deps.docker, deps.env);
-  return {
+  return heartbeating({
     async ping(nonce: string): Promise<string> {
       await deps.db.query('SELECT 1');
       return `pong:${nonce}:${os.hostname()}`;
@@ -28,7 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createJobActivities({ ...deps, driver }),
     ...createScheduleActivities(deps),
     ...createNotebookActivities({ ...deps, driver }),
-  };
+  });
 }
 
 export type PlatformActivities = ReturnType<typeof createActivities>;

@@ -32,3 +32,20 @@ export async function waitFor<T>(check: () => Promise<T | false | undefined>, op
     await sleep(opts.intervalMs ?? 250);
   }
 }
+
+/**
+ * Resolves after `ms`, or at once when `signal` aborts. Its abort listener goes either way, so a
+ * loop that pauses on one long-lived signal adds none per pass (Node warns past ten).
+ */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,6 +1,7 @@
 import { isValidName, NAME_RULE } from '../core/names.js';
 import { ValidationError } from '../core/errors.js';
 import type { NginxConfigInput } from './config-input.js';
+import { SECRET_QUERY_NAMES } from './log-redaction.js';
 import { adminSocket, CERTS_DICT, luaInit, SHARED_DICT, TABLE_HEADER } from './nginx-lua.js';
 import {
   adminServer,
@@ -152,9 +153,6 @@ function checkConnectionsPerClient(n: number): number {
   }
   return n;
 }
-
-/** Query parameters whose value the access log never shows: a notebook's `?token=`, and the like. */
-const SECRET_QUERY_NAMES = 'token|password|secret|key|auth|sig';
 
 /**
  * The request line as the access log writes it: when a query parameter's name holds one of

@@ -13,11 +13,15 @@ export interface Component {
   prepare?: () => Promise<void>;
   /** Log that takes the component's stdout instead of its own log (the gateway's access log). */
   stdoutLog?: string;
+  /** Applied to its output, in whole lines, before a log gets it: what must never be written. */
+  redact?: (text: string) => string;
   command: () => { cmd: string; args: string[]; uid?: number; gid?: number; env?: NodeJS.ProcessEnv };
   ready: () => Promise<boolean>;
   /** Runs once after the first successful readiness (create database, bootstrap admin). */
   afterReady?: () => Promise<void>;
   readyTimeoutMs: number;
+  /** Runs once it has stopped at `roro server down` (never after a crash): removes what it leaves. */
+  afterStop?: () => Promise<void>;
   /** Signal that asks for a fast clean shutdown. */
   stopSignal?: NodeJS.Signals;
   stopTimeoutMs?: number;

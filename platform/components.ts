@@ -12,6 +12,8 @@ import { pingWorker } from './ping.js';
 import { createPool, databaseAnswers, databaseLabel } from '../db/pool.js';
 import { loadRoutes } from '../activities/routes.js';
 import { healerReportPath, readHealerReport } from './heal/healer.js';
+import { Canary } from './heal/canary.js';
+import { LocalDockerDriver } from '../containers/local-driver.js';
 
 const nodeScript = (rel: string) => ({ cmd: process.execPath, args: [path.join(REPO_ROOT, 'dist', rel)] });
 
@@ -157,6 +159,15 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
         return report !== undefined && Date.now() - Date.parse(report.at) < 15_000;
       },
       readyTimeoutMs: 60_000,
+      // The healer keeps the canary running; once it has stopped, the canary goes too.
+      afterStop: async () => {
+        const db = createPool(env, 1);
+        try {
+          await new Canary(new LocalDockerDriver(dockerClient(env)), db, env.home).remove();
+        } finally {
+          await db.end();
+        }
+      },
     },
   ];
 }

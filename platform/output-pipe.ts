@@ -30,14 +30,21 @@ export function outputPipe(dir: string): { fd: number; stream: net.Socket } {
 
 /**
  * Copies a stream into a log in whole lines, so a child's stdout and stderr sharing one log never
- * mix within a line. Resolves when the stream ends: by then every byte the child wrote, its last
- * words before a crash included, has been handed to the log.
+ * mix within a line; `redact` rewrites each batch of lines first. Resolves when the stream ends:
+ * by then every byte the child wrote, its last words before a crash included, has been handed to
+ * the log.
  */
-export function copyLines(stream: Readable, log: RotatingLog): Promise<void> {
+export function copyLines(
+  stream: Readable,
+  log: RotatingLog,
+  redact?: (text: string) => string,
+): Promise<void> {
   let held: Buffer[] = [];
   let heldBytes = 0;
   const release = (extra: Buffer) => {
-    log.write(Buffer.concat([...held, extra]));
+    const lines = Buffer.concat([...held, extra]);
+    // Only a line with a `?` can carry a query string: the others are written as they came.
+    log.write(redact && lines.includes(0x3f) ? Buffer.from(redact(lines.toString('utf8'))) : lines);
     held = [];
     heldBytes = 0;
   };

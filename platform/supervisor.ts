@@ -196,8 +196,8 @@ export class Supervisor {
       if (stderr) fs.closeSync(stderr.fd);
     }
     r.output = Promise.all([
-      copyLines(stdout.stream, this.logFor(c.stdoutLog ?? c.name)),
-      copyLines(stderr.stream, this.logFor(c.name)),
+      copyLines(stdout.stream, this.logFor(c.stdoutLog ?? c.name), c.redact),
+      copyLines(stderr.stream, this.logFor(c.name), c.redact),
     ]).then(() => undefined);
     r.child = child;
     this.log(c.name, 'start', `${c.name} started (pid ${child.pid})`, { pid: child.pid });
@@ -270,6 +270,11 @@ export class Supervisor {
       await Promise.race([r.output, sleep(OUTPUT_GRACE_MS)]);
       r.status = 'stopped';
       this.log(c.name, 'stopped', `${c.name} stopped`);
+      await c
+        .afterStop?.()
+        .catch((err: Error) =>
+          this.log(c.name, 'cleanup-failed', `${c.name}: cleaning up after it failed: ${err.message}`),
+        );
       this.save();
     }
     await Promise.all([...this.logs.values()].map((log) => log.close()));

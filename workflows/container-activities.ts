@@ -6,9 +6,17 @@ import { ActivityCancellationType, type ActivityOptions } from '@temporalio/work
  * for the container.
  */
 
-/** Database rows and container start, stop and removal. */
+/** How long a quick activity may go without a heartbeat before its worker is taken for dead. */
+export const QUICK_HEARTBEAT_TIMEOUT = '10 seconds';
+
+/**
+ * Database rows and container start, stop and removal. Every activity heartbeats each second
+ * (activities/heartbeat.ts), so a call whose worker died is retried after the heartbeat timeout
+ * rather than the start-to-close one. Replay compares an activity's type and id, not its options.
+ */
 export const QUICK: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: QUICK_HEARTBEAT_TIMEOUT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 30 },
 };

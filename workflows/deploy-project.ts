@@ -10,6 +10,7 @@ import type { PlatformActivities } from '../activities/index.js';
 import type { DeployPlan } from '../activities/deploys.js';
 import type { Instance } from '../activities/services.js';
 import { activityFailure } from './failure.js';
+import { QUICK_HEARTBEAT_TIMEOUT } from './container-activities.js';
 
 export interface DeployInput {
   deployId: string;
@@ -17,6 +18,7 @@ export interface DeployInput {
 
 const quick = proxyActivities<PlatformActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: QUICK_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', maximumInterval: '20 seconds', maximumAttempts: 20 },
 });
 const build = proxyActivities<PlatformActivities>({

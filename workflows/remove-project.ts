@@ -1,8 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { PlatformActivities } from '../activities/index.js';
+import { QUICK_HEARTBEAT_TIMEOUT } from './container-activities.js';
 
 const act = proxyActivities<PlatformActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: QUICK_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2 seconds', maximumAttempts: 20 },
 });
 

@@ -11,6 +11,7 @@ import { refuseEntry, volumeRootOf } from './entry-rules.js';
 import { DATABASE_DUMP, HOME_SECTIONS, TEMPORAL_DB, type BackupManifest } from './manifest.js';
 import { pendingDumpPath } from './pending-restore.js';
 import { verifyBackup } from './verify.js';
+import { checkExternalDatabaseEmpty } from './external-database.js';
 
 export interface RestoreResult {
   manifest: BackupManifest;
@@ -31,7 +32,7 @@ export function existingState(home: string): string[] {
   return found;
 }
 
-function checkPreconditions(env: PlatformEnv, file: string, force: boolean): string[] {
+async function checkPreconditions(env: PlatformEnv, file: string, force: boolean): Promise<string[]> {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile())
     throw new ConfigError(
       `${file} does not exist or is not a file.`,
@@ -48,6 +49,7 @@ function checkPreconditions(env: PlatformEnv, file: string, force: boolean): str
       `${env.home} already holds a platform: ${existing.join('; ')}.`,
       'Restore into an empty RORO_HOME, or add --force to replace all of it with the backup.',
     );
+  if (env.externalDatabaseUrl) await checkExternalDatabaseEmpty(env);
   return existing;
 }
 
@@ -129,7 +131,8 @@ async function install(env: PlatformEnv, data: string, manifest: BackupManifest,
  * Restores a backup into RORO_HOME while the platform is stopped. The whole archive is checked
  * against its manifest before anything is written, then extracted into a private staging
  * directory with the safe extractor, and only then moved into place. The database dump is
- * loaded by the supervisor at the next start (platform/backup/pending-restore.ts).
+ * loaded by the supervisor at the next start (platform/backup/pending-restore.ts), into the
+ * embedded cluster or, with RORO_DATABASE_URL, into that database, which must be empty.
  */
 export async function restoreBackup(
   env: PlatformEnv,
@@ -139,7 +142,7 @@ export async function restoreBackup(
   warn: (line: string) => void,
 ): Promise<RestoreResult> {
   const file = path.resolve(source);
-  const replaced = checkPreconditions(env, file, Boolean(opts.force));
+  const replaced = await checkPreconditions(env, file, Boolean(opts.force));
   progress(`Checking ${file} against its manifest`);
   const manifest = await verifyBackup(file);
   await fsp.mkdir(env.home, { recursive: true });

@@ -87,6 +87,16 @@ export class Canary {
     return this.setRoute(ready ? [`127.0.0.1:${st!.hostPort}`] : []);
   }
 
+  /**
+   * Removes the canary and empties its route: `roro server down` leaves no container of the
+   * platform's own behind (user services stay, to be served again at the next `up`).
+   */
+  async remove(): Promise<void> {
+    await this.driver.remove(this.name);
+    this.state = 'down';
+    await this.setRoute([]);
+  }
+
   private async setRoute(upstreams: string[]): Promise<boolean> {
     const res = await this.db.query(
       `INSERT INTO platform_routes (service, upstreams) VALUES ($1, $2)

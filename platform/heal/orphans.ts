@@ -8,6 +8,7 @@ import { describeProjectServing } from '../../activities/serving-state.js';
 import { notebookService } from '../../core/notebook-names.js';
 import { removeUpload } from '../../core/release-code.js';
 import { withTransaction } from '../../db/transaction.js';
+import { pause } from '../../core/wait.js';
 
 /** An operation row that says `running` (or `starting`); the sweep asks Temporal whether its workflow still runs. */
 export interface OpenOperation {
@@ -155,7 +156,11 @@ export async function sweepOrphanedOperations(deps: OrphanSweepDeps): Promise<nu
 }
 
 /** Sweeps every few seconds until the signal aborts; an unreachable database or Temporal waits for the next pass. */
-export async function runOrphanSweeps(deps: OrphanSweepDeps, signal: AbortSignal): Promise<void> {
+export async function runOrphanSweeps(
+  deps: OrphanSweepDeps,
+  signal: AbortSignal,
+  everyMs = SWEEP_EVERY_MS,
+): Promise<void> {
   let lastFailure: string | undefined;
   while (!signal.aborted) {
     try {
@@ -166,16 +171,6 @@ export async function runOrphanSweeps(deps: OrphanSweepDeps, signal: AbortSignal
       if (message !== lastFailure) deps.log(`operation sweep failed: ${message}`);
       lastFailure = message;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, SWEEP_EVERY_MS);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await pause(everyMs, signal);
   }
 }

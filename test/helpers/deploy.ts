@@ -90,10 +90,20 @@ export function caCert(): Buffer {
 
 const agent = (maxSockets = 4) => new https.Agent({ keepAlive: true, maxSockets, ca: caCert() });
 
+interface GatewayRequestOptions {
+  method?: string;
+  body?: unknown;
+  agent?: https.Agent;
+  host?: string;
+  /** Sent as they are, after the ones the request makes itself. */
+  headers?: Record<string, string>;
+  onRetry?: () => void;
+}
+
 /** One HTTPS request through the gateway on loopback, by path prefix (what Python and Node clients use). */
 export async function gatewayRequest(
   pathname: string,
-  opts: { method?: string; body?: unknown; agent?: https.Agent; host?: string; onRetry?: () => void } = {},
+  opts: GatewayRequestOptions = {},
 ): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   try {
     return await gatewayRequestOnce(pathname, opts);
@@ -108,7 +118,7 @@ export async function gatewayRequest(
 
 function gatewayRequestOnce(
   pathname: string,
-  opts: { method?: string; body?: unknown; agent?: https.Agent; host?: string },
+  opts: GatewayRequestOptions,
 ): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   const env = testEnv();
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
@@ -123,6 +133,7 @@ function gatewayRequestOnce(
         headers: {
           host: opts.host ?? env.domain,
           ...(payload ? { 'content-type': 'application/json' } : {}),
+          ...opts.headers,
         },
         agent: opts.agent ?? agent(),
         ca: caCert(),

@@ -116,6 +116,14 @@ test(
         `/${project}--nb-${id}/api/status?token=${secrets['notebook token']}`,
       );
       assert.equal(jupyter.status, 200);
+      // nginx's error log quotes the request line and the referrer whole: a body over the gateway's
+      // limit makes it write one such line, with the token in both.
+      const nbPath = `/${project}--nb-${id}/lab?token=${secrets['notebook token']}`;
+      const tooLarge = await gatewayRequest(nbPath, {
+        method: 'POST',
+        headers: { 'content-length': String(65 * 1024 * 1024), referer: `${url.origin}${nbPath}` },
+      });
+      assert.equal(tooLarge.status, 413);
       assert.equal((await api('POST', `${P}/notebooks/${id}/stop`, { token: user.token })).status, 202);
       assert.equal((await cli(['logout'])).code, 0);
 
@@ -152,6 +160,24 @@ test(
         const deploy = jsonLines('worker', (l) => l.workflowId === workflowIds.deploy(project));
         assert.ok(deploy.length > 0, 'no worker line carries the deploy workflow id');
         assert.ok(deploy.every((l) => typeof l.activityType === 'string' && l.activityId !== undefined));
+      });
+
+      await t.test('the gateway’s error log names the notebook’s request without its token', async () => {
+        const refused = `/${project}--nb-${id}/lab?[redacted]`;
+        const gatewayLog = () =>
+          [...rotatedFiles(logPath(testEnv().home, 'gateway')), logPath(testEnv().home, 'gateway')]
+            .map((f) => readIfThere(f).toString())
+            .join('');
+        const line = await waitFor(
+          'the error log line of the refused body',
+          async () =>
+            gatewayLog()
+              .split('\n')
+              .find((l) => l.includes('too large body') && l.includes(refused)),
+          120,
+          250,
+        );
+        assert.ok(line.includes(`referrer: "${url.origin}${refused}"`), line);
       });
 
       await t.test('no secret value in any log file under RORO_HOME', () => {

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type { Pool } from 'pg';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { orphanReason, START_GRACE_MS, type OpenOperation } from '../../platform/heal/orphans.js';
@@ -14,6 +13,7 @@ import type { ContainerDriver, ContainerSummary } from '../../containers/driver.
 import type { ServicePlan } from '../../activities/plan.js';
 import type { PlatformEnv } from '../../core/config.js';
 import type Docker from 'dockerode';
+import { heartbeatSeen } from '../helpers/activity-heartbeat.js';
 
 const op = (over: Partial<OpenOperation> = {}): OpenOperation => ({
   kind: 'deploy',
@@ -130,18 +130,7 @@ test('an unreachable Temporal is recognised through the client error that wraps 
 
 /** A driver whose slow calls finish only once the activity has heartbeaten (or fail after 5 s). */
 function driverAwaitingHeartbeat(env: MockActivityEnvironment): ContainerDriver {
-  const beaten = once(env, 'heartbeat');
-  const slow = async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no heartbeat while the call was under way')), 5000);
-    });
-    try {
-      await Promise.race([beaten, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const slow = heartbeatSeen(env);
   return {
     list: async () => [
       container({
