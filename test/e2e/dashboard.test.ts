@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../../core/config.js';
 import { api, newUser, roro, tempConfigDir, testEnv, unique } from '../helpers/platform.js';
 import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
-import { trustedChromium } from '../helpers/browser.js';
+import { dashboard, signIn, trustedChromium } from '../helpers/browser.js';
 
 /** Written by every run (git-ignored); README shows two of them, copied into docs/. */
 const SHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
@@ -23,8 +23,6 @@ for i, score in enumerate(["0.71", "0.83", "0.79"]):
     image.save(comment="run %d" % i)
     print("saved", image.version, flush=True)
 `;
-
-const dashboard = () => `${testEnv().gatewayUrl}/`;
 
 async function waitForJob(token: string, project: string, id: string) {
   for (let i = 0; i < 240; i++) {
@@ -46,16 +44,6 @@ async function shoot(page: Page, name: string) {
     await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-async function signIn(context: BrowserContext, email: string, password: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(dashboard());
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
-  return page;
 }
 
 test(
