@@ -324,7 +324,7 @@ test(
         const admin = await signIn(ctx, adminEmail, adminPassword());
         await admin.getByRole('link', { name: 'Users' }).click();
         const users = admin.getByRole('table', { name: 'Users' });
-        await users.getByText(owner.email).waitFor();
+        await users.getByRole('cell', { name: owner.email, exact: true }).waitFor();
         // Nobody removes their own account (the API refuses it as well).
         assert.equal(await admin.getByRole('button', { name: `Remove ${adminEmail}` }).count(), 0);
         await admin.getByRole('button', { name: `Remove ${doomed.email}` }).click();
@@ -341,7 +341,7 @@ test(
           await admin.getByText(`Removed ${doomed.email}: `).innerText(),
           new RegExp(`projects deleted: ${theirs}`),
         );
-        await users.getByText(doomed.email).waitFor({ state: 'detached' });
+        await users.getByRole('cell', { name: doomed.email, exact: true }).waitFor({ state: 'detached' });
         assert.equal((await api('GET', '/v1/auth/whoami', { token: doomed.token })).status, 401);
         await shoot(admin, 'users');
         await ctx.close();
