@@ -5,6 +5,12 @@ import { fileURLToPath } from 'node:url';
 /** Where the build (`npm run build`, web/build/vite.config.ts) puts the dashboard: dist/dashboard beside dist/gateway. */
 export const BUILT_DASHBOARD = fileURLToPath(new URL('../dashboard/', import.meta.url));
 
+/** Whether every `/_roro/assets/...` file that index.html names exists in the build. */
+function assetsPresent(src: string, html: string): boolean {
+  const names = [...html.matchAll(/\/_roro\/assets\/([A-Za-z0-9._-]+)/g)].map((m) => m[1]!);
+  return names.every((name) => fs.existsSync(path.join(src, 'assets', name)));
+}
+
 /**
  * Copies the built dashboard to `dest`, readable by nginx's workers whoever they run as (the checkout
  * may sit in a private home), when it differs from what is there; index.html names every hashed
@@ -14,7 +20,10 @@ export function installDashboard(dest: string, src = BUILT_DASHBOARD): boolean {
   const index = path.join(src, 'index.html');
   if (!fs.existsSync(index)) return false;
   const installed = path.join(dest, 'index.html');
-  if (fs.existsSync(installed) && fs.readFileSync(installed).equals(fs.readFileSync(index))) return true;
+  const html = fs.readFileSync(index);
+  if (fs.existsSync(installed) && fs.readFileSync(installed).equals(html)) return true;
+  // A build still being written: keep serving the one in place until every asset it names is there.
+  if (!assetsPresent(src, html.toString('utf8'))) return fs.existsSync(installed);
   const next = `${dest}.${process.pid}.next`;
   fs.rmSync(next, { recursive: true, force: true });
   fs.cpSync(src, next, { recursive: true });

@@ -124,6 +124,30 @@ function roro.route_prefix()
   return roro.route(label)
 end
 
+-- header_filter_by_lua of projects' responses: drops every Set-Cookie that names a cookie of the
+-- platform's (roro_session, roro_csrf and any other roro_ one) or has no name, which browsers send
+-- as its bare value ("=roro_session=x" arrives as "roro_session=x").
+local function platform_cookie(line)
+  local pair = line:match("^([^;]*)") or ""
+  local name = pair:match("^([^=]*)=") or ""
+  name = name:match("^%s*(.-)%s*$"):lower()
+  return name == "" or name:find("roro_", 1, true) ~= nil
+end
+function roro.drop_platform_cookies()
+  local set = ngx.header["Set-Cookie"]
+  if not set then return end
+  if type(set) == "string" then set = { set } end
+  local kept = {}
+  for _, line in ipairs(set) do
+    if platform_cookie(line) then
+      ngx.log(ngx.WARN, "roro: dropped a Set-Cookie of ", ngx.var.host, ngx.var.uri, " that names a platform cookie")
+    else
+      kept[#kept + 1] = line
+    end
+  end
+  if #kept ~= #set then ngx.header["Set-Cookie"] = (#kept > 0) and kept or nil end
+end
+
 -- Round robin per worker; a retry after a connect error or timeout takes the next instance.
 local turn = {}
 function roro.balance()

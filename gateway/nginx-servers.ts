@@ -1,6 +1,7 @@
 import type { NginxConfigInput } from './config-input.js';
 import { adminSocket } from './nginx-lua.js';
 import { dashboardLocations } from './nginx-dashboard.js';
+import { projectResponseLines } from './nginx-isolation.js';
 
 /** What the server renderers need: the validated input plus the shared error-page lines. */
 export interface ServerContext extends NginxConfigInput {
@@ -145,7 +146,8 @@ export function bareServer(ctx: ServerContext): string[] {
     ),
     ...api,
     ...(ctx.dashboard ? dashboardLocations(ctx.dashboard) : []),
-    'location / { rewrite_by_lua_block { roro.route_prefix() } proxy_pass http://roro_services; }',
+    // Services and notebooks by path share this origin with the dashboard: sandboxed (nginx-isolation.ts).
+    `location / { rewrite_by_lua_block { roro.route_prefix() } proxy_pass http://roro_services; ${projectResponseLines(true).join(' ')} }`,
   ]);
 }
 
@@ -158,7 +160,7 @@ export function hostServer(ctx: ServerContext): string[] {
     ...ROUTE_VARS,
     ...ctx.errors,
     ...routeMisses(HOST_NOT_FOUND),
-    'location / { rewrite_by_lua_block { roro.route(ngx.var.roro_host) } proxy_pass http://roro_services; }',
+    `location / { rewrite_by_lua_block { roro.route(ngx.var.roro_host) } proxy_pass http://roro_services; ${projectResponseLines(false).join(' ')} }`,
   ]);
 }
 

@@ -22,6 +22,11 @@ export function gatewayApiOption(env: PlatformEnv): { apiUpstream?: string } {
   return env.gatewayApi ? { apiUpstream: `127.0.0.1:${env.ports.api}` } : {};
 }
 
+/** The directory nginx serves the dashboard from: beside runDir, in the traversable home, like the spool. */
+export function dashboardDir(env: PlatformEnv): string {
+  return `${homePaths(env.home).gateway}-web`;
+}
+
 /** The one place that knows how the platform's gateway is configured; the supervisor and the worker share it. */
 export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
   const p = homePaths(env.home);
@@ -41,8 +46,8 @@ export async function platformGateway(env: PlatformEnv): Promise<Gateway> {
     errorLog: logPath(env.home, 'gateway'),
     ...gatewayApiOption(env),
     // The web dashboard at / (and the API it calls under /_roro/api/), once the build has made it.
-    ...(installDashboard(`${p.gateway}-web`)
-      ? { dashboard: { dir: `${p.gateway}-web`, api: `127.0.0.1:${env.ports.api}` } }
+    ...(installDashboard(dashboardDir(env))
+      ? { dashboard: { dir: dashboardDir(env), api: `127.0.0.1:${env.ports.api}` } }
       : {}),
     // On a single-label domain (localhost) the leaf must name each service host: no wildcard is accepted there.
     ...(tls.userSupplied ? {} : { tlsDir: p.tls }),

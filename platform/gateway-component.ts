@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { PlatformEnv } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
+import { refreshDashboard } from '../gateway/dashboard-refresh.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Route } from '../gateway/nginx-config.js';
-import { platformGateway } from '../gateway/platform-gateway.js';
+import { dashboardDir, platformGateway } from '../gateway/platform-gateway.js';
 import { redactSecretQueries } from '../gateway/log-redaction.js';
 import type { Component } from './component.js';
 
@@ -11,6 +15,7 @@ export function gatewayComponent(
   loadRoutes: () => Promise<Route[]> = async () => [],
 ): Component {
   let gateway: Gateway | undefined;
+  let refreshing = false;
   return {
     name: 'gateway',
     url: `${env.gatewayUrl}/`,
@@ -21,6 +26,13 @@ export function gatewayComponent(
     prepare: async () => {
       gateway = await platformGateway(env);
       await gateway.prepare(await loadRoutes());
+      // Served with a dashboard: a later `npm run build` is picked up without a restart.
+      const dir = dashboardDir(env);
+      if (!refreshing && fs.existsSync(path.join(dir, 'index.html'))) {
+        refreshing = true;
+        const logger = createLogger('supervisor');
+        refreshDashboard(dir, (err) => logger.warn({ err }, 'the new dashboard build was not installed'));
+      }
     },
     command: () => {
       if (!gateway) throw new Error('gateway not prepared');

@@ -67,8 +67,9 @@ export async function runNotebookCommand(opts: RunNotebookOptions): Promise<void
   }
   if (opts.json) return printJson({ notebookid: nb.id, url: nb.url, hostUrl: nb.hostUrl });
   out(`Started notebook ${nb.id}`);
-  out(`URL: ${nb.url}`);
-  info(`Also at: ${nb.hostUrl}`);
+  // Jupyter needs an origin of its own: on the shared domain by path the gateway sandboxes pages.
+  out(`URL: ${nb.hostUrl ?? nb.url}`);
+  if (nb.hostUrl) info(`By path, for programs whose resolver does not know the host name: ${nb.url}`);
   info(`Notebooks are saved in /volumes/notebooks. Stop the session with: roro stop ${nb.id}`);
 }
 

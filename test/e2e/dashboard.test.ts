@@ -3,15 +3,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../../core/config.js';
 import { api, newUser, roro, tempConfigDir, testEnv, unique } from '../helpers/platform.js';
 import { deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
-import { trustedChromium } from '../helpers/browser.js';
+import { dashboard, signIn, trustedChromium } from '../helpers/browser.js';
 
 /** Written by every run (git-ignored); README shows two of them, copied into docs/. */
 const SHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');
 const WIDTHS = [1280, 390];
+/** A file put in the notebooks volume, which Jupyter's file browser must list. */
+const NOTE = 'for-jupyter.txt';
 
 /** Saves models the way a training job does: three versions of `scores`, each with a Test-Score. */
 const TRAIN = `import roro
@@ -23,8 +25,6 @@ for i, score in enumerate(["0.71", "0.83", "0.79"]):
     image.save(comment="run %d" % i)
     print("saved", image.version, flush=True)
 `;
-
-const dashboard = () => `${testEnv().gatewayUrl}/`;
 
 async function waitForJob(token: string, project: string, id: string) {
   for (let i = 0; i < 240; i++) {
@@ -46,16 +46,6 @@ async function shoot(page: Page, name: string) {
     await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
-}
-
-async function signIn(context: BrowserContext, email: string, password: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(dashboard());
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
-  return page;
 }
 
 test(
@@ -265,9 +255,37 @@ test(
       const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
       assert.equal(fs.readFileSync((await file.path())!, 'utf8'), 'uploaded from the browser\n');
       await shoot(page, 'volumes');
+    });
+
+    await t.test("start a notebook, open Jupyter at the notebook's own host, stop it", async () => {
+      const upload = await fetch(
+        `${testEnv().apiUrl}/v1/projects/${project}/volumes/notebooks/files?name=${NOTE}`,
+        {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/octet-stream' },
+          body: 'a file in the notebooks volume\n',
+        },
+      );
+      assert.equal(upload.status, 201, await upload.text());
       await page.getByRole('link', { name: 'Notebooks' }).click();
-      await page.getByRole('button', { name: 'Start a notebook' }).waitFor();
+      await page.getByRole('button', { name: 'Start a notebook' }).click();
+      // The page asks again while the session starts; the link appears once Jupyter answers.
+      const open = page.getByRole('link', { name: /^Open notebook / });
+      await open.waitFor({ timeout: 180_000 });
+      const { domain, ports } = testEnv();
+      const href = new URL((await open.getAttribute('href')) ?? '');
+      assert.match(href.hostname, new RegExp(`^${project}--nb-[a-z0-9]+\\.${domain.replace(/\./g, '\\.')}$`));
+      assert.equal(href.port, String(ports.gatewayHttps));
       await shoot(page, 'notebooks');
+      const [jupyter] = await Promise.all([context.waitForEvent('page'), open.click()]);
+      // Jupyter's file browser lists the volume through Jupyter's own API, on its own origin.
+      await jupyter.getByText(NOTE, { exact: true }).first().waitFor({ timeout: 60_000 });
+      assert.equal(new URL(jupyter.url()).hostname, href.hostname);
+      await jupyter.screenshot({ path: path.join(SHOTS, 'jupyter-1280.png') });
+      await jupyter.close();
+      await page.getByRole('button', { name: /^Stop notebook / }).click();
+      await open.waitFor({ state: 'detached', timeout: 60_000 });
+      await page.getByRole('table', { name: 'Notebook sessions' }).getByText('stopped').first().waitFor();
     });
 
     await t.test('a non-member sees the project exactly like a missing one', async () => {
@@ -292,14 +310,43 @@ test(
       await ctx.close();
     });
 
-    await t.test('an admin sees the users page', async () => {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const admin = await signIn(ctx, process.env.RORO_ADMIN_EMAIL || 'admin@roro.local', adminPassword());
-      await admin.getByRole('link', { name: 'Users' }).click();
-      await admin.getByRole('table', { name: 'Users' }).getByText(owner.email).waitFor();
-      await shoot(admin, 'users');
-      await ctx.close();
-    });
+    await t.test(
+      'an admin sees the users page and removes a user, confirmed, deciding their projects',
+      async () => {
+        const doomed = await newUser();
+        const theirs = unique('doomed');
+        assert.equal(
+          (await api('POST', '/v1/projects', { token: doomed.token, body: { name: theirs } })).status,
+          201,
+        );
+        const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        const adminEmail = process.env.RORO_ADMIN_EMAIL || 'admin@roro.local';
+        const admin = await signIn(ctx, adminEmail, adminPassword());
+        await admin.getByRole('link', { name: 'Users' }).click();
+        const users = admin.getByRole('table', { name: 'Users' });
+        await users.getByRole('cell', { name: owner.email, exact: true }).waitFor();
+        // Nobody removes their own account (the API refuses it as well).
+        assert.equal(await admin.getByRole('button', { name: `Remove ${adminEmail}` }).count(), 0);
+        await admin.getByRole('button', { name: `Remove ${doomed.email}` }).click();
+        const dialog = admin.getByRole('alertdialog');
+        await dialog.getByText(`Remove ${doomed.email}?`).waitFor();
+        // The confirm button has the focus; by default a user who owns projects is not removed.
+        await admin.keyboard.press('Enter');
+        await dialog.getByRole('alert').getByText(`${doomed.email} owns project ${theirs}.`).waitFor();
+        await shoot(admin, 'users-remove');
+        await dialog.getByLabel('Projects they own').selectOption('delete');
+        await dialog.getByRole('button', { name: `Confirm removal of ${doomed.email}` }).click();
+        await admin.getByText(`Removed ${doomed.email}: `).waitFor();
+        assert.match(
+          await admin.getByText(`Removed ${doomed.email}: `).innerText(),
+          new RegExp(`projects deleted: ${theirs}`),
+        );
+        await users.getByRole('cell', { name: doomed.email, exact: true }).waitFor({ state: 'detached' });
+        assert.equal((await api('GET', '/v1/auth/whoami', { token: doomed.token })).status, 401);
+        await shoot(admin, 'users');
+        await ctx.close();
+      },
+    );
 
     await t.test('sign-out revokes the session token', async () => {
       const token = (await context.cookies()).find((c) => c.name === 'roro_session')!.value;

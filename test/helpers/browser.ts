@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { roro } from './platform.js';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { roro, testEnv } from './platform.js';
 
 /** Debian's Chromium (Playwright's own browser download is not used). */
 export const CHROMIUM = process.env.RORO_TEST_CHROMIUM || '/usr/bin/chromium';
@@ -35,4 +35,18 @@ export async function trustedChromium(): Promise<{ browser: Browser; close: () =
       fs.rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** The dashboard's page, at the gateway's root. */
+export const dashboard = () => `${testEnv().gatewayUrl}/`;
+
+/** Signs in on the dashboard's form in a new page of `context`; answers once the projects page shows. */
+export async function signIn(context: BrowserContext, email: string, password: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(dashboard());
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+  return page;
 }

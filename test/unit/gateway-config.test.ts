@@ -68,7 +68,7 @@ test('service hosts are routed by the label in <label>.<domain> through the Lua 
   assert.match(host, /server_name ~\^\(\?<roro_host>\[a-z0-9-\]\+\)\\\.roro\\\.example\\\.com\$;/);
   assert.match(
     host,
-    /location \/ \{ rewrite_by_lua_block \{ roro\.route\(ngx\.var\.roro_host\) \} proxy_pass http:\/\/roro_services; \}/,
+    /location \/ \{ rewrite_by_lua_block \{ roro\.route\(ngx\.var\.roro_host\) \} proxy_pass http:\/\/roro_services; /,
   );
   // keepalive after balancer_by_lua, which would otherwise replace the keepalive balancer
   assert.match(
@@ -81,7 +81,7 @@ test('bare host routes by path prefix in Lua; the platform API wins /api/ only w
   const bare = serverBlock(renderNginxConfig(input()), 'server_name localhost 127.0.0.1;');
   assert.match(
     bare,
-    /location \/ \{ rewrite_by_lua_block \{ roro\.route_prefix\(\) \} proxy_pass http:\/\/roro_services; \}/,
+    /location \/ \{ rewrite_by_lua_block \{ roro\.route_prefix\(\) \} proxy_pass http:\/\/roro_services; /,
   );
   assert.doesNotMatch(bare, /roro-platform-api/);
   const conf = renderNginxConfig(input({ apiUpstream: '127.0.0.1:7400' }));
@@ -272,5 +272,28 @@ test('a dashboard directory that nginx could misread is refused', () => {
   assert.throws(
     () => renderNginxConfig(input({ dashboard: { dir: '/srv/web', api: 'x:y' } })),
     ValidationError,
+  );
+});
+
+test("services and notebooks by path run sandboxed in an opaque origin, not the dashboard's", () => {
+  const conf = renderNginxConfig(input({ dashboard }));
+  const byPath = serverBlock(conf, 'server_name localhost 127.0.0.1;').match(/location \/ \{.*\}/)?.[0] ?? '';
+  assert.match(
+    byPath,
+    /add_header Content-Security-Policy "sandbox allow-scripts allow-forms allow-popups allow-downloads" always;/,
+  );
+  // No allow-same-origin: that would give the page the dashboard's origin back.
+  assert.doesNotMatch(byPath, /allow-same-origin/);
+  assert.match(byPath, /proxy_hide_header Service-Worker-Allowed;/);
+  assert.match(byPath, /header_filter_by_lua_block \{ roro\.drop_platform_cookies\(\) \}/);
+  // A host is an origin of its own: Jupyter and web apps keep working there, but may not toss cookies either.
+  const byHost = serverBlock(conf, 'server_name ~^(?<roro_host>').match(/location \/ \{.*\}/)?.[0] ?? '';
+  assert.match(byHost, /roro\.route\(ngx\.var\.roro_host\)/);
+  assert.doesNotMatch(byHost, /sandbox/);
+  assert.match(byHost, /header_filter_by_lua_block \{ roro\.drop_platform_cookies\(\) \}/);
+  // The dashboard's own locations carry its strict CSP, never the sandbox.
+  assert.doesNotMatch(
+    serverBlock(conf, 'server_name localhost 127.0.0.1;').match(/location = \/ \{.*\}/)?.[0] ?? '',
+    /sandbox/,
   );
 });

@@ -1,15 +1,24 @@
+import { useEffect, useState } from 'preact/hooks';
 import { get, projectPath, send } from '../api';
 import type { Notebook } from '../types';
 import { Loading, Problem, Status, Table, useAction, useLoad, when } from '../ui';
 
-/** Notebook sessions: start one, open it (its URL carries its token), stop it. */
+/** While a session starts or stops, the list is asked again this often. */
+const CHANGING_RELOAD_MS = 2000;
+
+const live = (n: Notebook) => n.status === 'running' || n.status === 'starting';
+
+/**
+ * Notebook sessions: start one, open it, stop it. Open goes to the session's host URL (its token
+ * in the query), an origin of its own, which Jupyter needs: by path it would run sandboxed.
+ */
 export function Notebooks({ project }: { project: string }) {
   const list = useLoad(async () => {
     const { notebooks } = await get<{ notebooks: Notebook[] }>(projectPath(project, '/notebooks?all=1'));
     // Only the answer about one notebook carries its URL with the token.
     return Promise.all(
       notebooks.map(async (n) =>
-        n.status === 'running' || n.status === 'starting'
+        live(n)
           ? (
               await get<{ notebook: Notebook }>(
                 projectPath(project, `/notebooks/${encodeURIComponent(n.id)}`),
@@ -19,6 +28,15 @@ export function Notebooks({ project }: { project: string }) {
       ),
     );
   }, [project]);
+  // Sessions asked to stop that still run: their workflow removes the container, then records it.
+  const [stopping, setStopping] = useState<ReadonlySet<string>>(new Set());
+  const changing =
+    list.data?.some((n) => n.status === 'starting' || (stopping.has(n.id) && live(n))) ?? false;
+  useEffect(() => {
+    if (!changing) return undefined;
+    const timer = setTimeout(list.reload, CHANGING_RELOAD_MS);
+    return () => clearTimeout(timer);
+  }, [list.data]);
   const action = useAction();
   const start = (app: 'lab' | 'notebook') =>
     action.run(async () => {
@@ -28,6 +46,7 @@ export function Notebooks({ project }: { project: string }) {
   const stop = (id: string) =>
     action.run(async () => {
       await send('POST', projectPath(project, `/notebooks/${encodeURIComponent(id)}/stop`));
+      setStopping((ids) => new Set(ids).add(id));
       list.reload();
     });
   return (
@@ -69,11 +88,14 @@ export function Notebooks({ project }: { project: string }) {
                 )}
               </td>
               <td>
-                {(n.status === 'running' || n.status === 'starting') && (
-                  <button type="button" disabled={action.busy} onClick={() => stop(n.id)}>
-                    Stop notebook {n.id}
-                  </button>
-                )}
+                {live(n) &&
+                  (stopping.has(n.id) ? (
+                    'stopping…'
+                  ) : (
+                    <button type="button" disabled={action.busy} onClick={() => stop(n.id)}>
+                      Stop notebook {n.id}
+                    </button>
+                  ))}
               </td>
             </tr>
           ))}
