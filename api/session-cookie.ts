@@ -24,18 +24,23 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Cookie values roro writes: base64url tokens, nothing that needs decoding. */
 const VALUE_RE = /^[A-Za-z0-9_-]{16,200}$/;
 
-/** The named cookie's value from the request's Cookie header, if it is one roro could have set. */
+/**
+ * The named cookie's value from the request's Cookie header, if it is one roro could have set.
+ * A name sent twice is refused: a page of the same site (a project's host) can set a cookie of that
+ * name for a longer path, which the browser sends first, to sign the dashboard in as someone else.
+ */
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.get('cookie');
   if (!header || header.length > 8192) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== name) continue;
-    const value = part.slice(eq + 1).trim();
-    if (VALUE_RE.test(value)) return value;
-  }
-  return undefined;
+  const values = header
+    .split(';')
+    .map((part) => [
+      part.slice(0, Math.max(part.indexOf('='), 0)).trim(),
+      part.slice(part.indexOf('=') + 1).trim(),
+    ])
+    .filter(([key]) => key === name)
+    .map(([, value]) => value!);
+  return values.length === 1 && VALUE_RE.test(values[0]!) ? values[0] : undefined;
 }
 
 function cookie(name: string, value: string, httpOnly: boolean, maxAge: number): string {
