@@ -19,6 +19,8 @@ export const PATH_ROUTE_CSP = 'sandbox allow-scripts allow-forms allow-popups al
 export function projectResponseLines(byPath: boolean): string[] {
   const path = [
     `add_header Content-Security-Policy "${PATH_ROUTE_CSP}" always;`,
+    // An add_header here hides the server's own ones from this location: the request id again.
+    'add_header X-Request-Id $roro_request_id always;',
     // A service worker allowed to control `/` would take over the dashboard's page.
     'proxy_hide_header Service-Worker-Allowed;',
   ];

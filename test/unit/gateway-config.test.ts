@@ -285,6 +285,8 @@ test("services and notebooks by path run sandboxed in an opaque origin, not the 
   // No allow-same-origin: that would give the page the dashboard's origin back.
   assert.doesNotMatch(byPath, /allow-same-origin/);
   assert.match(byPath, /proxy_hide_header Service-Worker-Allowed;/);
+  // The location's own add_header hides the server's: the request id is added again.
+  assert.match(byPath, /add_header X-Request-Id \$roro_request_id always;/);
   assert.match(byPath, /header_filter_by_lua_block \{ roro\.drop_platform_cookies\(\) \}/);
   // A host is an origin of its own: Jupyter and web apps keep working there, but may not toss cookies either.
   const byHost = serverBlock(conf, 'server_name ~^(?<roro_host>').match(/location \/ \{.*\}/)?.[0] ?? '';
