@@ -15,6 +15,7 @@ import { LocalDockerDriver } from './local-driver.js';
 import { ensureNetwork } from './local-networks.js';
 import { demuxLines, fixedNanos, once, sinceParam } from './logs.js';
 import { refuseEngineSocket } from './mount-guard.js';
+import { registryAuth, type RegistryLogin } from './registry-push.js';
 import { routingMeshAvailable } from './routing-mesh.js';
 import { swarmServiceOptions } from './swarm-service-options.js';
 import {
@@ -26,8 +27,12 @@ import {
   type SwarmTask,
 } from './swarm-tasks.js';
 
-/** How long a new service may wait for a node to run it (placement, image, start) before it is given up. */
-const RUN_TIMEOUT_MS = 180_000;
+/**
+ * How long a new service may wait for a node to run it (placement, image, start) before it is given
+ * up; shorter than the 2 minutes of the activities that start jobs and notebooks, so a retry never
+ * meets a service that a timed-out attempt is about to remove.
+ */
+const RUN_TIMEOUT_MS = 100_000;
 /** Swarm's reasons for a task whose image no node has. */
 const NO_IMAGE = /no such image|not found|pull access denied|repository does not exist/i;
 /** How often a task's state and a followed log are read again. */
@@ -66,7 +71,15 @@ export class SwarmDriver implements ContainerDriver {
   private readonly local: LocalDockerDriver;
   private managerNodeId: string | undefined;
 
-  constructor(private readonly docker: Docker) {
+  /**
+   * `registryLogin` gives the nodes' registry login, read at each create: a task placed on a worker
+   * is pulled by that worker's engine with the credentials stored with its service, never with a
+   * `docker login` of the host.
+   */
+  constructor(
+    private readonly docker: Docker,
+    private readonly registryLogin: () => RegistryLogin | undefined = () => undefined,
+  ) {
     this.local = new LocalDockerDriver(docker);
   }
 
@@ -99,9 +112,11 @@ export class SwarmDriver implements ContainerDriver {
       }
       let id: string;
       try {
-        const created = (await this.docker.createService(
-          swarmServiceOptions(spec, hostPort, { managerNodeId, routingMesh }),
-        )) as unknown as { id?: string; ID?: string };
+        const options = swarmServiceOptions(spec, hostPort, { managerNodeId, routingMesh });
+        const login = this.registryLogin();
+        const created = (await (login
+          ? this.docker.createService(registryAuth(login), options)
+          : this.docker.createService(options))) as unknown as { id?: string; ID?: string };
         id = created.id ?? created.ID ?? spec.name;
       } catch (err) {
         if (!publishes || !portTaken(err) || attempt >= 8) throw err;
@@ -125,11 +140,16 @@ export class SwarmDriver implements ContainerDriver {
   }
 
   /** Resolves once the service's task runs (or ran); a task Swarm cannot place or start is an error. */
-  private async untilRan(id: string, name: string, restarts: boolean): Promise<void> {
+  private async untilRan(
+    id: string,
+    name: string,
+    restarts: boolean,
+    earlier: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
     const deadline = Date.now() + RUN_TIMEOUT_MS;
     let last: SwarmTask | undefined;
     while (Date.now() < deadline) {
-      const tasks = await this.tasks(id);
+      const tasks = (await this.tasks(id)).filter((t) => !earlier.has(t.ID));
       if (tasks.some(taskRan)) return;
       last = newestTask(tasks);
       const refused = last && taskRefused(last);
@@ -320,7 +340,8 @@ export class SwarmDriver implements ContainerDriver {
     for (;;) {
       const ended = opts.follow ? await this.ended(id) : true;
       const lines = await read(
-        first ? opts.since : last ? sinceParam(last) : undefined,
+        // Until a first line came, every read starts where the caller asked.
+        first ? opts.since : last ? sinceParam(last) : opts.since,
         first ? opts.tail : undefined,
       );
       first = false;
@@ -364,9 +385,11 @@ export class SwarmDriver implements ContainerDriver {
       await this.scale(svc, 0);
       svc = await this.service(svc.ID);
     }
+    // The service's earlier tasks ran already: only a task made by this start tells that it runs.
+    const earlier = new Set((await this.tasks(svc.ID)).map((t) => t.ID));
     await this.scale(svc, 1);
     const policy = (svc.Spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.RestartPolicy;
-    await this.untilRan(svc.ID, svc.Spec.Name ?? id, policy?.Condition === 'any');
+    await this.untilRan(svc.ID, svc.Spec.Name ?? id, policy?.Condition === 'any', earlier);
   }
 
   /**

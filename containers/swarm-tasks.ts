@@ -1,4 +1,5 @@
 import type { ContainerState } from './driver.js';
+import { fixedNanos } from './logs.js';
 
 /** The part of a Swarm task the driver reads. */
 export interface SwarmTask {
@@ -34,7 +35,8 @@ const NEVER_RAN = new Set(['rejected', 'orphaned', 'remove']);
 
 /** The newest task of a service: the one its state is read from. */
 export function newestTask(tasks: SwarmTask[]): SwarmTask | undefined {
-  const at = (t: SwarmTask) => t.CreatedAt ?? '';
+  // Fractions of a second come with as many digits as they need: compare them padded to nine.
+  const at = (t: SwarmTask) => fixedNanos(t.CreatedAt ?? '');
   return [...tasks].sort((a, b) => at(b).localeCompare(at(a)))[0];
 }
 

@@ -13,7 +13,7 @@ import { createPool, databaseAnswers, databaseLabel } from '../db/pool.js';
 import { loadRoutes } from '../activities/routes.js';
 import { healerReportPath, readHealerReport } from './heal/healer.js';
 import { Canary } from './heal/canary.js';
-import { LocalDockerDriver } from '../containers/local-driver.js';
+import { platformDriver } from '../containers/engine-driver.js';
 
 const nodeScript = (rel: string) => ({ cmd: process.execPath, args: [path.join(REPO_ROOT, 'dist', rel)] });
 
@@ -163,7 +163,7 @@ export async function buildComponents(env: PlatformEnv): Promise<Component[]> {
       afterStop: async () => {
         const db = createPool(env, 1);
         try {
-          await new Canary(new LocalDockerDriver(dockerClient(env)), db, env.home).remove();
+          await new Canary(platformDriver(dockerClient(env), env), db, env.home).remove();
         } finally {
           await db.end();
         }

@@ -127,6 +127,11 @@ test("a service's state, exit code and restarts are its newest task's", () => {
   });
   const again = t('b', '2026-01-01T00:00:05Z', 'starting');
   assert.equal(newestTask([crashed, again])?.ID, 'b');
+  // The engine writes fractions with as many digits as they need: .51 is after .5.
+  const at5 = t('c', '2026-01-01T00:00:05.5Z', 'failed');
+  const at51 = t('d', '2026-01-01T00:00:05.51Z', 'starting');
+  assert.equal(newestTask([at5, at51])?.ID, 'd');
+  assert.equal(newestTask([at51, at5])?.ID, 'd');
   assert.equal(serviceState(again, 1, 1), 'restarting');
   assert.equal(serviceState(again, 0, 1), 'created');
   assert.equal(serviceState(undefined, 0, 1), 'created');
