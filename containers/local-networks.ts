@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { RoroError } from '../core/errors.js';
 import type { NetworkSpec } from './driver.js';
 import { hostRoutes, overlapsRoute } from './host-routes.js';
 
@@ -31,7 +32,21 @@ export async function ensureNetwork(
 }
 
 async function create(docker: Docker, spec: NetworkSpec, kind: 'bridge' | 'overlay'): Promise<void> {
-  if (await exists(docker, spec.name)) return;
+  const driver = await existing(docker, spec.name);
+  if (driver === kind) return;
+  if (driver !== undefined) {
+    // Made before the platform moved into (or out of) cluster mode: its containers run outside the
+    // driver in use, and Swarm tasks cannot join a bridge (nor containers an overlay of a swarm).
+    const project = spec.labels['roro.project'] ?? spec.name;
+    throw new RoroError(
+      `Network ${spec.name} is a ${driver} network, made before the platform ${kind === 'overlay' ? 'entered' : 'left'} cluster mode; this mode needs a ${kind} network.`,
+      {
+        code: 'network_mode_changed',
+        status: 409,
+        hint: `Remove the project's containers from before and the network (docker rm -f $(docker ps -aq --filter label=roro.project=${project}); docker network rm ${spec.name}), then deploy again.`,
+      },
+    );
+  }
   const routes = await hostRoutes();
   for (const subnet of spec.subnets) {
     if (overlapsRoute(subnet, routes)) continue;
@@ -56,12 +71,13 @@ async function create(docker: Docker, spec: NetworkSpec, kind: 'bridge' | 'overl
   );
 }
 
-async function exists(docker: Docker, name: string): Promise<boolean> {
+/** The driver of the network of that name, or undefined when there is none. */
+async function existing(docker: Docker, name: string): Promise<string | undefined> {
   try {
-    await docker.getNetwork(name).inspect();
-    return true;
+    const info = (await docker.getNetwork(name).inspect()) as { Driver?: string };
+    return info.Driver ?? 'bridge';
   } catch (err) {
-    if (statusCode(err) === 404) return false;
+    if (statusCode(err) === 404) return undefined;
     throw err;
   }
 }
