@@ -98,6 +98,7 @@ export class SwarmDriver implements ContainerDriver {
 
   async run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number }> {
     refuseEngineSocket(spec);
+    await this.refuseMissingLocalImage(spec.image);
     const managerNodeId = await this.manager();
     const routingMesh = routingMeshAvailable();
     if (spec.network) await ensureNetwork(this.docker, spec.network, 'overlay');
@@ -125,6 +126,30 @@ export class SwarmDriver implements ContainerDriver {
       }
       await this.untilRan(id, spec.name, spec.restart === 'unless-stopped');
       return hostPort === undefined ? { id } : { id, hostPort };
+    }
+  }
+
+  /**
+   * An image named without a registry (`roro/base:bookworm`) exists on the manager's engine or
+   * nowhere: answered at once with 404, as the local driver's engine does, instead of a task that
+   * waits for a pull from a registry that is not there (the health canary before the first build).
+   */
+  private async refuseMissingLocalImage(image: string): Promise<void> {
+    const first = image.split('/')[0] ?? '';
+    const fromRegistry =
+      image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+    if (fromRegistry) return;
+    try {
+      await this.docker.getImage(image).inspect();
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+      throw Object.assign(
+        new RoroError(`No such image ${image} on the manager's engine.`, {
+          code: 'container_not_started',
+          hint: 'Deploy the project again: a build makes its image.',
+        }),
+        { statusCode: 404 },
+      );
     }
   }
 
