@@ -11,6 +11,7 @@ import type {
   LogOptions,
 } from './driver.js';
 import { HOST_PORT_LABEL, HOST_PORT_MAX, HOST_PORT_MIN, pickHostPort, takenHostPorts } from './host-ports.js';
+import { inspectOrGone } from './inspect-or-gone.js';
 import { LocalDockerDriver } from './local-driver.js';
 import { ensureNetwork } from './local-networks.js';
 import { demuxLines, fixedNanos, once, sinceParam } from './logs.js';
@@ -220,6 +221,17 @@ export class SwarmDriver implements ContainerDriver {
       if (err instanceof NotFoundError) return;
       throw err;
     }
+    // A one-shot task (a job, a notebook) on the manager is stopped in its container: the task then
+    // ends as if its process had, and its container and logs stay for the last read. Scaling to
+    // zero would have Swarm remove the container, last lines and all.
+    const policy = (svc.Spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.RestartPolicy;
+    if (policy?.Condition === 'none') {
+      const local = await this.managerContainer(svc.ID);
+      if (local) {
+        await this.local.stop(local, graceSeconds);
+        return;
+      }
+    }
     await this.scale(svc, 0);
     // Swarm sends SIGTERM and, after the service's own grace period, SIGKILL; a process on the
     // manager that outlives ours is killed here.
@@ -342,9 +354,25 @@ export class SwarmDriver implements ContainerDriver {
    * POLL_MS after the last line's time, and ends once the task has ended and its last lines are in:
    * the engine's own follow of a service never ends.
    */
+  /** The container of the service's newest task when it is on the manager's engine. */
+  private async managerContainer(id: string): Promise<string | undefined> {
+    const cid = newestTask(await this.tasks(id))?.Status?.ContainerStatus?.ContainerID;
+    if (!cid) return undefined;
+    return (await inspectOrGone(this.local, cid)) ? cid : undefined;
+  }
+
   async *logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
     const service = this.docker.getService(id);
     const read = async (since: number | string | undefined, tail: number | undefined) => {
+      // A task that ran on the manager is read from its own container: Swarm's log broker may answer
+      // a read made just after the task ended without its last lines (a job's "got SIGTERM").
+      const local = await this.managerContainer(id).catch(() => undefined);
+      if (local) {
+        const lines: LogLine[] = [];
+        for await (const l of this.local.logs(local, { follow: false, timestamps: true, since, tail }))
+          lines.push(l);
+        return lines;
+      }
       const buffer = (await service.logs({
         stdout: true,
         stderr: true,
