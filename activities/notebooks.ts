@@ -12,6 +12,7 @@ import { userFailure } from './deploys.js';
 import { inspectOrGone } from '../containers/inspect-or-gone.js';
 import { lastLogLines } from '../containers/last-lines.js';
 import { probe } from '../containers/probe.js';
+import { publishedAt } from '../core/upstream.js';
 import { waitContainerReady } from './container-readiness.js';
 
 /** SIGTERM, then SIGKILL: Jupyter saves nothing on shutdown, but kernels get a moment to exit. */
@@ -99,10 +100,10 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
      * Idempotent by container name: a retry adopts a running container (whose token was stored before
      * it started). A fresh start makes a new token here, stores it sealed, and returns only the port.
      */
-    async startNotebookContainer(ref: NotebookRef): Promise<{ hostPort: number }> {
+    async startNotebookContainer(ref: NotebookRef): Promise<{ hostPort: number; hostAddress?: string }> {
       const name = notebookContainerName(ref.project, ref.notebookId);
       const found = await inspectOrGone(driver, name);
-      if (found?.state === 'running' && found.hostPort) return { hostPort: found.hostPort };
+      if (found?.state === 'running' && found.hostPort) return publishedAt(found);
       if (found) await driver.remove(name);
       const row = await notebookRow(db, ref.notebookId);
       const release = (await latestRelease(db, ref.projectId)) ?? userFailure(noReleaseYet());
@@ -139,11 +140,11 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
         notebookId: ref.notebookId,
         container: name,
       });
-      return { hostPort: started.hostPort! };
+      return publishedAt(started);
     },
 
     /** Ready means Jupyter answers its status API with the token; a crash or timeout fails with its last lines. */
-    async waitNotebookReady(ref: NotebookRef & { hostPort: number }): Promise<void> {
+    async waitNotebookReady(ref: NotebookRef & { hostPort: number; hostAddress?: string }): Promise<void> {
       const name = notebookContainerName(ref.project, ref.notebookId);
       const row = await notebookRow(db, ref.notebookId);
       if (!row.token_sealed) throw ApplicationFailure.nonRetryable('The notebook has no token.', 'no_token');
@@ -159,6 +160,7 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
           probe(ref.hostPort, `${base}api/status`, {
             headers: { authorization: `token ${token}` },
             ready: (status) => status === 200,
+            host: ref.hostAddress,
           }),
         crashed: async (why) =>
           ApplicationFailure.nonRetryable(

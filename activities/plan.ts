@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { RoroYml, ServiceSpec } from '../core/roro-yml.js';
 import { resolveSize, type SizeLimits } from '../core/sizes.js';
 import type { ContainerSpec, MountSpec } from '../containers/driver.js';
+import { RoroError } from '../core/errors.js';
 
 /** The port every service listens on inside its container; rorodata used 8080 too. */
 export const SERVICE_PORT = 8080;
@@ -39,6 +40,23 @@ function healthPath(svc: ServiceSpec): string | undefined {
   return svc.function ? '/_health' : svc.healthPath;
 }
 
+/**
+ * The project volumes a service mounts: all of them, unless its `volumes:` names some (or none).
+ * A service without volumes may run on any node of a cluster; one with volumes runs where they are.
+ */
+function serviceMounts(svc: ServiceSpec, volumes: MountSpec[]): MountSpec[] {
+  if (svc.volumes === undefined) return volumes;
+  return svc.volumes.map((name) => {
+    const found = volumes.find((m) => m.target === `/volumes/${name}`);
+    if (found) return found;
+    throw new RoroError(`Service ${svc.name} mounts volume ${name}, which the project does not have.`, {
+      status: 422,
+      code: 'unknown_volume',
+      hint: `Create it with \`roro volumes:add ${name}\`, or take it out of the service's volumes in roro.yml (\`roro volumes\` lists them).`,
+    });
+  });
+}
+
 /** Turns roro.yml services into container specs; pure, so the rules are unit-tested. */
 export function planServices(input: PlanInput): ServicePlan[] {
   const services = input.config.services.filter((s) => !input.only || s.name === input.only);
@@ -74,7 +92,7 @@ export function planServices(input: PlanInput): ServicePlan[] {
         workdir,
         restart: 'unless-stopped',
         port: SERVICE_PORT,
-        mounts: input.volumes,
+        mounts: serviceMounts(svc, input.volumes),
         limits: { cpus: size.cpus, memoryBytes: size.memoryBytes },
       },
     };

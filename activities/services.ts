@@ -8,6 +8,7 @@ import { projectNetworkLabels } from '../domain/project-network.js';
 import { lastLogLines } from '../containers/last-lines.js';
 import { withHeartbeat } from './heartbeat.js';
 import { probe } from '../containers/probe.js';
+import { publishedAt } from '../core/upstream.js';
 import { waitContainerReady } from './container-readiness.js';
 import { loadServiceHealth, servingSummary } from '../domain/service-health.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +17,8 @@ export interface Instance {
   id: string;
   name: string;
   hostPort: number;
+  /** The node address the port is published at, when not this host's loopback (a Swarm worker's). */
+  hostAddress?: string;
 }
 
 export function createServiceActivities(deps: ActivityDeps & { driver: ContainerDriver }) {
@@ -42,7 +45,7 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
           if (found) {
             const st = await driver.inspect(found.id);
             if (st.state === 'running' && st.hostPort) {
-              out.push({ id: found.id, name, hostPort: st.hostPort });
+              out.push({ id: found.id, name, ...publishedAt(st) });
               continue;
             }
             await driver.remove(found.id);
@@ -62,13 +65,18 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
             port: c.port,
             user: c.user,
             restart: c.restart,
+            spreadAmong: {
+              'roro.project': input.project,
+              'roro.service': svc.name,
+              'roro.deploy': input.deployId,
+            },
           });
           log.info('service instance started', {
             project: input.project,
             service: svc.name,
             container: name,
           });
-          out.push({ id: started.id, name, hostPort: started.hostPort! });
+          out.push({ id: started.id, name, ...publishedAt(started) });
         }
         return out;
       });
@@ -83,7 +91,7 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
         await waitContainerReady(driver, {
           container: inst.id,
           timeoutMs: deadline - Date.now(),
-          answers: () => probe(inst.hostPort, svc.healthPath),
+          answers: () => probe(inst.hostPort, svc.healthPath, { host: inst.hostAddress }),
           crashed: async (why) =>
             ApplicationFailure.nonRetryable(
               `Service ${svc.name} ${why} before it became ready.`,

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { ContainerDriver, ContainerSummary } from '../containers/driver.js';
+import { upstreamOf } from '../core/upstream.js';
 import {
   classifyService,
   loadServiceHealth,
@@ -35,7 +36,7 @@ export function routedHealth(
         c.labels['roro.deploy'] === r.deployId &&
         c.state === 'running' &&
         c.hostPort !== undefined &&
-        r.upstreams.includes(`127.0.0.1:${c.hostPort}`),
+        r.upstreams.includes(upstreamOf({ hostPort: c.hostPort, hostAddress: c.hostAddress })),
     ).length;
     const desired = r.upstreams.length;
     return {

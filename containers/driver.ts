@@ -52,6 +52,11 @@ export interface ContainerSpec {
   restart?: 'no' | 'unless-stopped';
   /** The network the container joins alone (no default bridge); created when missing. */
   network?: NetworkSpec;
+  /**
+   * Labels of the container's siblings (the other replicas of its service and release): a driver
+   * of several machines places it on a machine none of them runs on, while one takes work.
+   */
+  spreadAmong?: Record<string, string>;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -63,6 +68,8 @@ export interface ContainerStatus {
   exitCode: number | undefined;
   oomKilled: boolean;
   hostPort: number | undefined;
+  /** Where the gateway reaches hostPort: the IPv4 address of the container's node; loopback when absent. */
+  hostAddress?: string;
   startedAt: string | undefined;
   finishedAt: string | undefined;
   /** How often the engine restarted the process under its restart policy. */
@@ -77,6 +84,8 @@ export interface ContainerSummary {
   state: string;
   /** The published host port of a running container. */
   hostPort?: number;
+  /** Where the gateway reaches hostPort (see ContainerStatus); loopback when absent. */
+  hostAddress?: string;
   labels: Record<string, string>;
 }
 
@@ -110,8 +119,11 @@ export interface LogOptions {
 }
 
 export interface ContainerDriver {
-  /** Creates and starts a container; resolves once it runs, with the published host port. */
-  run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number }>;
+  /**
+   * Creates and starts a container; resolves once it runs, with the published host port and, when
+   * it is not this host's loopback, the address it is published at.
+   */
+  run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number; hostAddress?: string }>;
   /** SIGTERM, then SIGKILL after graceSeconds. Stopping a stopped container is not an error. */
   stop(id: string, graceSeconds: number): Promise<void>;
   /** Removes the container (forcibly); removing a missing one is not an error. */

@@ -18,7 +18,8 @@ import { demuxLines, fixedNanos, once, sinceParam } from './logs.js';
 import { refuseEngineSocket } from './mount-guard.js';
 import { registryAuth, type RegistryLogin } from './registry-push.js';
 import { routingMeshAvailable } from './routing-mesh.js';
-import { swarmServiceOptions } from './swarm-service-options.js';
+import { nodeAddress, spreadConstraints, withoutSpread, type NodeView } from './swarm-nodes.js';
+import { imageFromRegistry, pinnedToManager, swarmServiceOptions } from './swarm-service-options.js';
 import {
   newestTask,
   serviceState,
@@ -38,6 +39,11 @@ const RUN_TIMEOUT_MS = 100_000;
 const NO_IMAGE = /no such image|not found|pull access denied|repository does not exist/i;
 /** How often a task's state and a followed log are read again. */
 const POLL_MS = 500;
+/**
+ * How long a replica kept off its siblings' nodes may wait for a place there before the rule is
+ * dropped and Swarm places it anywhere (the other nodes may lack the room).
+ */
+const SPREAD_WAIT_MS = 20_000;
 
 interface SwarmService {
   ID: string;
@@ -97,11 +103,15 @@ export class SwarmDriver implements ContainerDriver {
     return (this.managerNodeId = info.Swarm.NodeID);
   }
 
-  async run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number }> {
+  async run(spec: ContainerSpec): Promise<{ id: string; hostPort?: number; hostAddress?: string }> {
     refuseEngineSocket(spec);
     await this.refuseMissingLocalImage(spec.image);
     const managerNodeId = await this.manager();
     const routingMesh = routingMeshAvailable();
+    const avoid =
+      spec.spreadAmong && !pinnedToManager(spec)
+        ? spreadConstraints(await this.nodes(), await this.siblingNodes(spec.spreadAmong))
+        : [];
     if (spec.network) await ensureNetwork(this.docker, spec.network, 'overlay');
     const publishes = spec.port !== undefined;
     const taken = publishes ? await this.takenPorts() : new Set<number>();
@@ -114,7 +124,7 @@ export class SwarmDriver implements ContainerDriver {
       }
       let id: string;
       try {
-        const options = swarmServiceOptions(spec, hostPort, { managerNodeId, routingMesh });
+        const options = swarmServiceOptions(spec, hostPort, { managerNodeId, routingMesh, avoid });
         const login = this.registryLogin();
         const created = (await (login
           ? this.docker.createService(registryAuth(login), options)
@@ -125,9 +135,65 @@ export class SwarmDriver implements ContainerDriver {
         taken.add(hostPort!);
         continue;
       }
-      await this.untilRan(id, spec.name, spec.restart === 'unless-stopped');
-      return hostPort === undefined ? { id } : { id, hostPort };
+      const spread = avoid.length > 0;
+      const ran = await this.untilRan(id, spec.name, spec.restart === 'unless-stopped', new Set(), {
+        afterMs: spread ? SPREAD_WAIT_MS : undefined,
+        then: () => this.dropSpread(id),
+      });
+      // Placed: the rule has done its work, and must not keep the task from moving later (a drain,
+      // a lost node). Swarm leaves a running task in place when only its constraints change.
+      if (spread) await this.dropSpread(id);
+      if (hostPort === undefined) return { id };
+      const hostAddress = routingMesh ? undefined : await this.addressOf(ran);
+      return hostAddress ? { id, hostPort, hostAddress } : { id, hostPort };
     }
+  }
+
+  private async nodes(): Promise<NodeView[]> {
+    return (await this.docker.listNodes()) as NodeView[];
+  }
+
+  /** The nodes on which the services carrying these labels have a task that runs or is coming up. */
+  private async siblingNodes(labels: Record<string, string>): Promise<Set<string>> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const services = (await this.docker.listServices({ filters: { label } })) as SwarmService[];
+    if (services.length === 0) return new Set();
+    const tasks = (await this.docker.listTasks({
+      filters: { service: services.map((s) => s.ID), 'desired-state': ['running'] },
+    })) as SwarmTask[];
+    return new Set(tasks.flatMap((t) => (t.NodeID ? [t.NodeID] : [])));
+  }
+
+  /** Takes the spreading constraints off the service; its running task stays where it is. */
+  private async dropSpread(id: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const svc = await this.service(id);
+      const template = svc.Spec.TaskTemplate as Docker.ContainerTaskSpec;
+      const constraints = template.Placement?.Constraints ?? [];
+      const kept = withoutSpread(constraints);
+      if (kept.length === constraints.length) return;
+      try {
+        await this.docker.getService(svc.ID).update({
+          version: svc.Version.Index,
+          ...svc.Spec,
+          TaskTemplate: { ...template, Placement: { ...template.Placement, Constraints: kept } },
+        });
+        return;
+      } catch (err) {
+        if (statusCode(err) === 404) return;
+        if (attempt >= 5 || !/update out of sequence/i.test(engineMessage(err))) throw err;
+      }
+    }
+  }
+
+  /**
+   * Where a task's host-mode published port answers: its node's address. Undefined (this host's
+   * loopback) when Swarm does not say where the task runs.
+   */
+  private async addressOf(task: SwarmTask | undefined, nodes?: NodeView[]): Promise<string | undefined> {
+    if (!task?.NodeID) return undefined;
+    const node = (nodes ?? (await this.nodes())).find((n) => n.ID === task.NodeID);
+    return node ? nodeAddress(node) : undefined;
   }
 
   /**
@@ -136,10 +202,7 @@ export class SwarmDriver implements ContainerDriver {
    * waits for a pull from a registry that is not there (the health canary before the first build).
    */
   private async refuseMissingLocalImage(image: string): Promise<void> {
-    const first = image.split('/')[0] ?? '';
-    const fromRegistry =
-      image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-    if (fromRegistry) return;
+    if (imageFromRegistry(image)) return;
     try {
       await this.docker.getImage(image).inspect();
     } catch (err) {
@@ -165,18 +228,29 @@ export class SwarmDriver implements ContainerDriver {
     return taken;
   }
 
-  /** Resolves once the service's task runs (or ran); a task Swarm cannot place or start is an error. */
+  /**
+   * Resolves once the service's task runs (or ran), with that task; a task Swarm cannot place or
+   * start is an error. `slow.then` runs once if no task ran within `slow.afterMs`.
+   */
   private async untilRan(
     id: string,
     name: string,
     restarts: boolean,
     earlier: ReadonlySet<string> = new Set(),
-  ): Promise<void> {
-    const deadline = Date.now() + RUN_TIMEOUT_MS;
+    slow: { afterMs?: number; then?: () => Promise<void> } = {},
+  ): Promise<SwarmTask> {
+    const begun = Date.now();
+    const deadline = begun + RUN_TIMEOUT_MS;
     let last: SwarmTask | undefined;
+    let slowDone = slow.afterMs === undefined;
     while (Date.now() < deadline) {
       const tasks = (await this.tasks(id)).filter((t) => !earlier.has(t.ID));
-      if (tasks.some(taskRan)) return;
+      const ran = newestTask(tasks.filter(taskRan));
+      if (ran) return ran;
+      if (!slowDone && Date.now() - begun >= slow.afterMs!) {
+        slowDone = true;
+        await slow.then?.();
+      }
       last = newestTask(tasks);
       const refused = last && taskRefused(last);
       // Swarm tries a refused task of a restarting service again, maybe on another node; a
@@ -288,13 +362,16 @@ export class SwarmDriver implements ContainerDriver {
     const local = await this.taskContainer(newest);
     const stamp = newest?.Status?.Timestamp;
     const published = svc.Endpoint?.Ports?.find((p) => p.PublishedPort)?.PublishedPort;
+    const hostPort = published ?? (Number(svc.Spec.Labels?.[HOST_PORT_LABEL]) || undefined);
+    const hostAddress = hostPort && !routingMeshAvailable() ? await this.addressOf(newest) : undefined;
     return {
       id: svc.ID,
       name: svc.Spec.Name ?? id,
       state,
       exitCode: taskExitCode(newest),
       oomKilled: local?.State.OOMKilled === true,
-      hostPort: published ?? (Number(svc.Spec.Labels?.[HOST_PORT_LABEL]) || undefined),
+      hostPort,
+      ...(hostAddress ? { hostAddress } : {}),
       startedAt: local?.State.StartedAt ?? (state === 'running' ? stamp : undefined),
       finishedAt: state === 'exited' || state === 'dead' ? (local?.State.FinishedAt ?? stamp) : undefined,
       restartCount: crashes,
@@ -327,6 +404,7 @@ export class SwarmDriver implements ContainerDriver {
     const services = (await this.docker.listServices({ filters: { label } })) as SwarmService[];
     if (services.length === 0) return [];
     const byService = new Map<string, SwarmTask[]>();
+    const nodes = routingMeshAvailable() ? [] : await this.nodes();
     for (const t of (await this.docker.listTasks()) as SwarmTask[]) {
       if (!t.ServiceID) continue;
       byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
@@ -338,12 +416,15 @@ export class SwarmDriver implements ContainerDriver {
       const state = serviceState(newest, crashes, s.Spec.Mode?.Replicated?.Replicas ?? 0);
       const published = s.Endpoint?.Ports?.find((p) => p.PublishedPort)?.PublishedPort;
       const image = (s.Spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec?.Image ?? '';
+      const node = nodes.find((n) => n.ID === newest?.NodeID);
+      const hostAddress = published && state === 'running' && node ? nodeAddress(node) : undefined;
       return {
         id: s.ID,
         name: s.Spec.Name ?? s.ID,
         image,
         state,
         ...(published && state === 'running' ? { hostPort: published } : {}),
+        ...(hostAddress ? { hostAddress } : {}),
         labels: s.Spec.Labels ?? {},
       };
     });

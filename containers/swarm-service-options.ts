@@ -17,18 +17,28 @@ export interface SwarmPlacement {
   managerNodeId: string;
   /**
    * Whether Swarm's routing mesh works: it needs IPVS in the kernel. Without it a published port
-   * is bound on the task's own node (host mode), and the task is kept on the manager, where the
-   * gateway reaches it on 127.0.0.1.
+   * is bound on the task's own node (host mode), where the gateway reaches it at the node's address.
    */
   routingMesh: boolean;
+  /** Nodes the task must avoid, as `node.id!=...` constraints (swarm-nodes.ts, spreadConstraints). */
+  avoid?: string[];
 }
 
 /**
- * True when the container must run on the manager: it mounts files that live there only, or it
- * publishes a port without the routing mesh.
+ * True when the image is named with a registry (`host:port/roro/app-x@sha256:...`), so that every
+ * node can pull it; an image named without one (`roro/base:bookworm`) is on the manager's engine only.
  */
-export function pinnedToManager(spec: ContainerSpec, routingMesh: boolean): boolean {
-  return (spec.mounts ?? []).some((m) => m.optional !== true) || (!routingMesh && spec.port !== undefined);
+export function imageFromRegistry(image: string): boolean {
+  const first = image.split('/')[0] ?? '';
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+}
+
+/**
+ * True when the container must run on the manager: it mounts files that live there only, or its
+ * image is there only.
+ */
+export function pinnedToManager(spec: ContainerSpec): boolean {
+  return (spec.mounts ?? []).some((m) => m.optional !== true) || !imageFromRegistry(spec.image);
 }
 
 /**
@@ -38,8 +48,9 @@ export function pinnedToManager(spec: ContainerSpec, routingMesh: boolean): bool
  *
  * - The roro-picked host port is published in ingress mode: the routing mesh answers on that port
  *   on every node, so the gateway's `127.0.0.1:<port>` reaches the task wherever it runs. Without
- *   the mesh (no IPVS) it is published in host mode, names resolve by DNS round robin, and the
- *   task runs on the manager.
+ *   the mesh (no IPVS) it is published in host mode on the task's node, where the gateway reaches
+ *   it at the node's address, and names resolve by DNS round robin.
+ * - Replicas of one service avoid each other's nodes while another node takes work (`avoid`).
  * - Sizes become limits, and reservations of RESERVED_SHARE of them.
  * - restart `unless-stopped` becomes condition `any`; `no` (jobs, notebooks) becomes `none`.
  * - A container with bind mounts of roro volumes is pinned to the manager, which holds their files;
@@ -56,7 +67,7 @@ export function swarmServiceOptions(
     ...spec.labels,
     ...(hostPort ? { [HOST_PORT_LABEL]: String(hostPort) } : {}),
   };
-  const pinned = pinnedToManager(spec, placement.routingMesh);
+  const pinned = pinnedToManager(spec);
   const mounts = (spec.mounts ?? []).filter((m) => pinned || m.optional !== true);
   const cpus = Math.round(spec.limits.cpus * 1e9);
   const memory = spec.limits.memoryBytes;
@@ -92,7 +103,11 @@ export function swarmServiceOptions(
         spec.restart === 'unless-stopped'
           ? { Condition: 'any', Delay: 1e9 }
           : { Condition: 'none', MaxAttempts: 0 },
-      Placement: pinned ? { Constraints: [`node.id==${placement.managerNodeId}`] } : {},
+      Placement: pinned
+        ? { Constraints: [`node.id==${placement.managerNodeId}`] }
+        : placement.avoid?.length
+          ? { Constraints: placement.avoid }
+          : {},
       Networks: spec.network ? [{ Target: spec.network.name }] : undefined,
       // Bounded logs: a chatty service must not fill the disk.
       LogDriver: { Name: 'json-file', Options: { 'max-size': '20m', 'max-file': '3' } },

@@ -34,6 +34,8 @@ export interface ProjectContainerRequest {
   port?: number;
   user?: string;
   restart?: ContainerSpec['restart'];
+  /** The labels of its sibling replicas, which it should not share a machine with (ContainerSpec). */
+  spreadAmong?: ContainerSpec['spreadAmong'];
   /** What the container's API token is for, as its description says (default: the name). */
   purpose?: string;
 }
@@ -73,6 +75,7 @@ export function projectContainerSpec(
     user: req.user,
     restart: req.restart,
     network: parts.network,
+    ...(req.spreadAmong ? { spreadAmong: req.spreadAmong } : {}),
   };
 }
 
@@ -84,7 +87,7 @@ export function projectContainerSpec(
 export async function startProjectContainer(
   deps: { env: PlatformEnv; db: Pool; driver: ContainerDriver },
   req: ProjectContainerRequest,
-): Promise<{ id: string; hostPort?: number }> {
+): Promise<{ id: string; hostPort?: number; hostAddress?: string }> {
   const { db, driver } = deps;
   const home = deps.env.home;
   const { id, name } = req.project;

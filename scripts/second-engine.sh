@@ -10,6 +10,8 @@
 #   scripts/second-engine.sh load DIR IMAGE  copy an image from the host's engine (read only there)
 #   scripts/second-engine.sh link DIR OTHER  a direct link between two engines' namespaces, so each
 #                                            reaches the other's NODE_IP (Swarm between them)
+#   scripts/second-engine.sh crash DIR       SIGKILL to its containers and to the engine itself, as a
+#                                            host that loses power (its address stays, answering nothing)
 #
 # Needs root, iproute2 and Debian's docker.io (dockerd 20.10).
 set -eu
@@ -19,7 +21,7 @@ die() {
   exit 1
 }
 
-[ $# -ge 2 ] || die "usage: $0 up DIR INDEX | down DIR | load DIR IMAGE | link DIR OTHER"
+[ $# -ge 2 ] || die "usage: $0 up DIR INDEX | down DIR | load DIR IMAGE | link DIR OTHER | crash DIR"
 action=$1
 dir=$(realpath -m "$2")
 state="$dir/engine.env"
@@ -98,6 +100,18 @@ down() {
   rm -rf "$dir"
 }
 
+crash() {
+  [ -e "$state" ] || die "no engine in $dir: run '$0 up $dir INDEX' first."
+  # shellcheck disable=SC1090
+  . "$state"
+  export DOCKER_HOST="unix://$dir/docker.sock"
+  # A container's first process holds its PID namespace: killing it ends every process inside.
+  pids=$(docker ps -q | xargs -r docker inspect -f '{{.State.Pid}}')
+  unset DOCKER_HOST
+  for pid in $pids $(ip netns pids "$NETNS"); do kill -9 "$pid" 2>/dev/null || true; done
+  echo "crashed the engine in $dir"
+}
+
 load() {
   [ -e "$state" ] || die "no engine in $dir: run '$0 up $dir INDEX' first."
   env -u DOCKER_HOST docker save "$1" | DOCKER_HOST="unix://$dir/docker.sock" docker load >/dev/null
@@ -128,5 +142,6 @@ up) up "${3:-}" ;;
 down) down ;;
 load) load "${3:?IMAGE}" ;;
 link) link "${3:?OTHER}" ;;
-*) die "unknown action '$action': use up, down or load." ;;
+crash) crash ;;
+*) die "unknown action '$action': use up, down, load, link or crash." ;;
 esac

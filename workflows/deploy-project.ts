@@ -9,6 +9,7 @@ import {
 import type { PlatformActivities } from '../activities/index.js';
 import type { DeployPlan } from '../activities/deploys.js';
 import type { Instance } from '../activities/services.js';
+import { upstreamOf } from '../core/upstream.js';
 import { activityFailure } from './failure.js';
 import { QUICK_HEARTBEAT_TIMEOUT } from './container-activities.js';
 
@@ -165,7 +166,7 @@ async function switchAndRecord(
   image: string,
 ): Promise<{ version: number; urls: Record<string, string> }> {
   for (const svc of plan.services) {
-    const upstreams = started.get(svc.name)!.map((i) => `127.0.0.1:${i.hostPort}`);
+    const upstreams = started.get(svc.name)!.map(upstreamOf);
     await quick.switchRoute({
       projectId: plan.projectId,
       service: svc.name,

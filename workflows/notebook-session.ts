@@ -9,6 +9,7 @@ import {
 import type { PlatformActivities } from '../activities/index.js';
 import type { NotebookExit } from '../activities/notebooks.js';
 import { QUICK, REBUILD, following } from './container-activities.js';
+import { upstreamOf } from '../core/upstream.js';
 import { activityFailure } from './failure.js';
 
 /** What starts a session; never the token, which only the starting activity and the database see. */
@@ -74,12 +75,12 @@ export async function notebookSession(input: NotebookSessionInput): Promise<Note
         workId: `notebook-${input.notebookId}`,
       });
     }
-    const { hostPort } = await quick.startNotebookContainer(ref);
-    await starting.waitNotebookReady({ ...ref, hostPort });
+    const published = await quick.startNotebookContainer(ref);
+    await starting.waitNotebookReady({ ...ref, ...published });
     await quick.switchRoute({
       projectId: input.projectId,
       service,
-      upstreams: [`127.0.0.1:${hostPort}`],
+      upstreams: [upstreamOf(published)],
       deployId: `notebook-${input.notebookId}`,
     });
     await quick.markNotebook({ notebookId: input.notebookId, status: 'running' });

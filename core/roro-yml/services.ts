@@ -1,6 +1,7 @@
 import { checkSizeName, compact, describeValue, isObj, type Checker, type Obj } from './checker.js';
 import { checkItem } from './keys.js';
-import { SERVICE_KEYS, type ServiceSpec } from './types.js';
+import { isValidName } from '../names.js';
+import { MAX_SERVICE_VOLUMES, SERVICE_KEYS, type ServiceSpec } from './types.js';
 
 /** The rules of one item of `services:`. */
 
@@ -72,6 +73,25 @@ function checkEnv(c: Checker, o: Obj, path: string): Record<string, string> {
   return env;
 }
 
+/** `volumes:`, the project volumes the service mounts: names, or [] for none. */
+function checkVolumes(c: Checker, o: Obj, path: string): string[] | undefined {
+  const v = o.volumes;
+  if (v === undefined) return undefined;
+  if (
+    Array.isArray(v) &&
+    v.length <= MAX_SERVICE_VOLUMES &&
+    v.every((x) => typeof x === 'string' && isValidName(x))
+  )
+    return [...new Set(v as string[])];
+  c.expected(
+    `${path}.volumes`,
+    v,
+    `a list of at most ${MAX_SERVICE_VOLUMES} of the project's volume names, or [] for none`,
+    'volumes: [data]',
+  );
+  return undefined;
+}
+
 export function checkService(c: Checker, item: unknown, path: string): ServiceSpec | undefined {
   const raw = checkItem(c, item, path, 'service');
   if (!raw) return undefined;
@@ -118,5 +138,6 @@ export function checkService(c: Checker, item: unknown, path: string): ServiceSp
     timeoutSeconds: c.duration(raw, 'timeout', path),
     startTimeoutSeconds: c.duration(raw, 'start_timeout', path),
     env: checkEnv(c, raw, path),
+    volumes: checkVolumes(c, raw, path),
   });
 }

@@ -24,6 +24,8 @@ export interface ServiceSpec {
   timeoutSeconds?: number;
   startTimeoutSeconds?: number;
   env: Record<string, string>;
+  /** The project volumes it mounts; every volume of the project when omitted, none for `[]`. */
+  volumes?: string[];
 }
 
 export interface TaskSpec {
@@ -59,7 +61,9 @@ export const TOP_KEYS = ['project', 'runtime', 'services', 'tasks'];
 
 export const SERVICE_KEYS = ['name', 'function', 'command', 'directory', 'size', 'cors_allow_origins'];
 // roro's extensions, beside the keys rorodata projects use.
-SERVICE_KEYS.push('replicas', 'health_path', 'timeout', 'start_timeout', 'env');
+SERVICE_KEYS.push('replicas', 'health_path', 'timeout', 'start_timeout', 'env', 'volumes');
+/** At most this many names under a service's `volumes:`. */
+export const MAX_SERVICE_VOLUMES = 20;
 
 export const TASK_KEYS = [
   'name',

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { ContainerDriver } from '../../containers/driver.js';
 import { probe } from '../../containers/probe.js';
+import { upstreamOf } from '../../core/upstream.js';
 import { platformTag } from '../../domain/project-network.js';
 import { inspectOrGone } from '../../containers/inspect-or-gone.js';
 import { PLATFORM_PROJECT } from '../../core/names.js';
@@ -81,10 +82,15 @@ export class Canary {
     let ready = false;
     for (let i = 0; i < (started ? 20 : 1) && !ready; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 250));
-      ready = st?.state === 'running' && st.hostPort !== undefined && (await probe(st.hostPort, '/'));
+      ready =
+        st?.state === 'running' &&
+        st.hostPort !== undefined &&
+        (await probe(st.hostPort, '/', { host: st.hostAddress }));
     }
     this.state = ready ? 'ready' : 'down';
-    return this.setRoute(ready ? [`127.0.0.1:${st!.hostPort}`] : []);
+    return this.setRoute(
+      ready ? [upstreamOf({ hostPort: st!.hostPort!, hostAddress: st!.hostAddress })] : [],
+    );
   }
 
   /**

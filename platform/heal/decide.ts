@@ -1,3 +1,5 @@
+import { upstreamOf } from '../../core/upstream.js';
+
 /**
  * The healer's judgement, kept free of I/O so every rule is unit-tested: given what the database
  * wants (services and their routes), what the engine has (containers) and what the probes saw,
@@ -22,6 +24,8 @@ export interface SeenContainer {
   id: string;
   state: string;
   hostPort?: number;
+  /** The node address hostPort is published at; this host's loopback when absent. */
+  hostAddress?: string;
   labels: Record<string, string>;
 }
 
@@ -133,7 +137,9 @@ export function decideHealing(input: HealInput): HealDecision {
     }
     const upstreams: string[] = [];
     for (const c of mine) {
-      const upstream = c.hostPort ? `127.0.0.1:${c.hostPort}` : undefined;
+      const upstream = c.hostPort
+        ? upstreamOf({ hostPort: c.hostPort, hostAddress: c.hostAddress })
+        : undefined;
       let m = input.containerMemory.get(c.id);
       if (!m) {
         // First sight (the healer just started): an instance the route already serves counts as ready.

@@ -202,7 +202,9 @@ export class Healer {
             c.hostPort &&
             serving.has(`${c.labels['roro.project']}/${c.labels['roro.service']}/${c.labels['roro.deploy']}`),
         )
-        .map(async (c) => probes.set(c.id, await probe(c.hostPort!, c.labels['roro.health-path']))),
+        .map(async (c) =>
+          probes.set(c.id, await probe(c.hostPort!, c.labels['roro.health-path'], { host: c.hostAddress })),
+        ),
     );
     for (const c of containers) if (c.state !== 'running') this.dying.delete(c.id);
     const decision = decideHealing({

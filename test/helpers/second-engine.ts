@@ -24,6 +24,8 @@ export interface SecondEngine {
   load(image: string): Promise<void>;
   /** Links its network namespace straight to another engine's, so each reaches the other's nodeIp. */
   link(other: SecondEngine): Promise<void>;
+  /** SIGKILL to its containers and the engine, as a host that loses power; `down` still cleans up. */
+  crash(): Promise<void>;
   /** Stops the engine and removes everything it made. */
   down(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function startSecondEngine(slot = 0): Promise<SecondEngine> {
     docker: new Docker({ socketPath: socket }),
     load: async (image) => void (await run(SCRIPT, ['load', dir, image], { timeout: 300_000 })),
     link: async (other) => void (await run(SCRIPT, ['link', dir, other.dir], { timeout: 30_000 })),
+    crash: async () => void (await run(SCRIPT, ['crash', dir], { timeout: 60_000 })),
     down,
   };
 }

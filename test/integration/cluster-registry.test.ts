@@ -6,13 +6,11 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import Docker from 'dockerode';
-import { BASE_IMAGE, ensureBaseImage, ensureRuntimeImage } from '../../activities/images.js';
 import { engineTrustPath, registryPaths, REGISTRY_USER } from '../../core/cluster-setting.js';
-import { api, login, testEnv, unique } from '../helpers/platform.js';
+import { api, login, unique } from '../helpers/platform.js';
 import { deployAndWait, followDeploy } from '../helpers/deploy.js';
 import { startSecondEngine } from '../helpers/second-engine.js';
-import { platformOnOwnEngine } from '../helpers/cluster-platform.js';
+import { hostImages, platformOnOwnEngine } from '../helpers/cluster-platform.js';
 
 const exec = promisify(execFile);
 
@@ -54,20 +52,9 @@ test(
   'in cluster mode a deploy pushes its images to the registry and records the release by digest; a joined worker pulls it; a rollback re-uses the digest',
   { timeout: 1_200_000 },
   async (t) => {
-    // The engine starts empty: it gets the base and runtime images of the host's engine (built there
-    // when missing). The base image's recipe hashes the host's CA bundle, which other work on this
-    // machine may change (`roro server trust`): a copy keeps it, and the images, fixed for the test.
-    const bundle = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'roro-reg-ca-')), 'ca.crt');
-    fs.copyFileSync('/etc/ssl/certs/ca-certificates.crt', bundle);
-    t.after(() => {
-      delete process.env.RORO_HOST_CA_BUNDLE;
-      fs.rmSync(path.dirname(bundle), { recursive: true, force: true });
-    });
-    process.env.RORO_HOST_CA_BUNDLE = bundle;
-    const hostDocker = new Docker({ socketPath: testEnv().dockerSocket });
-    const baseId = (await ensureBaseImage(hostDocker)).imageId;
-    const runtime = (await ensureRuntimeImage(hostDocker, 'python3')).image;
-    const { engine, second } = await platformOnOwnEngine(150, { RORO_HOST_CA_BUNDLE: bundle });
+    // The engine starts empty: it gets the base and runtime images of the host's engine.
+    const images = await hostImages(t);
+    const { engine, second } = await platformOnOwnEngine(150, { RORO_HOST_CA_BUNDLE: images.bundle });
     const project = unique('reg').toLowerCase();
     const registry = `${engine.hostIp}:${second.env.ports.registry}`;
     t.after(async () => {
@@ -81,14 +68,8 @@ test(
     const p = registryPaths(second.home);
     const ca = fs.readFileSync(p.caCert);
     assert.ok(fs.readFileSync(engineTrustPath(registry)).equals(ca), 'the CA is in certs.d on the manager');
-    // Only now: with the base image there, the platform's canary would run in the engine's own network
-    // namespace, which this host's gateway does not reach (placing containers is the Swarm driver's work).
-    // By the recipe's own tag: the shared `roro/base:bookworm` tag may move meanwhile.
-    const recipe = (await hostDocker.getImage(baseId).inspect()).Config.Labels['roro.recipe'];
-    await engine.load(`roro/base:recipe-${recipe}`);
-    const [repo = '', tag = ''] = BASE_IMAGE.split(':');
-    await engine.docker.getImage(`roro/base:recipe-${recipe}`).tag({ repo, tag });
-    await engine.load(runtime);
+    // After the start, as on a fresh manager whose engine has no image yet.
+    await images.load(engine);
 
     const base = second.env.apiUrl;
     const admin = await login(process.env.RORO_ADMIN_EMAIL!, process.env.RORO_ADMIN_PASSWORD!, base);

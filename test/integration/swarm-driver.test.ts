@@ -10,7 +10,6 @@ import { api, newUser, testEnv, unique } from '../helpers/platform.js';
 import { continuousLoad, deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
 import { startSecondEngine, type SecondEngine } from '../helpers/second-engine.js';
 import { secondPlatform } from '../helpers/second-platform.js';
-import { relayPublishedPorts } from '../helpers/port-relay.js';
 import { SwarmDriver } from '../../containers/swarm-driver.js';
 import type { ContainerSpec } from '../../containers/driver.js';
 import { projectNetwork, projectNetworkLabels } from '../../domain/project-network.js';
@@ -81,12 +80,9 @@ test(
     });
     const projects: string[] = [];
     const saved = { ...process.env };
-    // Before the start: the platform's canary is the first service it runs.
-    const relay = relayPublishedPorts(engine.docker, engine.nodeIp);
     t.after(async () => {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
-      await relay.stop();
       await second.remove(projects);
       await engine.down();
     });

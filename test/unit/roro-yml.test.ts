@@ -64,6 +64,15 @@ const ERROR_FIXTURES: Record<string, Expected> = {
   'error-service-bad-cors.yml': [
     ['services[0].cors_allow_origins[1]', 7, 9, /expected an origin string, got the number 42/],
   ],
+  'error-service-bad-volumes.yml': [
+    [
+      'services[0].volumes',
+      5,
+      14,
+      /at most 20 of the project's volume names, or \[\] for none, got the string "data"/,
+    ],
+    ['services[1].volumes', 8, 14, /got a list/],
+  ],
   'error-service-bad-replicas.yml': [
     ['services[0].replicas', 5, 15, /from 1 to 10, got the number 11/],
     ['services[1].replicas', 8, 15, /got the string "2"/],
@@ -235,6 +244,7 @@ void test("roro's extensions parse next to the rorodata keys", () => {
     timeoutSeconds: 30,
     startTimeoutSeconds: 120,
     env: { MODEL_NAME: 'fraud', BATCH_SIZE: '64' },
+    volumes: ['data'],
   });
   assert.deepEqual(config.tasks[0], {
     name: 'nightly',

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import type { ContainerSpec } from '../../containers/driver.js';
-import { swarmServiceOptions, RESERVED_SHARE } from '../../containers/swarm-service-options.js';
+import {
+  imageFromRegistry,
+  pinnedToManager,
+  swarmServiceOptions,
+  RESERVED_SHARE,
+} from '../../containers/swarm-service-options.js';
 import {
   newestTask,
   serviceState,
@@ -15,7 +20,7 @@ const GiB = 1024 ** 3;
 const manager = { managerNodeId: 'mgr123', routingMesh: true };
 
 const service: ContainerSpec = {
-  image: 'roro/credit-risk:abc',
+  image: `10.0.0.1:5000/roro/app-credit-risk@sha256:${'a'.repeat(64)}`,
   name: 'roro-credit-risk-web-1',
   cmd: ['python', '-m', 'server'],
   env: { A: '1', RORO_API_TOKEN: 'secret' },
@@ -44,7 +49,7 @@ test('a service becomes one replica named like the container, with the roro labe
   assert.deepEqual(opts.Labels, labels);
   const spec = task().ContainerSpec!;
   assert.deepEqual(spec.Labels, labels);
-  assert.equal(spec.Image, 'roro/credit-risk:abc');
+  assert.equal(spec.Image, service.image);
   // Args keep the image's ENTRYPOINT, as the local driver's Cmd does.
   assert.deepEqual(spec.Args, ['python', '-m', 'server']);
   assert.equal(spec.Command, undefined);
@@ -67,7 +72,7 @@ test('the roro-picked host port is published in ingress mode, so every node answ
   assert.equal(job.Labels?.['roro.host-port'], undefined);
 });
 
-test('without the routing mesh (no IPVS) a port is published on the task’s node, and the task kept on the manager', () => {
+test('without the routing mesh (no IPVS) a port is published on the task’s own node, which may be any', () => {
   const noMesh = { managerNodeId: 'mgr123', routingMesh: false };
   const opts = swarmServiceOptions(service, 23456, noMesh);
   assert.deepEqual(opts.EndpointSpec, {
@@ -75,12 +80,34 @@ test('without the routing mesh (no IPVS) a port is published on the task’s nod
     Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishedPort: 23456, PublishMode: 'host' }],
   });
   const t = opts.TaskTemplate as Docker.ContainerTaskSpec;
-  assert.deepEqual(t.Placement, { Constraints: ['node.id==mgr123'] });
-  // Pinned, it keeps the platform's mounts.
-  assert.equal(t.ContainerSpec!.Mounts!.length, 1);
+  assert.deepEqual(t.Placement, {});
+  // Not pinned, it leaves out the platform's optional mounts, which other nodes do not hold.
+  assert.equal(t.ContainerSpec!.Mounts!.length, 0);
   const job = swarmServiceOptions({ ...service, port: undefined, mounts: [] }, undefined, noMesh);
   assert.deepEqual(job.EndpointSpec, { Mode: 'dnsrr' });
   assert.deepEqual((job.TaskTemplate as Docker.ContainerTaskSpec).Placement, {});
+});
+
+test('an image named without a registry is on the manager only: its task is pinned there', () => {
+  assert.equal(imageFromRegistry('roro/base:bookworm'), false);
+  assert.equal(imageFromRegistry('roro/app-x:abc'), false);
+  assert.equal(imageFromRegistry('10.0.0.1:5000/roro/app-x@sha256:abc'), true);
+  assert.equal(imageFromRegistry('registry.example.com/roro/app-x:1'), true);
+  assert.equal(imageFromRegistry('localhost/roro/app-x:1'), true);
+  const t = task({ image: 'roro/base:bookworm' });
+  assert.deepEqual(t.Placement, { Constraints: ['node.id==mgr123'] });
+  assert.equal(pinnedToManager({ ...service, image: 'roro/base:bookworm' }), true);
+  assert.equal(pinnedToManager(service), false);
+});
+
+test('a replica kept off its siblings’ nodes carries the avoid constraints, unless it is pinned', () => {
+  const avoid = ['node.id!=w1'];
+  const spread = swarmServiceOptions(service, 23456, { ...manager, avoid })
+    .TaskTemplate as Docker.ContainerTaskSpec;
+  assert.deepEqual(spread.Placement, { Constraints: avoid });
+  const pinned = swarmServiceOptions({ ...service, image: 'roro/x:1' }, 23456, { ...manager, avoid })
+    .TaskTemplate as Docker.ContainerTaskSpec;
+  assert.deepEqual(pinned.Placement, { Constraints: ['node.id==mgr123'] });
 });
 
 test('sizes become limits, and reservations of a share of them', () => {
