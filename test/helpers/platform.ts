@@ -52,13 +52,16 @@ export async function login(email: string, password: string, baseUrl?: string): 
   return res.body.token as string;
 }
 
-/** The first admin, as `roro server up` made it: RORO_ADMIN_* when set, else its generated password. */
-export function adminLogin(): Promise<string> {
+/**
+ * The first admin, as `roro server up` made it: RORO_ADMIN_* when set, else its generated password;
+ * on the test platform unless `env` names another one.
+ */
+export function adminLogin(env: PlatformEnv = testEnv()): Promise<string> {
   const email = process.env.RORO_ADMIN_EMAIL || 'admin@roro.local';
   const password =
     process.env.RORO_ADMIN_PASSWORD ||
-    fs.readFileSync(path.join(homePaths(testEnv().home).secrets, 'admin-password'), 'utf8').trim();
-  return login(email, password);
+    fs.readFileSync(path.join(homePaths(env.home).secrets, 'admin-password'), 'utf8').trim();
+  return login(email, password, env.apiUrl);
 }
 
 /** A fresh user with a token, made by the admin. */

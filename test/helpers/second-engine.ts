@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { BASE_IMAGE, ensureBaseImage, ensureRuntimeImage, runtimeImageTag } from '../../activities/images.js';
 import { REPO_ROOT } from '../../core/config.js';
+import { getRuntime } from '../../core/runtimes.js';
 
 const run = promisify(execFile);
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'second-engine.sh');
@@ -68,4 +70,24 @@ export async function startSecondEngine(slot = 0): Promise<SecondEngine> {
     crash: async () => void (await run(SCRIPT, ['crash', dir], { timeout: 60_000 })),
     down,
   };
+}
+
+/**
+ * Gives the engine, which starts empty and pulls nothing, the base and python3 runtime images of the
+ * host's engine; returns the runtime image's name. By id, and a pair that belongs together: other
+ * platforms on the host's engine may point the base's tag at another recipe meanwhile.
+ */
+export async function loadPlatformImages(engine: SecondEngine, host: Docker): Promise<string> {
+  let base = await ensureBaseImage(host);
+  let runtime = await ensureRuntimeImage(host, 'python3');
+  for (let i = 0; i < 3; i++) {
+    base = await ensureBaseImage(host);
+    if ((await runtimeImageTag(getRuntime('python3')!, base.imageId)) === runtime.image) break;
+    runtime = await ensureRuntimeImage(host, 'python3');
+  }
+  await engine.load(base.imageId);
+  const [repo = '', tag = ''] = BASE_IMAGE.split(':');
+  await engine.docker.getImage(base.imageId).tag({ repo, tag });
+  await engine.load(runtime.image);
+  return runtime.image;
 }

@@ -4,11 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { waitFor } from '../../core/wait.js';
-import { BASE_IMAGE, ensureBaseImage, ensureRuntimeImage, runtimeImageTag } from '../../activities/images.js';
-import { getRuntime } from '../../core/runtimes.js';
 import { api, newUser, testEnv, unique } from '../helpers/platform.js';
 import { continuousLoad, deployAndWait, gatewayRequest, projectCopy } from '../helpers/deploy.js';
-import { startSecondEngine, type SecondEngine } from '../helpers/second-engine.js';
+import { loadPlatformImages, startSecondEngine, type SecondEngine } from '../helpers/second-engine.js';
 import { secondPlatform } from '../helpers/second-platform.js';
 import { SwarmDriver } from '../../containers/swarm-driver.js';
 import type { ContainerSpec } from '../../containers/driver.js';
@@ -58,21 +56,7 @@ test(
     const host = new Docker({ socketPath: testEnv().dockerSocket });
     let runtimeImage = '';
     const second = await (async () => {
-      // The engine starts empty and pulls nothing: it gets the base and runtime images of the host's.
-      // By id, and a pair that belongs together: other platforms on the host's engine may point
-      // the base's tag at another recipe meanwhile.
-      let base = await ensureBaseImage(host);
-      let runtime = await ensureRuntimeImage(host, 'python3');
-      for (let i = 0; i < 3; i++) {
-        base = await ensureBaseImage(host);
-        if ((await runtimeImageTag(getRuntime('python3')!, base.imageId)) === runtime.image) break;
-        runtime = await ensureRuntimeImage(host, 'python3');
-      }
-      runtimeImage = runtime.image;
-      await engine.load(base.imageId);
-      const [repo = '', tag = ''] = BASE_IMAGE.split(':');
-      await engine.docker.getImage(base.imageId).tag({ repo, tag });
-      await engine.load(runtime.image);
+      runtimeImage = await loadPlatformImages(engine, host);
       return secondPlatform(100, { DOCKER_HOST: engine.dockerHost, RORO_REGISTRY_ADDR: engine.hostIp });
     })().catch(async (err) => {
       await engine.down();
