@@ -49,15 +49,23 @@ export async function publishBuild(
 }
 
 /**
- * Whether the engine has a release's image, or (in cluster mode) can pull it back from the registry:
- * a restored manager then gets the very image the release recorded instead of a rebuild.
+ * Whether the engine has a release's image, or (in cluster mode) can pull it back from the registry
+ * within `pullTimeoutMs`: a restored manager then gets the very image the release recorded instead
+ * of a rebuild. A registry that does not answer in time counts as not having it.
  */
-export async function releaseImageAvailable(deps: ActivityDeps, ref: string): Promise<boolean> {
+export async function releaseImageAvailable(
+  deps: ActivityDeps,
+  ref: string,
+  pullTimeoutMs: number,
+): Promise<boolean> {
   if (await imageExists(deps.docker, ref)) return true;
   const login = deps.env.cluster ? readRegistryLogin(deps.env.home) : undefined;
   if (!login || !ref.startsWith(`${login.address}/`)) return false;
   try {
-    const stream = (await deps.docker.pull(ref, { authconfig: registryAuth(login) })) as Readable;
+    const stream = (await deps.docker.pull(ref, {
+      authconfig: registryAuth(login),
+      abortSignal: AbortSignal.timeout(pullTimeoutMs),
+    })) as Readable;
     const events = await new Promise<PushEvent[]>((resolve, reject) =>
       deps.docker.modem.followProgress(stream, (err: Error | null, out: PushEvent[]) =>
         err ? reject(err) : resolve(out ?? []),

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerDriver, ContainerStatus } from '../containers/driver.js';
 import { inspectOrGone } from '../containers/inspect-or-gone.js';
 import { waitFor } from '../core/wait.js';
-import { withHeartbeat } from './heartbeat.js';
 
 const ENGINE_CALL_TIMEOUT_MS = 10_000;
 
@@ -48,49 +47,47 @@ async function inspect(driver: ContainerDriver, container: string, ms: number): 
 
 /**
  * The one wait for a started container (a service instance, a notebook's Jupyter) to answer.
- * It heartbeats every second whatever the engine does, and an engine that is down or restarting
- * is a reason to keep waiting, not a failure: a Docker engine restart stops every container and
+ * Its activity heartbeats every second whatever the engine does (activities/heartbeat.ts), and an
+ * engine that is down or restarting is a reason to keep waiting, not a failure: a Docker engine restart stops every container and
  * takes tens of seconds, so a container that stopped is started once more, and only a second stop
  * (a real crash) or the deadline ends the wait with a failure.
  */
-export function waitContainerReady(driver: ContainerDriver, wait: ReadinessWait): Promise<void> {
-  return withHeartbeat(async () => {
-    let restarted = false;
-    let engineError: string | undefined;
-    const callMs = wait.engineCallTimeoutMs ?? ENGINE_CALL_TIMEOUT_MS;
-    await waitFor(
-      async () => {
-        const seen = await inspect(driver, wait.container, callMs);
-        if ('engineError' in seen) {
-          engineError = seen.engineError;
-          return false;
+export async function waitContainerReady(driver: ContainerDriver, wait: ReadinessWait): Promise<void> {
+  let restarted = false;
+  let engineError: string | undefined;
+  const callMs = wait.engineCallTimeoutMs ?? ENGINE_CALL_TIMEOUT_MS;
+  await waitFor(
+    async () => {
+      const seen = await inspect(driver, wait.container, callMs);
+      if ('engineError' in seen) {
+        engineError = seen.engineError;
+        return false;
+      }
+      engineError = undefined;
+      const st = seen.status;
+      if (st?.state === 'exited' && !st.oomKilled && !restarted) {
+        try {
+          await bounded(driver.start(st.id), callMs);
+          restarted = true;
+        } catch (err) {
+          engineError = err instanceof Error ? err.message : String(err);
         }
-        engineError = undefined;
-        const st = seen.status;
-        if (st?.state === 'exited' && !st.oomKilled && !restarted) {
-          try {
-            await bounded(driver.start(st.id), callMs);
-            restarted = true;
-          } catch (err) {
-            engineError = err instanceof Error ? err.message : String(err);
-          }
-          return false;
-        }
-        if (!st || (st.state !== 'running' && st.state !== 'created')) {
-          const why = !st
-            ? 'disappeared'
-            : st.oomKilled
-              ? 'was killed for using more memory than its size allows'
-              : `exited with code ${st.exitCode}`;
-          throw await wait.crashed(why);
-        }
-        return wait.answers();
-      },
-      {
-        timeoutMs: wait.timeoutMs,
-        intervalMs: wait.intervalMs,
-        timeoutError: () => wait.timedOut(engineError),
-      },
-    );
-  });
+        return false;
+      }
+      if (!st || (st.state !== 'running' && st.state !== 'created')) {
+        const why = !st
+          ? 'disappeared'
+          : st.oomKilled
+            ? 'was killed for using more memory than its size allows'
+            : `exited with code ${st.exitCode}`;
+        throw await wait.crashed(why);
+      }
+      return wait.answers();
+    },
+    {
+      timeoutMs: wait.timeoutMs,
+      intervalMs: wait.intervalMs,
+      timeoutError: () => wait.timedOut(engineError),
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import { withTransaction } from '../db/transaction.js';
-import { latestRelease, noReleaseYet } from '../db/releases.js';
+import { latestRelease, noReleaseYet, setReleaseImage } from '../db/releases.js';
 import { projectVolumeMounts } from '../domain/project-volumes.js';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
@@ -40,6 +40,8 @@ export interface DeployPlan {
     codeDir: string;
     /** The image tag; a rebuild reuses the release's own (default: the deploy id). */
     buildId?: string;
+    /** A rebuild of this release's lost image: the release then records the image built. */
+    rebuildOf?: number;
   };
   /** Set when an existing image is rolled out (rollback, start, restart). */
   image?: string;
@@ -175,6 +177,8 @@ export function createDeployActivities(deps: ActivityDeps) {
         await keepReleaseCode(deps.env.home, plan.projectId, plan.deployId, d.code_sha256);
       }
       await withTransaction(deps.db, async (client) => {
+        if (plan.build?.rebuildOf !== undefined)
+          await setReleaseImage(client, { projectId: plan.projectId, version: plan.build.rebuildOf, image });
         if (plan.newRelease) {
           await client.query(
             `INSERT INTO releases (project_id, version, deploy_id, kind, image, code_sha256, roro_yml, rollback_of, created_by)

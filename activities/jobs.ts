@@ -129,14 +129,13 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
     },
 
     /**
-     * Follows the job's output into Postgres until its container exits. Heartbeats, so a restarted
+     * Follows the job's output into Postgres until its container exits. Heartbeats (as every activity), so a restarted
      * worker retries it: the retry re-attaches after the last stored line, or finds the exit code.
      */
     async waitJob(input: JobRef & { timeoutSeconds?: number }): Promise<WaitResult> {
       const ctx = Context.current();
       const name = jobContainerName(input);
       const sink = await JobLogSink.open(db, input.jobId);
-      const beat = setInterval(() => ctx.heartbeat(), 1000);
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
       try {
@@ -173,7 +172,6 @@ export function createJobActivities(deps: ActivityDeps & { driver: ContainerDriv
         }
         throw new Error(`gave up following ${name}`);
       } finally {
-        clearInterval(beat);
         clearTimeout(timer);
         await sink.close();
       }

@@ -178,31 +178,26 @@ export function createNotebookActivities(deps: ActivityDeps & { driver: Containe
     },
 
     /**
-     * Resolves when the container exits (or vanishes). Heartbeats, so a restarted worker re-attaches
+     * Resolves when the container exits (or vanishes). Heartbeats (as every activity), so a restarted worker re-attaches
      * and a cancelled session (`roro stop`) is noticed within a second.
      */
     async waitNotebook(ref: NotebookRef): Promise<NotebookExit> {
       const ctx = Context.current();
       const name = notebookContainerName(ref.project, ref.notebookId);
-      const beat = setInterval(() => ctx.heartbeat(), 1000);
-      try {
-        const exited = driver.wait(name).then(
-          () => 'exited' as const,
-          () => 'gone' as const,
-        );
-        await Promise.race([exited, ctx.cancelled]);
-        const st = await inspectOrGone(driver, name);
-        if (!st) return { gone: true, logs: [] };
-        const row = await notebookRow(db, ref.notebookId);
-        const token = row.token_sealed ? openToken(home, ref.notebookId, row.token_sealed) : undefined;
-        return {
-          exitCode: st.exitCode,
-          oomKilled: st.oomKilled,
-          logs: await lastLogLines(driver, name, { mask: token }),
-        };
-      } finally {
-        clearInterval(beat);
-      }
+      const exited = driver.wait(name).then(
+        () => 'exited' as const,
+        () => 'gone' as const,
+      );
+      await Promise.race([exited, ctx.cancelled]);
+      const st = await inspectOrGone(driver, name);
+      if (!st) return { gone: true, logs: [] };
+      const row = await notebookRow(db, ref.notebookId);
+      const token = row.token_sealed ? openToken(home, ref.notebookId, row.token_sealed) : undefined;
+      return {
+        exitCode: st.exitCode,
+        oomKilled: st.oomKilled,
+        logs: await lastLogLines(driver, name, { mask: token }),
+      };
     },
 
     async stopNotebookContainer(ref: NotebookRef): Promise<void> {

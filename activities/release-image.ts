@@ -7,7 +7,14 @@ import { RoroError } from '../core/errors.js';
 import { parseRoroYml } from '../core/roro-yml.js';
 import { resolveRuntime } from '../core/runtimes.js';
 import { extractReleaseCode, removeUpload } from '../core/release-code.js';
-import { latestRelease } from '../db/releases.js';
+import { latestRelease, setReleaseImage } from '../db/releases.js';
+
+/**
+ * How long planning a deploy waits for a release's image to be pulled back from the registry: its
+ * activity has 30 s. A job or notebook, whose image is made ready by a build activity, waits longer.
+ */
+const PLAN_PULL_TIMEOUT_MS = 20_000;
+const BUILD_PULL_TIMEOUT_MS = 10 * 60_000;
 
 export interface ReleaseSource {
   image: string;
@@ -44,7 +51,7 @@ export async function rebuildIfMissing(
   src: ReleaseSource,
   runtime: string,
 ): Promise<DeployPlan['build'] | undefined> {
-  if (await releaseImageAvailable(deps, src.image)) return undefined;
+  if (await releaseImageAvailable(deps, src.image, PLAN_PULL_TIMEOUT_MS)) return undefined;
   const codeDir = await extractForRebuild(deps, String(d.project_id), src, d.id);
   // Recorded so recordRelease and failDeploy remove the extracted code, as after an upload.
   await deps.db.query('UPDATE deploys SET code_dir = $2 WHERE id = $1', [d.id, codeDir]);
@@ -54,7 +61,7 @@ export async function rebuildIfMissing(
     'info',
     `Image ${src.image} of release ${src.release} is missing; rebuilding it from the release's kept code`,
   );
-  return { runtime, codeDir, buildId: releaseTag(d.project, src.image, d.id) };
+  return { runtime, codeDir, buildId: releaseTag(d.project, src.image, d.id), rebuildOf: src.release };
 }
 
 /**
@@ -67,7 +74,8 @@ export async function rebuildLatestIfMissing(
   opts: { signal?: AbortSignal; timeoutMs?: number },
 ): Promise<string | undefined> {
   const rel = await latestRelease(deps.db, input.projectId);
-  if (!rel || (await releaseImageAvailable(deps, rel.image))) return undefined;
+  if (!rel || (await releaseImageAvailable(deps, rel.image, opts.timeoutMs ?? BUILD_PULL_TIMEOUT_MS)))
+    return undefined;
   const src = { image: rel.image, release: rel.version, codeSha256: rel.code_sha256 };
   const codeDir = await extractForRebuild(deps, input.projectId, src, input.workId);
   try {
@@ -81,7 +89,9 @@ export async function rebuildLatestIfMissing(
       codeDir,
       ...opts,
     });
-    return await publishBuild(deps, { runtimeImage: base.image, image });
+    const published = await publishBuild(deps, { runtimeImage: base.image, image });
+    await setReleaseImage(deps.db, { projectId: input.projectId, version: rel.version, image: published });
+    return published;
   } finally {
     await removeUpload(deps.env.home, input.workId);
   }

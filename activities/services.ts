@@ -6,7 +6,6 @@ import { emitEvent } from './events.js';
 import { startProjectContainer } from '../domain/project-container.js';
 import { projectNetworkLabels } from '../domain/project-network.js';
 import { lastLogLines } from '../containers/last-lines.js';
-import { withHeartbeat } from './heartbeat.js';
 import { probe } from '../containers/probe.js';
 import { publishedAt } from '../core/upstream.js';
 import { waitContainerReady } from './container-readiness.js';
@@ -31,55 +30,62 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       image: string;
       service: ServicePlan;
     }): Promise<Instance[]> {
-      return withHeartbeat(async () => {
-        const { service: svc } = input;
-        const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
-        const ids = await deps.db.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [
-          input.project,
-        ]);
-        const project = { id: ids.rows[0] ? String(ids.rows[0].id) : undefined, name: input.project };
-        const out: Instance[] = [];
-        for (let i = 0; i < svc.replicas; i++) {
-          const name = `roro-${input.project}-${svc.name}-${input.deployId}-${i}`;
-          const found = existing.find((c) => c.name === name || c.name === `/${name}`);
-          if (found) {
-            const st = await driver.inspect(found.id);
-            if (st.state === 'running' && st.hostPort) {
-              out.push({ id: found.id, name, ...publishedAt(st) });
-              continue;
-            }
-            await driver.remove(found.id);
+      const { service: svc } = input;
+      const existing = await driver.list({ 'roro.deploy': input.deployId, 'roro.service': svc.name });
+      const ids = await deps.db.query<{ id: string }>('SELECT id FROM projects WHERE name = $1', [
+        input.project,
+      ]);
+      const project = { id: ids.rows[0] ? String(ids.rows[0].id) : undefined, name: input.project };
+      const volumes = (svc.container.mounts ?? []).map((m) => m.target.replace(/^\/volumes\//, ''));
+      if (deps.env.cluster && svc.replicas > 1 && volumes.length > 0 && existing.length === 0) {
+        await emitEvent(
+          deps.db,
+          input.deployId,
+          'info',
+          `${svc.name}: its ${svc.replicas} replicas mount the volumes ${volumes.join(', ')}, which live on the manager, so they run there; \`volumes: []\` under the service in roro.yml lets them spread over the cluster's nodes`,
+        );
+      }
+      const out: Instance[] = [];
+      for (let i = 0; i < svc.replicas; i++) {
+        const name = `roro-${input.project}-${svc.name}-${input.deployId}-${i}`;
+        const found = existing.find((c) => c.name === name || c.name === `/${name}`);
+        if (found) {
+          const st = await driver.inspect(found.id);
+          if (st.state === 'running' && st.hostPort) {
+            out.push({ id: found.id, name, ...publishedAt(st) });
+            continue;
           }
-          const { container: c } = svc;
-          const started = await startProjectContainer(deps, {
-            kind: 'service',
-            project,
-            name,
-            image: input.image,
-            cmd: c.cmd,
-            workdir: c.workdir ?? '/app',
-            limits: c.limits,
-            labels: c.labels,
-            env: c.env,
-            volumes: c.mounts ?? [],
-            port: c.port,
-            user: c.user,
-            restart: c.restart,
-            spreadAmong: {
-              'roro.project': input.project,
-              'roro.service': svc.name,
-              'roro.deploy': input.deployId,
-            },
-          });
-          log.info('service instance started', {
-            project: input.project,
-            service: svc.name,
-            container: name,
-          });
-          out.push({ id: started.id, name, ...publishedAt(started) });
+          await driver.remove(found.id);
         }
-        return out;
-      });
+        const { container: c } = svc;
+        const started = await startProjectContainer(deps, {
+          kind: 'service',
+          project,
+          name,
+          image: input.image,
+          cmd: c.cmd,
+          workdir: c.workdir ?? '/app',
+          limits: c.limits,
+          labels: c.labels,
+          env: c.env,
+          volumes: c.mounts ?? [],
+          port: c.port,
+          user: c.user,
+          restart: c.restart,
+          spreadAmong: {
+            'roro.project': input.project,
+            'roro.service': svc.name,
+            'roro.deploy': input.deployId,
+          },
+        });
+        log.info('service instance started', {
+          project: input.project,
+          service: svc.name,
+          container: name,
+        });
+        out.push({ id: started.id, name, ...publishedAt(started) });
+      }
+      return out;
     },
 
     /** Ready means the function module imported (/_health) or the command answers on $PORT. */
@@ -125,23 +131,21 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       keepDeployId?: string;
       graceSeconds?: number;
     }): Promise<number> {
-      return withHeartbeat(async () => {
-        const all = await driver.list({
-          'roro.project': input.project,
-          'roro.service': input.service,
-          'roro.kind': 'service',
-        });
-        const old = all.filter((c) => c.labels['roro.deploy'] !== input.keepDeployId);
-        // Give the reloaded gateway a moment to finish requests already sent to the old instances.
-        if (old.length && input.keepDeployId) await sleep(1000);
-        await Promise.all(
-          old.map(async (c) => {
-            await driver.stop(c.id, input.graceSeconds ?? 10);
-            await driver.remove(c.id);
-          }),
-        );
-        return old.length;
+      const all = await driver.list({
+        'roro.project': input.project,
+        'roro.service': input.service,
+        'roro.kind': 'service',
       });
+      const old = all.filter((c) => c.labels['roro.deploy'] !== input.keepDeployId);
+      // Give the reloaded gateway a moment to finish requests already sent to the old instances.
+      if (old.length && input.keepDeployId) await sleep(1000);
+      await Promise.all(
+        old.map(async (c) => {
+          await driver.stop(c.id, input.graceSeconds ?? 10);
+          await driver.remove(c.id);
+        }),
+      );
+      return old.length;
     },
 
     /** Compensation for a failed deploy: the new containers go, the old release keeps serving. */

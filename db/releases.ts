@@ -25,3 +25,18 @@ export function noReleaseYet(): RoroError {
     status: 409,
   });
 }
+
+/**
+ * A release whose lost image was rebuilt names the new one from now on (in cluster mode a new
+ * digest), so later operations find it instead of rebuilding again.
+ */
+export async function setReleaseImage(
+  db: Pick<Pool, 'query'>,
+  release: { projectId: string; version: number; image: string },
+): Promise<void> {
+  await db.query('UPDATE releases SET image = $3 WHERE project_id = $1 AND version = $2', [
+    release.projectId,
+    release.version,
+    release.image,
+  ]);
+}

@@ -6,6 +6,8 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
+import { waitFor } from '../../core/wait.js';
 import { engineTrustPath, registryPaths, REGISTRY_USER } from '../../core/cluster-setting.js';
 import { api, login, unique } from '../helpers/platform.js';
 import { deployAndWait, followDeploy } from '../helpers/deploy.js';
@@ -177,5 +179,48 @@ test(
     assert.match(byVersion.get(2)!, reference);
     assert.notEqual(byVersion.get(2), r1!.image);
     assert.equal(byVersion.get(3), r1!.image);
+
+    // A release whose image neither the engine nor the registry has (a manager restored without its
+    // registry's data) is rebuilt from its kept code before a job runs from it, and from then on the
+    // release names the rebuilt image's digest: the next job finds it and builds nothing.
+    const lost = `${registry}/roro/app-${project}@sha256:${'0'.repeat(64)}`;
+    const db = new pg.Client({ connectionString: second.database.toString() });
+    await db.connect();
+    try {
+      await db.query(
+        'UPDATE releases SET image = $2 WHERE version = 3 AND project_id = (SELECT id FROM projects WHERE name = $1)',
+        [project, lost],
+      );
+    } finally {
+      await db.end();
+    }
+    const runJob = async () => {
+      const started = await api('POST', `/v1/projects/${project}/jobs`, {
+        token: admin,
+        body: { command: ['python', 'work.py'] },
+        baseUrl: base,
+      });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const id = started.body.job.id as string;
+      return waitFor(
+        async () => {
+          const job = (
+            await api('GET', `/v1/projects/${project}/jobs/${id}`, { token: admin, baseUrl: base })
+          ).body.job as { status: string; error: string | null };
+          return ['queued', 'starting', 'running'].includes(job.status) ? undefined : job;
+        },
+        { timeoutMs: 600_000, intervalMs: 1000 },
+      );
+    };
+    started = Date.now();
+    const rebuilt = await runJob();
+    t.diagnostic(`a job whose release image was lost, rebuilt and pushed: ${Date.now() - started} ms`);
+    assert.equal(rebuilt.status, 'success', JSON.stringify(rebuilt));
+    const after = new Map((await releases()).map((r) => [r.version, r.image]));
+    assert.match(after.get(3)!, reference, 'release 3 names the rebuilt image by digest');
+    assert.notEqual(after.get(3), lost);
+    const again = await runJob();
+    assert.equal(again.status, 'success', JSON.stringify(again));
+    assert.equal((await releases()).find((r) => r.version === 3)!.image, after.get(3));
   },
 );

@@ -206,9 +206,13 @@ test(
       'a volume written by a job is read by the next; both ran on the node that holds it',
       async () => {
         const writer = await run(['python', 'job.py', 'write', 'kept across jobs']);
-        const [svc] = await services(`roro.job=${writer}`);
+        // The job's service is made once its workflow starts it, maybe after `roro run` returned.
+        const svc = await waitFor(async () => (await services(`roro.job=${writer}`))[0], {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+        });
         const manager = (await engine.docker.info()).Swarm.NodeID as string;
-        assert.deepEqual(svc?.Spec.TaskTemplate?.Placement?.Constraints, [`node.id==${manager}`]);
+        assert.deepEqual(svc.Spec.TaskTemplate?.Placement?.Constraints, [`node.id==${manager}`]);
         assert.equal((await ended(writer)).status, 'success');
         const reader = await run(['python', 'job.py', 'read']);
         assert.equal((await ended(reader)).status, 'success');

@@ -150,6 +150,15 @@ test(
       t.diagnostic(`first deploy, images pushed and pulled by the worker: ${Date.now() - started} ms`);
       assert.equal(deployed.final.kind, 'done', JSON.stringify(deployed.events.slice(-5)));
       assert.deepEqual((await placement()).sort(), [managerId, workerId].sort());
+      // The spreading constraints came off once each replica ran, and its task stayed: one task each.
+      const services = (await engine.docker.listServices({
+        filters: { label: [`roro.project=${project}`, 'roro.kind=service'] },
+      })) as { ID: string; Spec: { TaskTemplate?: { Placement?: { Constraints?: string[] } } } }[];
+      for (const s of services) {
+        assert.deepEqual(s.Spec.TaskTemplate?.Placement?.Constraints ?? [], [], 'no constraint left');
+        const tasks = await engine.docker.listTasks({ filters: { service: [s.ID] } });
+        assert.equal(tasks.length, 1, 'the task was not replaced when its constraints came off');
+      }
       // The gateway sends to the worker's replica at the worker's address.
       const upstreams = await routes();
       assert.ok(

@@ -8,7 +8,7 @@ import { servingSummary } from '../../domain/service-health.js';
 import { activityEventKey } from '../../activities/events.js';
 import { permanentSqlState } from '../../workers/permanent-errors.js';
 import { isTemporalUnreachable } from '../../api/workflow-start.js';
-import { createServiceActivities } from '../../activities/services.js';
+import { createActivities } from '../../activities/index.js';
 import type { ContainerDriver, ContainerSummary } from '../../containers/driver.js';
 import type { ServicePlan } from '../../activities/plan.js';
 import type { PlatformEnv } from '../../core/config.js';
@@ -151,7 +151,7 @@ const noDb = { query: async () => ({ rows: [], rowCount: 0 }) } as unknown as Po
 
 test('retireInstances heartbeats while it stops containers', async () => {
   const env = new MockActivityEnvironment();
-  const acts = createServiceActivities({
+  const acts = createActivities({
     env: {} as PlatformEnv,
     db: noDb,
     docker: {} as Docker,
@@ -162,7 +162,7 @@ test('retireInstances heartbeats while it stops containers', async () => {
 
 test('startInstances heartbeats while it starts containers', async () => {
   const env = new MockActivityEnvironment();
-  const acts = createServiceActivities({
+  const acts = createActivities({
     env: {} as PlatformEnv,
     db: noDb,
     docker: {} as Docker,
