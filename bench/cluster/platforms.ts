@@ -45,7 +45,12 @@ export function baselineEnv(): PlatformEnv {
     throw new Error(
       `${home} keeps no admin password (roro server up was given RORO_ADMIN_PASSWORD): set RORO_ADMIN_PASSWORD to it.`,
     );
-  return parsePlatformEnv();
+  const env = parsePlatformEnv();
+  if (env.cluster)
+    throw new Error(
+      `the platform in ${home} runs in cluster mode: the baseline must use the local driver; point RORO_HOME at a platform started without --cluster.`,
+    );
+  return env;
 }
 
 async function target(
