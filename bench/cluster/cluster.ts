@@ -14,7 +14,7 @@ import { unique } from '../../test/helpers/platform.js';
 import { median } from '../deploy/http.js';
 import { Cleanup } from './cleanup.js';
 import { benchProject, setVersion, throughput, timedDeploy, type DeployTime } from './measure.js';
-import { baselineEnv, localTarget, swarmTarget, type Target } from './platforms.js';
+import { addProject, baselineEnv, localTarget, swarmTarget, type Target } from './platforms.js';
 import type { Throughput } from './wrk.js';
 
 const setting = (name: string, fallback: number, min: number, max: number) => {
@@ -32,8 +32,13 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 /** Both platforms, in the order of round r: the first one alternates, so neither always goes first. */
 const inTurn = (r: number, pair: [Target, Target]) => (r % 2 ? pair : ([pair[1], pair[0]] as const));
 
+const NONE: DeployTime = { doneMs: 0, servingMs: 0 };
+
 interface Figures {
+  /** The platform's first deploy: on Swarm it pushes the base and runtime images to the new registry. */
   first: DeployTime;
+  /** The first deploy of a second project, once the registry holds them. */
+  another: DeployTime;
   codeOnly: DeployTime[];
   load: Throughput[];
 }
@@ -42,6 +47,7 @@ interface Figures {
 const ROWS: [string, (f: Figures) => number, (v: number) => string][] = [
   ['first deploy, done', (f) => f.first.doneMs, sec],
   ['first deploy, serving', (f) => f.first.servingMs, sec],
+  ["another project's first deploy, serving", (f) => f.another.servingMs, sec],
   ['code-only deploy, done (median)', (f) => median(f.codeOnly.map((d) => d.doneMs)), sec],
   ['code-only deploy, serving (median)', (f) => median(f.codeOnly.map((d) => d.servingMs)), sec],
   ['requests/s (median)', (f) => median(f.load.map((t) => t.rps)), (v) => v.toFixed(0)],
@@ -56,7 +62,7 @@ function report(local: Figures, swarm: Figures): void {
       ` wrk -t1 -c${load.connections} -d${load.seconds}s POST through each platform's gateway`,
   );
   const line = (cells: string[]) =>
-    cells[0]!.padEnd(36) +
+    cells[0]!.padEnd(42) +
     cells
       .slice(1)
       .map((c) => c.padStart(12))
@@ -66,6 +72,8 @@ function report(local: Figures, swarm: Figures): void {
     const [l, w] = [read(local), read(swarm)];
     console.log(line([label, show(l), show(w), l ? (w / l).toFixed(2) : '-']));
   }
+  const perRound = swarm.load.map((x, i) => (x.rps / local.load[i]!.rps).toFixed(2));
+  console.log(`requests/s Swarm/local in each round (the two runs back to back): ${perRound.join(', ')}`);
   console.log(
     'Deploy times run from the upload to the deploy\'s end ("done") and to the first answer of the new code.',
   );
@@ -80,28 +88,31 @@ async function main(): Promise<void> {
     const local = await localTarget(cleanup, unique('bench-local'));
     const swarm = await swarmTarget(cleanup, unique('bench-swarm'), log);
     const pair: [Target, Target] = [local, swarm];
-    const code = new Map(pair.map((t) => [t, benchProject(t)]));
-    for (const dir of code.values())
+    const copy = (t: Target) => {
+      const dir = benchProject(t);
       cleanup.add(`remove ${dir}`, async () => fs.rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    };
+    const code = new Map(pair.map((t) => [t, copy(t)]));
     const figures = new Map<Target, Figures>(
-      pair.map((t) => [t, { first: { doneMs: 0, servingMs: 0 }, codeOnly: [], load: [] }]),
+      pair.map((t) => [t, { first: NONE, another: NONE, codeOnly: [], load: [] }]),
     );
     const at = (t: Target) => figures.get(t)!;
+    const deploy = async (what: string, t: Target, dir: string, version: string) => {
+      setVersion(dir, version);
+      const d = await timedDeploy(t, dir, version);
+      log(`${what.padEnd(16)} ${t.label.padEnd(5)} done ${sec(d.doneMs)}, serving ${sec(d.servingMs)}`);
+      return d;
+    };
 
-    for (const t of pair) {
-      setVersion(code.get(t)!, 'r0');
-      at(t).first = await timedDeploy(t, code.get(t)!, 'r0');
-      log(
-        `first deploy     ${t.label.padEnd(5)} done ${sec(at(t).first.doneMs)}, serving ${sec(at(t).first.servingMs)}`,
-      );
+    for (const t of pair) at(t).first = await deploy('first deploy', t, code.get(t)!, 'r0');
+    for (const t of inTurn(2, pair)) {
+      const other = await addProject(t, unique(`bench-${t.label.toLowerCase()}`), cleanup);
+      at(t).another = await deploy('another project', other, copy(other), 'a0');
     }
     for (let r = 1; r <= rounds; r++)
-      for (const t of inTurn(r, pair)) {
-        setVersion(code.get(t)!, `r${r}`);
-        const d = await timedDeploy(t, code.get(t)!, `r${r}`);
-        at(t).codeOnly.push(d);
-        log(`code-only r${r}     ${t.label.padEnd(5)} done ${sec(d.doneMs)}, serving ${sec(d.servingMs)}`);
-      }
+      for (const t of inTurn(r, pair))
+        at(t).codeOnly.push(await deploy(`code-only r${r}`, t, code.get(t)!, `r${r}`));
     // A short run each first: connections, TLS sessions and the function servers warmed alike.
     for (const t of pair) await throughput(t, { seconds: 2, connections: load.connections });
     for (let r = 1; r <= rounds; r++)

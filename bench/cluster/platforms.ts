@@ -45,7 +45,12 @@ export function baselineEnv(): PlatformEnv {
     throw new Error(
       `${home} keeps no admin password (roro server up was given RORO_ADMIN_PASSWORD): set RORO_ADMIN_PASSWORD to it.`,
     );
-  return parsePlatformEnv();
+  const env = parsePlatformEnv();
+  if (env.cluster)
+    throw new Error(
+      `the platform in ${home} runs in cluster mode: the baseline must use the local driver; point RORO_HOME at a platform started without --cluster.`,
+    );
+  return env;
 }
 
 async function target(
@@ -56,14 +61,23 @@ async function target(
 ): Promise<Target> {
   const token = await adminLogin(env);
   const ca = fs.readFileSync(path.join(homePaths(env.home).tls, 'ca.crt'));
-  const made = await api('POST', '/v1/projects', { token, body: { name: project }, baseUrl: env.apiUrl });
+  return addProject({ label, env, token, ca, project: '' }, project, cleanup);
+}
+
+/** Makes another project on the same platform (deleted by the cleanup); returns the target for it. */
+export async function addProject(t: Target, project: string, cleanup: Cleanup): Promise<Target> {
+  const made = await api('POST', '/v1/projects', {
+    token: t.token,
+    body: { name: project },
+    baseUrl: t.env.apiUrl,
+  });
   if (made.status !== 201)
     throw new Error(
-      `creating ${project} on the ${label} platform: ${made.status} ${JSON.stringify(made.body)}`,
+      `creating ${project} on the ${t.label} platform: ${made.status} ${JSON.stringify(made.body)}`,
     );
   const id = String(made.body.project.id);
-  cleanup.add(`delete ${project} on the ${label} platform`, () => removeProject(env, project, id));
-  return { label, env, token, ca, project };
+  cleanup.add(`delete ${project} on the ${t.label} platform`, () => removeProject(t.env, project, id));
+  return { ...t, project };
 }
 
 /**
