@@ -9,8 +9,15 @@ import { api, apiUrl, testEnv } from './platform.js';
 export const fixtureProject = (name: string) => path.join(REPO_ROOT, 'test', 'fixtures', 'projects', name);
 
 /** Copies a fixture project into a temp dir with its project name replaced, so tests do not collide. */
+/** Project copies this test process made: removed when it exits, pass or fail. */
+const copies = new Set<string>();
+process.once('exit', () => {
+  for (const dir of copies) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function projectCopy(fixture: string, project: string, edit?: (dir: string) => void): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `roro-${project}-`));
+  copies.add(dir);
   fs.cpSync(fixtureProject(fixture), dir, { recursive: true });
   const yml = path.join(dir, 'roro.yml');
   fs.writeFileSync(yml, fs.readFileSync(yml, 'utf8').replace(/^project: .*$/m, `project: ${project}`));
