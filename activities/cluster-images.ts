@@ -4,6 +4,7 @@ import { BASE_IMAGE, imageExists } from './images.js';
 import { readRegistryLogin } from '../core/cluster-setting.js';
 import { RoroError } from '../core/errors.js';
 import {
+  pullNotFound,
   pushImage,
   pushError,
   registryAuth,
@@ -51,7 +52,9 @@ export async function publishBuild(
 /**
  * Whether the engine has a release's image, or (in cluster mode) can pull it back from the registry
  * within `pullTimeoutMs`: a restored manager then gets the very image the release recorded instead
- * of a rebuild. A registry that does not answer in time counts as not having it.
+ * of a rebuild. Only the registry's answer that it lacks the image means no; a registry that cannot
+ * be reached or does not answer in time is an error the activity retries, never a reason to
+ * replace the release's image with a rebuild.
  */
 export async function releaseImageAvailable(
   deps: ActivityDeps,
@@ -71,8 +74,18 @@ export async function releaseImageAvailable(
         err ? reject(err) : resolve(out ?? []),
       ),
     );
-    return !pushError(events) && (await imageExists(deps.docker, ref));
-  } catch {
-    return false;
+    const failed = pushError(events);
+    if (failed && !pullNotFound(failed)) throw new Error(failed);
+    return !failed && (await imageExists(deps.docker, ref));
+  } catch (err) {
+    if (pullNotFound(err as { statusCode?: number; message?: string })) return false;
+    throw new RoroError(
+      `The registry at ${login.address} did not give back ${ref} within ${Math.round(pullTimeoutMs / 1000)} s: ${(err as Error).message}.`,
+      {
+        status: 503,
+        code: 'registry_unreachable',
+        hint: 'Check `roro server status` (the registry row); the operation is tried again.',
+      },
+    );
   }
 }

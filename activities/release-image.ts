@@ -11,10 +11,11 @@ import { latestRelease, setReleaseImage } from '../db/releases.js';
 
 /**
  * How long planning a deploy waits for a release's image to be pulled back from the registry: its
- * activity has 30 s. A job or notebook, whose image is made ready by a build activity, waits longer.
+ * activity has 30 s, and a retry goes on from the layers already pulled. A job or notebook, whose
+ * image is made ready by a build activity (35 min, of which a build may take 30), waits longer.
  */
 const PLAN_PULL_TIMEOUT_MS = 20_000;
-const BUILD_PULL_TIMEOUT_MS = 10 * 60_000;
+const BUILD_PULL_TIMEOUT_MS = 4 * 60_000;
 
 export interface ReleaseSource {
   image: string;
@@ -74,8 +75,7 @@ export async function rebuildLatestIfMissing(
   opts: { signal?: AbortSignal; timeoutMs?: number },
 ): Promise<string | undefined> {
   const rel = await latestRelease(deps.db, input.projectId);
-  if (!rel || (await releaseImageAvailable(deps, rel.image, opts.timeoutMs ?? BUILD_PULL_TIMEOUT_MS)))
-    return undefined;
+  if (!rel || (await releaseImageAvailable(deps, rel.image, BUILD_PULL_TIMEOUT_MS))) return undefined;
   const src = { image: rel.image, release: rel.version, codeSha256: rel.code_sha256 };
   const codeDir = await extractForRebuild(deps, input.projectId, src, input.workId);
   try {

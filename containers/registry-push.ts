@@ -49,6 +49,18 @@ export function pushError(events: readonly PushEvent[]): string | undefined {
   return failed ? (failed.errorDetail?.message ?? failed.error ?? 'unknown error').trim() : undefined;
 }
 
+/**
+ * True when a pull failed because the registry does not have the image (an answer), as opposed to
+ * a registry that could not be reached or did not answer in time (no answer: try again later).
+ */
+export function pullNotFound(err: { statusCode?: number; message?: string } | string): boolean {
+  if (typeof err !== 'string' && err.statusCode === 404) return true;
+  const message = typeof err === 'string' ? err : (err.message ?? '');
+  return /manifest unknown|manifest for .* not found|not found: manifest|repository does not exist|name unknown/i.test(
+    message,
+  );
+}
+
 /** `<address>/<repository>@<digest>`, the reference a release records and every node pulls. */
 export function digestReference(address: string, repository: string, digest: string): string {
   if (!DIGEST.test(digest)) throw new Error(`not a sha256 digest: ${JSON.stringify(digest)}`);

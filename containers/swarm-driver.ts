@@ -18,7 +18,7 @@ import { demuxLines, fixedNanos, once, sinceParam } from './logs.js';
 import { refuseEngineSocket } from './mount-guard.js';
 import { registryAuth, type RegistryLogin } from './registry-push.js';
 import { routingMeshAvailable } from './routing-mesh.js';
-import { nodeAddress, spreadConstraints, withoutSpread, type NodeView } from './swarm-nodes.js';
+import { publishedAt, spreadConstraints, withoutSpread, type NodeView } from './swarm-nodes.js';
 import { imageFromRegistry, pinnedToManager, swarmServiceOptions } from './swarm-service-options.js';
 import {
   newestTask,
@@ -141,11 +141,23 @@ export class SwarmDriver implements ContainerDriver {
         then: () => this.dropSpread(id),
       });
       // Placed: the rule has done its work, and must not keep the task from moving later (a drain,
-      // a lost node). Swarm leaves a running task in place when only its constraints change.
-      if (spread) await this.dropSpread(id);
+      // a lost node). Swarm leaves a running task in place when only its constraints change. The
+      // replica runs and serves either way: a failure here only leaves it less free to move.
+      if (spread) await this.dropSpread(id).catch(() => undefined);
       if (hostPort === undefined) return { id };
-      const hostAddress = routingMesh ? undefined : await this.addressOf(ran);
-      return hostAddress ? { id, hostPort, hostAddress } : { id, hostPort };
+      if (routingMesh) return { id, hostPort };
+      const at = publishedAt(ran.NodeID, await this.nodes(), managerNodeId);
+      if (!at.reachable) {
+        await this.remove(id);
+        throw new RoroError(
+          `Swarm placed ${spec.name} on node ${ran.NodeID}, which reports no IPv4 address the gateway can reach.`,
+          {
+            code: 'container_not_started',
+            hint: 'Rejoin that node with `docker swarm join --advertise-addr <its IPv4 address> ...`, or drain it (`roro nodes:drain`).',
+          },
+        );
+      }
+      return at.address ? { id, hostPort, hostAddress: at.address } : { id, hostPort };
     }
   }
 
@@ -184,16 +196,6 @@ export class SwarmDriver implements ContainerDriver {
         if (attempt >= 5 || !/update out of sequence/i.test(engineMessage(err))) throw err;
       }
     }
-  }
-
-  /**
-   * Where a task's host-mode published port answers: its node's address. Undefined (this host's
-   * loopback) when Swarm does not say where the task runs.
-   */
-  private async addressOf(task: SwarmTask | undefined, nodes?: NodeView[]): Promise<string | undefined> {
-    if (!task?.NodeID) return undefined;
-    const node = (nodes ?? (await this.nodes())).find((n) => n.ID === task.NodeID);
-    return node ? nodeAddress(node) : undefined;
   }
 
   /**
@@ -236,7 +238,7 @@ export class SwarmDriver implements ContainerDriver {
     id: string,
     name: string,
     restarts: boolean,
-    earlier: ReadonlySet<string> = new Set(),
+    earlier: ReadonlySet<string> = new Set<string>(),
     slow: { afterMs?: number; then?: () => Promise<void> } = {},
   ): Promise<SwarmTask> {
     const begun = Date.now();
@@ -247,12 +249,19 @@ export class SwarmDriver implements ContainerDriver {
       const tasks = (await this.tasks(id)).filter((t) => !earlier.has(t.ID));
       const ran = newestTask(tasks.filter(taskRan));
       if (ran) return ran;
-      if (!slowDone && Date.now() - begun >= slow.afterMs!) {
-        slowDone = true;
-        await slow.then?.();
-      }
       last = newestTask(tasks);
       const refused = last && taskRefused(last);
+      // Kept off some nodes, a task the others refuse (no room, no image, no trust in the registry)
+      // is free to go anywhere, as it would have been without the rule: its refusals so far count
+      // for nothing.
+      if (!slowDone && (refused || Date.now() - begun >= slow.afterMs!)) {
+        slowDone = true;
+        await slow.then?.();
+        if (refused) {
+          earlier = new Set([...earlier, ...tasks.map((t) => t.ID)]);
+          continue;
+        }
+      }
       // Swarm tries a refused task of a restarting service again, maybe on another node; a
       // one-shot task is not tried again.
       if (refused && (!restarts || tasks.length >= 3)) {
@@ -362,8 +371,13 @@ export class SwarmDriver implements ContainerDriver {
     const local = await this.taskContainer(newest);
     const stamp = newest?.Status?.Timestamp;
     const published = svc.Endpoint?.Ports?.find((p) => p.PublishedPort)?.PublishedPort;
-    const hostPort = published ?? (Number(svc.Spec.Labels?.[HOST_PORT_LABEL]) || undefined);
-    const hostAddress = hostPort && !routingMeshAvailable() ? await this.addressOf(newest) : undefined;
+    const port = published ?? (Number(svc.Spec.Labels?.[HOST_PORT_LABEL]) || undefined);
+    const at =
+      port && !routingMeshAvailable()
+        ? publishedAt(newest?.NodeID, await this.nodes(), await this.manager())
+        : { reachable: true };
+    const hostPort = at.reachable ? port : undefined;
+    const hostAddress = at.address;
     return {
       id: svc.ID,
       name: svc.Spec.Name ?? id,
@@ -404,7 +418,9 @@ export class SwarmDriver implements ContainerDriver {
     const services = (await this.docker.listServices({ filters: { label } })) as SwarmService[];
     if (services.length === 0) return [];
     const byService = new Map<string, SwarmTask[]>();
-    const nodes = routingMeshAvailable() ? [] : await this.nodes();
+    const mesh = routingMeshAvailable();
+    const nodes = mesh ? [] : await this.nodes();
+    const managerNodeId = mesh ? '' : await this.manager();
     for (const t of (await this.docker.listTasks()) as SwarmTask[]) {
       if (!t.ServiceID) continue;
       byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
@@ -416,15 +432,15 @@ export class SwarmDriver implements ContainerDriver {
       const state = serviceState(newest, crashes, s.Spec.Mode?.Replicated?.Replicas ?? 0);
       const published = s.Endpoint?.Ports?.find((p) => p.PublishedPort)?.PublishedPort;
       const image = (s.Spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec?.Image ?? '';
-      const node = nodes.find((n) => n.ID === newest?.NodeID);
-      const hostAddress = published && state === 'running' && node ? nodeAddress(node) : undefined;
+      const at = mesh ? { reachable: true } : publishedAt(newest?.NodeID, nodes, managerNodeId);
+      const routable = published && state === 'running' && at.reachable;
       return {
         id: s.ID,
         name: s.Spec.Name ?? s.ID,
         image,
         state,
-        ...(published && state === 'running' ? { hostPort: published } : {}),
-        ...(hostAddress ? { hostAddress } : {}),
+        ...(routable ? { hostPort: published } : {}),
+        ...(routable && at.address ? { hostAddress: at.address } : {}),
         labels: s.Spec.Labels ?? {},
       };
     });

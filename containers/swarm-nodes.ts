@@ -48,3 +48,19 @@ export function spreadConstraints(nodes: NodeView[], siblingNodes: ReadonlySet<s
 export function withoutSpread(constraints: string[]): string[] {
   return constraints.filter((c) => !/^node\.id\s*!=/.test(c));
 }
+
+/**
+ * Where the gateway reaches a host-mode port of a task on `nodeId`: the node's address; this host's
+ * loopback (no address) for the manager the platform runs on when it reports none; unreachable for
+ * another node that reports none, which must then not be routed to.
+ */
+export function publishedAt(
+  nodeId: string | undefined,
+  nodes: NodeView[],
+  managerNodeId: string,
+): { reachable: boolean; address?: string } {
+  const node = nodes.find((n) => n.ID === nodeId);
+  const address = node ? nodeAddress(node) : undefined;
+  if (address) return { reachable: true, address };
+  return { reachable: nodeId === managerNodeId };
+}

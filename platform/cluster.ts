@@ -1,6 +1,7 @@
 import { rememberCluster } from '../core/cluster-setting.js';
 import type { PlatformEnv } from '../core/config.js';
 import { ensureSwarm, listClusterNodes } from '../containers/swarm-cluster.js';
+import { applyPublishedPortRules } from './cluster-firewall.js';
 import { dockerClient } from './components.js';
 
 /** In cluster mode, once the engine answers: make it a Swarm manager, and remember the mode in RORO_HOME. */
@@ -13,6 +14,9 @@ export async function startCluster(env: PlatformEnv, log: (line: string) => void
     },
   );
   rememberCluster(env.home);
+  const added = await applyPublishedPortRules();
+  if (added > 0)
+    log(`cluster mode: added ${added} firewall rule(s) that keep containers off published ports`);
   log(
     initialised
       ? `cluster mode: initialised Swarm mode on the engine; this node is ${nodeId}`

@@ -7,6 +7,7 @@ import { route } from '../route.js';
 import { ConflictError } from '../../core/errors.js';
 import { readRegistryLogin } from '../../core/cluster-setting.js';
 import { listClusterNodes, setNodeAvailability, workerJoinCommand } from '../../containers/swarm-cluster.js';
+import { publishedPortRuleLines } from '../../containers/port-firewall.js';
 
 const Node = z.object({
   id: z.string(),
@@ -72,6 +73,11 @@ export function nodeRoutes(deps: AppDeps): Router {
           schema: z.object({
             command: z.string(),
             manager: z.string(),
+            firewall: z
+              .array(z.string())
+              .describe(
+                "Lines the new host's root runs so that containers cannot reach other projects' published ports.",
+              ),
             registry: z
               .object({ address: z.string(), user: z.string(), password: z.string(), caCert: z.string() })
               .optional()
@@ -86,6 +92,7 @@ export function nodeRoutes(deps: AppDeps): Router {
       res.setHeader('cache-control', 'no-store');
       res.json({
         ...(await workerJoinCommand(engine(), deps.env.dockerSocket)),
+        firewall: publishedPortRuleLines(),
         ...registryLogin(deps.env.home),
       });
     },

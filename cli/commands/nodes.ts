@@ -29,6 +29,7 @@ export async function nodesJoinCommand(opts: { json?: boolean; url?: string }) {
     command: string;
     manager: string;
     registry?: { address: string; user: string; password: string; caCert: string };
+    firewall?: string[];
   }>('/v1/nodes/join');
   if (opts.json) return printJson(join);
   info('On the new host (Docker installed, TCP 2377 and 7946, UDP 7946 and 4789 open to this one), run:');
@@ -41,6 +42,10 @@ export async function nodesJoinCommand(opts: { json?: boolean; url?: string }) {
     out(r.caCert);
     out('EOF');
     out(`echo '${r.password}' | docker login ${r.address} --username ${r.user} --password-stdin`);
+  }
+  if (join.firewall?.length) {
+    info("Then keep containers off other projects' published ports (as root; the manager has these rules):");
+    for (const line of join.firewall) out(line);
   }
   info('The token and password in these lines let a host join and pull: pass them on only to the new host.');
 }

@@ -28,6 +28,11 @@ export interface SecondEngine {
   link(other: SecondEngine): Promise<void>;
   /** SIGKILL to its containers and the engine, as a host that loses power; `down` still cleans up. */
   crash(): Promise<void>;
+  /**
+   * Runs a shell script as root of the engine's host would: in its network namespace (its firewall,
+   * its addresses), with DOCKER_HOST pointing at it.
+   */
+  shell(script: string, env?: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }>;
   /** Stops the engine and removes everything it made. */
   down(): Promise<void>;
 }
@@ -68,6 +73,14 @@ export async function startSecondEngine(slot = 0): Promise<SecondEngine> {
     load: async (image) => void (await run(SCRIPT, ['load', dir, image], { timeout: 300_000 })),
     link: async (other) => void (await run(SCRIPT, ['link', dir, other.dir], { timeout: 30_000 })),
     crash: async () => void (await run(SCRIPT, ['crash', dir], { timeout: 60_000 })),
+    shell: async (script, env = {}) => {
+      const netns = /^NETNS=(.*)$/m.exec(fs.readFileSync(path.join(dir, 'engine.env'), 'utf8'))?.[1];
+      if (!netns) throw new Error(`no network namespace recorded in ${dir}/engine.env`);
+      return run('nsenter', [`--net=/run/netns/${netns}`, 'sh', '-c', script], {
+        env: { ...process.env, DOCKER_HOST: dockerHost, ...env },
+        timeout: 600_000,
+      });
+    },
     down,
   };
 }

@@ -125,7 +125,7 @@ test(
       env: { ...process.env, DOCKER_HOST: engine2.dockerHost, DOCKER_CONFIG: dockerConfig },
       timeout: 60_000,
     };
-    const joined = await exec('sh', ['-c', join.stdout], onNode2);
+    const joined = await engine2.shell(join.stdout, { DOCKER_CONFIG: dockerConfig });
     assert.match(joined.stdout, /This node joined a swarm as a worker\./);
     assert.match(joined.stdout, /Login Succeeded/);
     const wrong = await exec(

@@ -144,7 +144,7 @@ test(
       (err: Error & { stderr?: string }) => err.stderr ?? err.message,
     );
     assert.match(refused, /no basic auth credentials|unauthorized|authentication required/i);
-    const joined = await exec('sh', ['-c', join.stdout], onNode2(dockerConfig));
+    const joined = await engine2.shell(join.stdout, { DOCKER_CONFIG: dockerConfig });
     assert.match(joined.stdout, /This node joined a swarm as a worker\./);
     assert.match(joined.stdout, /Login Succeeded/);
     assert.equal((await engine2.docker.info()).Swarm.ControlAvailable, false, 'the puller is a worker');

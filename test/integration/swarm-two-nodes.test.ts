@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { waitFor } from '../../core/wait.js';
 import { engineTrustPath } from '../../core/cluster-setting.js';
@@ -12,8 +10,6 @@ import { api, login, unique } from '../helpers/platform.js';
 import { continuousLoad, deployAndWait, gatewayRequest } from '../helpers/deploy.js';
 import { startSecondEngine } from '../helpers/second-engine.js';
 import { hostImages, platformOnOwnEngine } from '../helpers/cluster-platform.js';
-
-const exec = promisify(execFile);
 
 /** A function that says which container answered. */
 const WHO_PY = `import socket
@@ -23,6 +19,19 @@ VERSION = "v1"
 
 def who():
     return {"host": socket.gethostname(), "version": VERSION}
+`;
+
+/** Tries a TCP connection to each host:port given, and says which answered. */
+const PROBE_PY = `import socket
+import sys
+
+for target in sys.argv[1:]:
+    host, port = target.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close()
+        print(target, "open")
+    except OSError:
+        print(target, "closed")
 `;
 
 interface Task {
@@ -46,6 +55,7 @@ test(
     const images = await hostImages(t);
     const { engine, second } = await platformOnOwnEngine(200, { RORO_HOST_CA_BUNDLE: images.bundle });
     const project = unique('two').toLowerCase();
+    const projects = [project];
     const registry = `${engine.hostIp}:${second.env.ports.registry}`;
     const saved = { ...process.env };
     const worker = await startSecondEngine(1).catch(async (err: unknown) => {
@@ -56,7 +66,7 @@ test(
     t.after(async () => {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
-      await second.remove([project]);
+      await second.remove(projects);
       await worker.down();
       await engine.down();
       fs.rmSync(path.dirname(engineTrustPath(registry)), { recursive: true, force: true });
@@ -75,10 +85,7 @@ test(
     assert.equal(join.code, 0, join.stderr);
     const dockerConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-two-cli-'));
     t.after(() => fs.rmSync(dockerConfig, { recursive: true, force: true }));
-    const joined = await exec('sh', ['-c', join.stdout], {
-      env: { ...process.env, DOCKER_HOST: worker.dockerHost, DOCKER_CONFIG: dockerConfig },
-      timeout: 120_000,
-    });
+    const joined = await worker.shell(join.stdout, { DOCKER_CONFIG: dockerConfig });
     assert.match(joined.stdout, /This node joined a swarm as a worker\./);
     const workerId = String((await worker.docker.info()).Swarm.NodeID);
     const managerId = String((await engine.docker.info()).Swarm.NodeID);
@@ -177,6 +184,57 @@ test(
         'the new release spreads too',
       );
     });
+
+    await t.test(
+      "another project's containers cannot reach the replicas' published ports, on either node",
+      async () => {
+        // A second tenant, with a job that tries to connect to the first one's replicas directly.
+        const other = unique('twob').toLowerCase();
+        const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roro-two-other-'));
+        projects.push(other);
+        t.after(() => fs.rmSync(otherDir, { recursive: true, force: true }));
+        fs.writeFileSync(path.join(otherDir, 'roro.yml'), `project: ${other}\nruntime: python3\n`);
+        fs.writeFileSync(path.join(otherDir, 'probe.py'), PROBE_PY);
+        assert.equal(
+          (await api('POST', '/v1/projects', { token: admin, body: { name: other } })).status,
+          201,
+        );
+        const deployed = await deployAndWait(admin, other, otherDir);
+        assert.equal(deployed.final.kind, 'done', JSON.stringify(deployed.events.slice(-5)));
+        const targets = await routes();
+        assert.equal(targets.length, 2, targets.join(', '));
+        const probeFrom = async () => {
+          const started = await api('POST', `/v1/projects/${other}/jobs`, {
+            token: admin,
+            body: { command: ['python', 'probe.py', ...targets] },
+          });
+          assert.equal(started.status, 202, JSON.stringify(started.body));
+          const id = started.body.job.id as string;
+          await waitFor(
+            async () => {
+              const job = (await api('GET', `/v1/projects/${other}/jobs/${id}`, { token: admin })).body.job;
+              return !['queued', 'starting', 'running'].includes(job.status);
+            },
+            { timeoutMs: 180_000, intervalMs: 500 },
+          );
+          const lines = (
+            await api('GET', `/v1/projects/${other}/jobs/${id}/logs?limit=100`, { token: admin })
+          ).body.lines as { line: string }[];
+          return lines.map((l) => l.line).sort();
+        };
+        // Without the rules, Swarm's host-mode ports answer any container: the hole they close.
+        assert.deepEqual(await probeFrom(), targets.map((x) => `${x} open`).sort());
+        // The worker has them from the lines nodes:join printed; a real manager from `server up
+        // --cluster`, which sets them in the host's network, the network its engine shares (here the
+        // engine has a namespace of its own).
+        const lines = (
+          JSON.parse((await second.cli(['nodes:join', '--json'], asAdmin)).stdout) as { firewall: string[] }
+        ).firewall;
+        await engine.shell(lines.join('\n'));
+        assert.deepEqual(await probeFrom(), targets.map((x) => `${x} closed`).sort());
+        assert.equal((await hostsAnswering()).size, 2, 'the gateway still reaches both replicas');
+      },
+    );
 
     await t.test('draining the worker moves its replica to the manager with no failed request', async () => {
       const load = continuousLoad(`/${project}/who`, {});

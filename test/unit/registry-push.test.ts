@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   digestReference,
+  pullNotFound,
   pushDigest,
   pushError,
   pushFailure,
@@ -70,4 +71,19 @@ test('references: a digest reference names registry, repository and digest; loca
     tag: 'latest',
   });
   assert.deepEqual(splitTag('roro/app-x'), { repository: 'roro/app-x', tag: 'latest' });
+});
+
+test('only the registry saying it lacks an image counts as not found; no answer is an error to retry', () => {
+  assert.equal(pullNotFound({ statusCode: 404, message: 'x' }), true);
+  assert.equal(
+    pullNotFound(
+      'manifest for 10.0.0.1:7450/roro/app-x@sha256:00 not found: manifest unknown: manifest unknown',
+    ),
+    true,
+  );
+  assert.equal(pullNotFound({ message: '(HTTP code 404) unexpected - manifest unknown' }), true);
+  assert.equal(pullNotFound({ message: 'The operation was aborted due to timeout' }), false);
+  assert.equal(pullNotFound({ message: 'connect ECONNREFUSED 10.0.0.1:7450' }), false);
+  assert.equal(pullNotFound('Get "https://10.0.0.1:7450/v2/": net/http: TLS handshake timeout'), false);
+  assert.equal(pullNotFound({ statusCode: 500, message: 'server error' }), false);
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   nodeAddress,
+  publishedAt,
   spreadConstraints,
   takesWork,
   withoutSpread,
@@ -52,4 +53,16 @@ test('the spreading constraints come off, the others stay', () => {
     'node.id==m',
     'node.labels.x==y',
   ]);
+});
+
+test('a task’s port is reached at its node’s address; on the manager without one at loopback; elsewhere not at all', () => {
+  const nodes = [
+    node('m', { addr: '0.0.0.0' }),
+    node('w1', { addr: '10.0.0.2' }),
+    node('w6', { addr: 'fe80::2' }),
+  ];
+  assert.deepEqual(publishedAt('w1', nodes, 'm'), { reachable: true, address: '10.0.0.2' });
+  assert.deepEqual(publishedAt('m', nodes, 'm'), { reachable: true });
+  assert.deepEqual(publishedAt('w6', nodes, 'm'), { reachable: false });
+  assert.deepEqual(publishedAt(undefined, nodes, 'm'), { reachable: false });
 });
