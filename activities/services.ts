@@ -155,7 +155,11 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       return mine.length;
     },
 
-    /** Every container and image a deleted project left; labels find them all. */
+    /**
+     * Every container and image a deleted project left; labels find them all. The images' untagged
+     * parents stay (`noprune`): they may be the cached layers of another project's build under way,
+     * which would fail if they went now; `docker image prune` reclaims them.
+     */
     async removeProjectResources(project: string): Promise<number> {
       const containers = await driver.list({ 'roro.project': project });
       await Promise.all(containers.map((c) => driver.remove(c.id)));
@@ -163,7 +167,7 @@ export function createServiceActivities(deps: ActivityDeps & { driver: Container
       for (const img of images)
         await deps.docker
           .getImage(img.Id)
-          .remove({ force: true })
+          .remove({ force: true, noprune: true })
           .catch(() => undefined);
       await driver.removeNetworks(projectNetworkLabels(deps.env.home, project));
       return containers.length;

@@ -20,7 +20,7 @@ export interface ImageBuildResult {
   log: string[];
 }
 
-interface BuildEvent {
+export interface BuildEvent {
   stream?: string;
   error?: string;
   errorDetail?: { message?: string };
@@ -105,8 +105,22 @@ function followEvents(
   });
 }
 
-function buildFailed(what: string, event: BuildEvent, log: string[]): RoroError {
+/**
+ * The engine lost an image the build stood on (a cached layer, removed meanwhile with another
+ * project's images): nothing is wrong with the project, and the build is tried again.
+ */
+const LOST_LAYER = /unable to find image "?sha256:|no such image: sha256:/i;
+
+/** A failed build as an error: the project's own (`build_failed`), or the engine's, tried again. */
+export function buildFailed(what: string, event: BuildEvent, log: string[]): RoroError {
   const engineMessage = (event.errorDetail?.message ?? event.error ?? 'unknown error').trim();
+  if (LOST_LAYER.test(engineMessage)) {
+    return new RoroError(`Building ${what} was interrupted: ${engineMessage}.`, {
+      code: 'build_interrupted',
+      status: 503,
+      hint: 'An image layer the build used was removed meanwhile; the build is tried again.',
+    });
+  }
   // The step's own diagnosis (pip's "ERROR: ..." lines) is more useful than the engine's
   // "returned a non-zero code"; keep the last few of them.
   const tail = log.filter(
