@@ -18,7 +18,7 @@ import { demuxLines, fixedNanos, once, sinceParam } from './logs.js';
 import { refuseEngineSocket } from './mount-guard.js';
 import { registryAuth, type RegistryLogin } from './registry-push.js';
 import { routingMeshAvailable } from './routing-mesh.js';
-import { publishedAt, spreadConstraints, withoutSpread, type NodeView } from './swarm-nodes.js';
+import { nodeReach, spreadConstraints, withoutSpread, type NodeView } from './swarm-nodes.js';
 import { imageFromRegistry, pinnedToManager, swarmServiceOptions } from './swarm-service-options.js';
 import {
   newestTask,
@@ -146,7 +146,7 @@ export class SwarmDriver implements ContainerDriver {
       if (spread) await this.dropSpread(id).catch(() => undefined);
       if (hostPort === undefined) return { id };
       if (routingMesh) return { id, hostPort };
-      const at = publishedAt(ran.NodeID, await this.nodes(), managerNodeId);
+      const at = nodeReach(ran.NodeID, await this.nodes(), managerNodeId);
       if (!at.reachable) {
         await this.remove(id);
         throw new RoroError(
@@ -374,7 +374,7 @@ export class SwarmDriver implements ContainerDriver {
     const port = published ?? (Number(svc.Spec.Labels?.[HOST_PORT_LABEL]) || undefined);
     const at =
       port && !routingMeshAvailable()
-        ? publishedAt(newest?.NodeID, await this.nodes(), await this.manager())
+        ? nodeReach(newest?.NodeID, await this.nodes(), await this.manager())
         : { reachable: true };
     const hostPort = at.reachable ? port : undefined;
     const hostAddress = at.address;
@@ -432,7 +432,7 @@ export class SwarmDriver implements ContainerDriver {
       const state = serviceState(newest, crashes, s.Spec.Mode?.Replicated?.Replicas ?? 0);
       const published = s.Endpoint?.Ports?.find((p) => p.PublishedPort)?.PublishedPort;
       const image = (s.Spec.TaskTemplate as Docker.ContainerTaskSpec | undefined)?.ContainerSpec?.Image ?? '';
-      const at = mesh ? { reachable: true } : publishedAt(newest?.NodeID, nodes, managerNodeId);
+      const at = mesh ? { reachable: true } : nodeReach(newest?.NodeID, nodes, managerNodeId);
       const routable = published && state === 'running' && at.reachable;
       return {
         id: s.ID,

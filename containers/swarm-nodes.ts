@@ -54,7 +54,7 @@ export function withoutSpread(constraints: string[]): string[] {
  * loopback (no address) for the manager the platform runs on when it reports none; unreachable for
  * another node that reports none, which must then not be routed to.
  */
-export function publishedAt(
+export function nodeReach(
   nodeId: string | undefined,
   nodes: NodeView[],
   managerNodeId: string,

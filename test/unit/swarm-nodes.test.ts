@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   nodeAddress,
-  publishedAt,
+  nodeReach,
   spreadConstraints,
   takesWork,
   withoutSpread,
@@ -61,8 +61,8 @@ test('a task’s port is reached at its node’s address; on the manager without
     node('w1', { addr: '10.0.0.2' }),
     node('w6', { addr: 'fe80::2' }),
   ];
-  assert.deepEqual(publishedAt('w1', nodes, 'm'), { reachable: true, address: '10.0.0.2' });
-  assert.deepEqual(publishedAt('m', nodes, 'm'), { reachable: true });
-  assert.deepEqual(publishedAt('w6', nodes, 'm'), { reachable: false });
-  assert.deepEqual(publishedAt(undefined, nodes, 'm'), { reachable: false });
+  assert.deepEqual(nodeReach('w1', nodes, 'm'), { reachable: true, address: '10.0.0.2' });
+  assert.deepEqual(nodeReach('m', nodes, 'm'), { reachable: true });
+  assert.deepEqual(nodeReach('w6', nodes, 'm'), { reachable: false });
+  assert.deepEqual(nodeReach(undefined, nodes, 'm'), { reachable: false });
 });
